@@ -1,0 +1,49 @@
+// A plan: several calls sent to the kernel in one trip, applied in order, and
+// undone together if any fails. Hot paths build one plan per endpoint.
+import { exec } from './exec.js';
+import { native, type Call, type NativeNetns, type ResultRef } from './native.js';
+
+/** The result of call `index` of a plan, usable as an argument (or target namespace) of later calls. */
+export class PlanRef<T = unknown> implements ResultRef {
+  declare readonly _type?: T;
+  constructor(readonly $result: number) {}
+  toJSON(): ResultRef {
+    return { $result: this.$result };
+  }
+}
+
+export class Plan {
+  readonly calls: Call[] = [];
+  constructor(private readonly netns: NativeNetns | null) {}
+
+  /** Adds a call; `netns` runs it in another namespace (a handle, or a ref to a namespace made earlier in the plan). */
+  add<T = unknown>(call: Call, netns?: NativeNetns | PlanRef): PlanRef<T> {
+    const c: Call = netns === undefined ? call : { ...call, netns: refOrHandle(netns) };
+    this.calls.push(c);
+    return new PlanRef<T>(this.calls.length - 1);
+  }
+
+  /** Sends the plan; resolves to each call's result in order. */
+  async run(): Promise<unknown[]> {
+    return exec(this.netns, this.calls.map(plainCall));
+  }
+}
+
+function refOrHandle(n: NativeNetns | PlanRef): NativeNetns | ResultRef {
+  return n instanceof PlanRef ? { $result: n.$result } : n;
+}
+
+// PlanRefs anywhere in the arguments become plain {$result} objects for the addon.
+function plainCall(c: Call): Call {
+  return { ...c, args: plain(c.args) as Record<string, unknown> | undefined } as Call;
+}
+function plain(v: unknown): unknown {
+  if (v instanceof PlanRef) return { $result: v.$result };
+  if (Array.isArray(v)) return v.map(plain);
+  if (v && typeof v === 'object' && !(v instanceof Uint8Array) && !(v instanceof native.NetnsHandle)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = plain(x);
+    return out;
+  }
+  return v;
+}

@@ -1,0 +1,96 @@
+// TCP and UDP sockets created inside a namespace and adopted by Node's own
+// net and dgram modules: one process can serve and connect across namespaces.
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { Netns } from './netns.js';
+import { integer, ipAddress } from './validate.js';
+
+interface Opened {
+  fd: number;
+  port: number;
+}
+
+async function openSocket(ns: Netns, args: Record<string, unknown>): Promise<Opened> {
+  const [opened] = await ns.exec([{ op: 'socket.open', args }]);
+  return opened as Opened;
+}
+
+export interface ListenOptions {
+  port?: number;
+  /** Address to bind; default all IPv4 addresses (0.0.0.0). */
+  address?: string;
+  backlog?: number;
+}
+
+/** A TCP server listening inside `ns`. Attach a 'connection' handler as with net.createServer(). */
+export async function listenTcp(
+  ns: Netns,
+  opts: ListenOptions = {},
+  onConnection?: (socket: net.Socket) => void,
+): Promise<net.Server> {
+  const port = integer(opts.port ?? 0, 'port', 0, 65535);
+  const address = opts.address ?? '0.0.0.0';
+  ipAddress(address);
+  const { fd } = await openSocket(ns, { type: 'tcp', address, port });
+  const server = net.createServer(onConnection);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ fd, backlog: opts.backlog ?? 511 }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
+}
+
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  /** Local address to bind before connecting. */
+  localAddress?: string;
+}
+
+/** A TCP connection made from inside `ns`; resolves once connected. */
+export async function connectTcp(ns: Netns, opts: ConnectOptions): Promise<net.Socket> {
+  const family = ipAddress(opts.host, 'host');
+  const port = integer(opts.port, 'port', 1, 65535);
+  const { fd } = await openSocket(ns, {
+    type: 'tcp',
+    family,
+    bind: opts.localAddress !== undefined,
+    address: opts.localAddress ?? '',
+  });
+  // manualStart keeps Node from reading the unconnected descriptor (it would see a hang-up);
+  // reading starts when the connection is made.
+  const socket = new net.Socket({ fd, manualStart: true } as net.SocketConstructorOpts);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.connect({ host: opts.host, port }, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  return socket;
+}
+
+export interface UdpOptions {
+  port?: number;
+  address?: string;
+}
+
+/** A bound UDP socket inside `ns` (node:dgram adopts the descriptor). */
+export async function bindUdp(ns: Netns, opts: UdpOptions = {}): Promise<dgram.Socket> {
+  const address = opts.address ?? '0.0.0.0';
+  const family = ipAddress(address);
+  const port = integer(opts.port ?? 0, 'port', 0, 65535);
+  const { fd } = await openSocket(ns, { type: 'udp', address, port, family });
+  const socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind({ fd }, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  return socket;
+}

@@ -6,6 +6,10 @@ import { native, type Call, type NativeNetns } from './native.js';
 import { Plan } from './plan.js';
 import { netnsName, integer } from './validate.js';
 import { ValidationError } from './errors.js';
+import { Sysctl } from './sysctl.js';
+import { listenTcp, connectTcp, bindUdp, type ListenOptions, type ConnectOptions, type UdpOptions } from './sockets.js';
+import type { Server, Socket } from 'node:net';
+import type { Socket as UdpSocket } from 'node:dgram';
 
 export const DEFAULT_NETNS_DIR = '/run/netns';
 
@@ -79,6 +83,26 @@ export class Netns implements AsyncDisposable {
   /** Runs calls in this namespace in one trip. */
   exec(calls: Call[]): Promise<unknown[]> {
     return exec(this.handle, calls);
+  }
+
+  /** net.* sysctls of this namespace. */
+  get sysctl(): Sysctl {
+    return new Sysctl(this);
+  }
+
+  /** A TCP server listening inside this namespace. */
+  listenTcp(opts: ListenOptions = {}, onConnection?: (socket: Socket) => void): Promise<Server> {
+    return listenTcp(this, opts, onConnection);
+  }
+
+  /** A TCP connection made from inside this namespace. */
+  connectTcp(opts: ConnectOptions): Promise<Socket> {
+    return connectTcp(this, opts);
+  }
+
+  /** A UDP socket bound inside this namespace. */
+  bindUdp(opts: UdpOptions = {}): Promise<UdpSocket> {
+    return bindUdp(this, opts);
   }
 
   get closed(): boolean {

@@ -79,4 +79,19 @@ describe('network namespaces', () => {
       ns.close();
     }
   });
+
+  it('exchanges UDP datagrams inside a namespace through sockets node:dgram adopted', async () => {
+    const ns = await Netns.create();
+    try {
+      const a = await ns.bindUdp({ address: '127.0.0.1', port: 5353 });
+      const b = await ns.bindUdp({ address: '127.0.0.1' });
+      const got = new Promise<string>((resolve) => a.once('message', (m) => resolve(m.toString())));
+      b.send('query', 5353, '127.0.0.1');
+      expect(await got).toBe('query');
+      a.close();
+      b.close();
+    } finally {
+      ns.close();
+    }
+  });
 });

@@ -7,6 +7,10 @@ import { Plan } from './plan.js';
 import { netnsName, integer } from './validate.js';
 import { ValidationError } from './errors.js';
 import { Sysctl } from './sysctl.js';
+import { Links } from './link.js';
+import { Addresses } from './addr.js';
+import { Routes } from './route.js';
+import { Neighbours } from './neigh.js';
 import { listenTcp, connectTcp, bindUdp, type ListenOptions, type ConnectOptions, type UdpOptions } from './sockets.js';
 import type { Server, Socket } from 'node:net';
 import type { Socket as UdpSocket } from 'node:dgram';
@@ -83,6 +87,26 @@ export class Netns implements AsyncDisposable {
   /** Runs calls in this namespace in one trip. */
   exec(calls: Call[]): Promise<unknown[]> {
     return exec(this.handle, calls);
+  }
+
+  /** Interfaces of this namespace. */
+  get links(): Links {
+    return new Links(this);
+  }
+
+  /** IPv4 and IPv6 addresses of this namespace. */
+  get addresses(): Addresses {
+    return new Addresses(this);
+  }
+
+  /** Routes of this namespace. */
+  get routes(): Routes {
+    return new Routes(this);
+  }
+
+  /** ARP/NDP entries and bridge FDB entries of this namespace. */
+  get neighbours(): Neighbours {
+    return new Neighbours(this);
   }
 
   /** net.* sysctls of this namespace. */

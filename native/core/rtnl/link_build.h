@@ -4,6 +4,7 @@
 #pragma once
 
 #include <linux/if_link.h>
+#include <sys/socket.h>
 
 #include <cstdint>
 #include <string>
@@ -13,6 +14,14 @@
 #include "core/value.h"
 
 namespace netplumb::rtnl {
+
+// Which link a call is about: args.index, or args.name (index 0).
+struct LinkTarget {
+  int index = 0;
+  std::string name;
+  std::string label() const { return name.empty() ? "ifindex " + std::to_string(index) : name; }
+};
+LinkTarget target_of(const Value& args);
 
 // A request addressed to one link: by ifindex, or by name when `index` is 0
 // (the kernel then looks the name up itself, which saves a trip).
@@ -28,9 +37,9 @@ nl::Message create_request(nl::Socket& sock, const Value& args);
 // Sets or clears IFF_UP.
 nl::Message up_request(int index, const std::string& name, bool up);
 
-// IFLA_IFALIAS and IFLA_AF_SPEC/AF_INET6/IFLA_INET6_ADDR_GEN_MODE, which the
-// kernel ignores in a create request; nullopt-like: returns false when
-// `args` asks for neither.
+// Adds what the kernel ignores in a create request (IFLA_IFALIAS, and the
+// IPv6 address generation mode, which must be set before the link goes up);
+// returns false when `args` asks for neither.
 bool put_post_create(nl::Message& m, const Value& args);
 
 // Adds IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_ADDR_GEN_MODE } }.

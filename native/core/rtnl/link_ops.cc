@@ -1,0 +1,121 @@
+// link.add, link.delete, link.get, link.list.
+#include <linux/rtnetlink.h>
+
+#include <cerrno>
+
+#include "core/errors.h"
+#include "core/exec/ops.h"
+#include "core/netns/netns.h"
+#include "core/rtnl/ifindex.h"
+#include "core/rtnl/link_build.h"
+#include "core/rtnl/link_parse.h"
+#include "core/rtnl/link_read.h"
+
+namespace netplumb::rtnl {
+
+namespace {
+
+void delete_link(nl::Socket& sock, int index, const std::string& name) {
+  nl::Message m = link_request(RTM_DELLINK, 0, index, "", "RTM_DELLINK");
+  m.set_object(name);
+  try {
+    sock.request(m);
+  } catch (const NetlinkError& e) {
+    if (e.err != ENODEV) throw;  // already gone (with its namespace, or its veth peer)
+  }
+}
+
+// Everything that could be refused as input is checked before the link exists.
+void check_add_args(const Value& args) {
+  if (args.has("addrGenMode")) addr_gen_mode_of(args.str("addrGenMode"));
+  if (args.has("alias")) args.str("alias");
+  const Value& peer = args["peer"];
+  if (peer.is_object() && peer.has("addrGenMode")) addr_gen_mode_of(peer.str("addrGenMode"));
+}
+
+// Alias, IPv6 address generation mode, then up (in that order: the mode must
+// be set before the link goes up), and the link read back — one trip.
+Value configure_created(nl::Socket& sock, int index, const std::string& name, const Value& args) {
+  std::vector<nl::Message> msgs;
+  nl::Message post = link_request(RTM_NEWLINK, 0, index, name, "RTM_NEWLINK");
+  if (put_post_create(post, args)) msgs.push_back(std::move(post));
+  // The kernel refuses a veth end created up (ENOTCONN): up is always a message of its own.
+  if (args.bool_or("up", false)) msgs.push_back(up_request(index, name, true));
+  msgs.push_back(get_request(index, name));
+  size_t last = msgs.size() - 1;
+  Value link;
+  sock.transact(msgs, [&](size_t i, const nlmsghdr* h) {
+    if (i == last && h->nlmsg_type == RTM_NEWLINK) link = parse_link(h);
+  });
+  return link;
+}
+
+// {kind, name, mtu?, address?, up?, alias?, master?|masterIndex?, txQueueLen?,
+//  addrGenMode?, ...kind options} → the created link as the kernel reports it
+// (a veth's carries `peer`, read in the peer's namespace).
+Value add(OpContext& ctx, const Value& args) {
+  nl::Socket& sock = ctx.ns.rtnl();
+  check_add_args(args);
+  nl::Message create = create_request(sock, args);
+  const std::string name = args.str("name");
+  int index = 0;
+  sock.request(create, [&](size_t, const nlmsghdr* h) {
+    if (h->nlmsg_type == RTM_NEWLINK) index = static_cast<const ifinfomsg*>(NLMSG_DATA(h))->ifi_index;
+  });
+  if (!index) index = lookup_ifindex(sock, name);  // kernels before 6.3 do not echo a new link
+  if (!index) throw NetlinkError(ENODEV, "RTM_GETLINK", name, "the link was created but cannot be found");
+  Netns* ns = &ctx.ns;
+  ctx.undo.push("delete link " + name, [ns, index, name] { delete_link(ns->rtnl(), index, name); });
+
+  Value peer_link;
+  if (args.str("kind") == "veth") {
+    const Value& peer = args["peer"];
+    NetnsRef peer_ns = peer.has("netns") ? peer["netns"].as_netns("peer.netns") : nullptr;
+    peer_link = configure_created(peer_ns ? peer_ns->rtnl() : sock, 0, peer.str("name"), peer);
+  }
+  Value link = configure_created(sock, index, name, args);
+  if (!peer_link.is_null()) link.set("peer", std::move(peer_link));
+  return link;
+}
+
+// {name|index, ifExists?} → true, or false when absent and ifExists. Not undone:
+// a deleted link cannot be brought back as it was.
+Value remove(OpContext& ctx, const Value& args) {
+  LinkTarget t = target_of(args);
+  nl::Message m = link_request(RTM_DELLINK, 0, t.index, t.name, "RTM_DELLINK");
+  try {
+    ctx.ns.rtnl().request(m);
+  } catch (const NetlinkError& e) {
+    if (e.err == ENODEV && args.bool_or("ifExists", false)) return Value(false);
+    throw;
+  }
+  return Value(true);
+}
+
+Value get(OpContext& ctx, const Value& args) {
+  LinkTarget t = target_of(args);
+  return get_link(ctx.ns.rtnl(), t.index, t.name);
+}
+
+// {kind?, master?|masterIndex?} → links. Filtered here rather than by the
+// kernel, which ignores a kind filter for a kind whose module is not loaded.
+Value list(OpContext& ctx, const Value& args) {
+  nl::Socket& sock = ctx.ns.rtnl();
+  int master = args.has("master") || args.has("masterIndex") ? ifindex_of(sock, args, "master", "masterIndex") : 0;
+  std::string kind = args.str_or("kind", "");
+  Array out;
+  for (Value& link : list_links(sock)) {
+    if (!kind.empty() && !(link["linkKind"].is_string() && link["linkKind"].as_string() == kind)) continue;
+    if (master && !(link["master"].is_int() && link["master"].as_int() == master)) continue;
+    out.push_back(std::move(link));
+  }
+  return Value(std::move(out));
+}
+
+NETPLUMB_OP("link.add", add);
+NETPLUMB_OP("link.delete", remove);
+NETPLUMB_OP("link.get", get);
+NETPLUMB_OP("link.list", list);
+
+}  // namespace
+}  // namespace netplumb::rtnl

@@ -1,0 +1,121 @@
+// The link model: what link.get / link.list / link.add return and what link
+// events carry, as decoded by native/core/rtnl/link_parse.cc.
+
+/** Interface flags by their iproute2 names. */
+export type LinkFlag =
+  | 'UP'
+  | 'BROADCAST'
+  | 'DEBUG'
+  | 'LOOPBACK'
+  | 'POINTOPOINT'
+  | 'NOTRAILERS'
+  | 'RUNNING'
+  | 'NOARP'
+  | 'PROMISC'
+  | 'ALLMULTI'
+  | 'MASTER'
+  | 'SLAVE'
+  | 'MULTICAST'
+  | 'PORTSEL'
+  | 'AUTOMEDIA'
+  | 'DYNAMIC'
+  | 'LOWER_UP'
+  | 'DORMANT'
+  | 'ECHO';
+
+/** RFC 2863 operational state (IFLA_OPERSTATE). */
+export type OperState = 'unknown' | 'notpresent' | 'down' | 'lowerlayerdown' | 'testing' | 'dormant' | 'up';
+
+export type LinkKind = 'veth' | 'bridge' | 'dummy' | 'vxlan' | 'macvlan';
+export type MacvlanMode = 'bridge' | 'private' | 'vepa' | 'passthru';
+/** IPv6 link-local address generation: 'none' keeps a link without IPv6 from sending DAD/RS/MLD. */
+export type AddrGenMode = 'eui64' | 'none' | 'stable' | 'random';
+
+export interface BridgeInfo {
+  stp?: boolean;
+  /** Milliseconds (the kernel keeps centiseconds). */
+  forwardDelay?: number;
+  /** Milliseconds (the kernel keeps centiseconds). */
+  ageingTime?: number;
+  vlanFiltering?: boolean;
+}
+
+export interface VxlanInfo {
+  vni?: number;
+  port?: number;
+  local: string | null;
+  /** Unicast peer (a GROUP attribute holding a unicast address). */
+  remote: string | null;
+  /** Multicast group. */
+  group: string | null;
+  learning?: boolean;
+  /** ifindex of the underlay device. */
+  dev: number | null;
+  ttl?: number;
+}
+
+export interface BridgePortInfo {
+  /** STP port state (0 disabled ... 3 forwarding). */
+  state?: number;
+  hairpin?: boolean;
+  isolated?: boolean;
+  learning?: boolean;
+  /** Unicast flooding of unknown destinations to this port. */
+  flood?: boolean;
+  cost?: number;
+  priority?: number;
+}
+
+export interface LinkStats {
+  rxPackets: number;
+  txPackets: number;
+  rxBytes: number;
+  txBytes: number;
+  rxErrors: number;
+  txErrors: number;
+  rxDropped: number;
+  txDropped: number;
+}
+
+/** A network interface as the kernel reports it. */
+export interface Link {
+  kind: 'link';
+  /** 'new' for links read back and for RTM_NEWLINK events; 'del' for RTM_DELLINK events. */
+  action: 'new' | 'del';
+  index: number;
+  name: string;
+  /** Set on AF_BRIDGE messages (bridge port events). */
+  family?: 'bridge';
+  flags: LinkFlag[];
+  up: boolean;
+  operstate: OperState;
+  mtu: number;
+  /** MAC address, or null for links without one. */
+  address: string | null;
+  broadcast: string | null;
+  txQueueLen: number;
+  /** ifindex of the master (bridge) or null. */
+  master: number | null;
+  alias: string | null;
+  /** IFLA_INFO_KIND ('veth', 'bridge', ...); null for physical and loopback links. */
+  linkKind: string | null;
+  /** Namespace id (as seen from this namespace) where `link` lives, when not here. */
+  linkNetnsId: number | null;
+  /** IFLA_LINK raw: a veth's peer or a stacked link's lower device. */
+  link: number | null;
+  /** The lower device of a macvlan (IFLA_LINK), when not a veth. */
+  parentIndex: number | null;
+  /** A veth's peer ifindex (in linkNetnsId's namespace when set). */
+  peerIndex: number | null;
+  bridge: BridgeInfo | null;
+  vxlan: VxlanInfo | null;
+  macvlan: { mode: MacvlanMode | 'source' | 'unknown' } | null;
+  /** Set when the link is a bridge port. */
+  bridgePort: BridgePortInfo | null;
+  stats: LinkStats | null;
+}
+
+/** What link.add returns for a veth: this end, and the peer read back in its namespace. */
+export interface VethLink extends Link {
+  peer: Link;
+}

@@ -1,0 +1,52 @@
+// The names a network's DNS responder answers for: each sandbox on the
+// network registers its name and aliases with its addresses. Several
+// sandboxes may share an alias; a lookup then returns all their addresses.
+import { ValidationError } from '../../errors.js';
+import { canonicalAddress, parseAddress } from '../ipnet.js';
+
+export interface NameAddresses {
+  v4: string[];
+  v6: string[];
+}
+
+/** DNS names compare case-insensitively (RFC 4343) and "web." is "web". */
+export function normalizeName(name: string): string {
+  return (name.endsWith('.') ? name.slice(0, -1) : name).toLowerCase();
+}
+
+export class NameTable {
+  private readonly owners = new Map<string, { names: string[]; addresses: string[] }>();
+
+  /** Sets (or replaces) what `owner` (an endpoint id) answers for. */
+  register(owner: string, names: readonly string[], addresses: readonly string[]): void {
+    const clean = [...new Set(names.map(normalizeName))];
+    if (clean.some((n) => n === '' || n.length > 253))
+      throw new ValidationError('names', `DNS names must be 1-253 characters, got ${JSON.stringify(names)}`);
+    this.owners.set(owner, { names: clean, addresses: addresses.map((a) => canonicalAddress(a)) });
+  }
+
+  /** Forgets `owner`; false when it was not registered. */
+  unregister(owner: string): boolean {
+    return this.owners.delete(owner);
+  }
+
+  /** The addresses for `name`, or undefined when no sandbox has that name. */
+  lookup(name: string): NameAddresses | undefined {
+    const key = normalizeName(name);
+    let found: NameAddresses | undefined;
+    for (const entry of this.owners.values()) {
+      if (!entry.names.includes(key)) continue;
+      found ??= { v4: [], v6: [] };
+      for (const a of entry.addresses) {
+        const list = parseAddress(a).family === 4 ? found.v4 : found.v6;
+        if (!list.includes(a)) list.push(a);
+      }
+    }
+    return found;
+  }
+
+  /** Every registered name, sorted. */
+  names(): string[] {
+    return [...new Set([...this.owners.values()].flatMap((e) => e.names))].sort();
+  }
+}

@@ -64,7 +64,7 @@ export class NetlinkError extends NetplumbError {
 
 /** EEXIST: the object is already there. */
 export class AlreadyExistsError extends NetlinkError {}
-/** ENOENT / ENODEV / ESRCH: the object is not there. */
+/** ENOENT / ENODEV / ESRCH / EADDRNOTAVAIL: the object is not there. */
 export class NotFoundError extends NetlinkError {}
 /** EPERM / EACCES: not allowed (no CAP_NET_ADMIN in the namespace, or an owned nf_tables table). */
 export class PermissionError extends NetlinkError {}
@@ -72,6 +72,8 @@ export class PermissionError extends NetlinkError {}
 export class BusyError extends NetlinkError {}
 /** The dump changed while it was read (NLM_F_DUMP_INTR); read it again. */
 export class DumpInterruptedError extends NetlinkError {}
+/** ERESTART: an nf_tables transaction was prepared against an older ruleset generation. */
+export class StaleGenerationError extends NetlinkError {}
 /** A system call outside netlink failed (mount, setns, open, bind, ...). */
 export class SystemCallError extends NetlinkError {}
 
@@ -80,10 +82,12 @@ const byCode: Record<string, new (m: string, f: KernelErrorFields) => NetlinkErr
   ENOENT: NotFoundError,
   ENODEV: NotFoundError,
   ESRCH: NotFoundError,
+  EADDRNOTAVAIL: NotFoundError,
   EPERM: PermissionError,
   EACCES: PermissionError,
   EBUSY: BusyError,
   EADDRINUSE: BusyError,
+  ERESTART: StaleGenerationError,
 };
 
 interface RawNativeError extends Error {

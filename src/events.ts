@@ -11,7 +11,8 @@ export interface OverrunEvent {
 
 export class EventStream<T> implements AsyncIterableIterator<T | OverrunEvent>, AsyncDisposable {
   private readonly queue: (T | OverrunEvent)[] = [];
-  private waiter: ((r: IteratorResult<T | OverrunEvent>) => void) | undefined;
+  // Callers of next() waiting for an event, served in order.
+  private readonly waiters: ((r: IteratorResult<T | OverrunEvent>) => void)[] = [];
   private watch: EventWatchInstance | undefined;
   private done = false;
 
@@ -42,9 +43,8 @@ export class EventStream<T> implements AsyncIterableIterator<T | OverrunEvent>, 
           ? ({ type: 'overrun' } as OverrunEvent)
           : this.decode(raw);
       if (ev === undefined) continue;
-      if (this.waiter) {
-        const w = this.waiter;
-        this.waiter = undefined;
+      const w = this.waiters.shift();
+      if (w) {
         w({ value: ev, done: false });
       } else {
         this.queue.push(ev);
@@ -56,7 +56,7 @@ export class EventStream<T> implements AsyncIterableIterator<T | OverrunEvent>, 
     const ev = this.queue.shift();
     if (ev !== undefined) return Promise.resolve({ value: ev, done: false });
     if (this.done) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => (this.waiter = resolve));
+    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   /** Stops the subscription; a pending next() resolves as done. */
@@ -64,9 +64,7 @@ export class EventStream<T> implements AsyncIterableIterator<T | OverrunEvent>, 
     if (this.done) return;
     this.done = true;
     this.watch?.close();
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.({ value: undefined, done: true });
+    for (const w of this.waiters.splice(0)) w({ value: undefined, done: true });
   }
 
   return(): Promise<IteratorResult<T | OverrunEvent>> {

@@ -10,3 +10,7 @@ export * as validate from './validate.js';
 export { Links, linkCalls, type LinkRef, type NetnsArg, type CommonLinkOptions, type VethPeerOptions, type AddVethOptions, type AddBridgeOptions, type AddDummyOptions, type AddVxlanOptions, type AddMacvlanOptions, type AddLinkOptions, type LinkChanges, type BridgePortOptions, type ListLinksFilter } from './link.js';
 export type * from './link-types.js';
 export * as nft from './nft/index.js'; export { Nftables, nftEvents, renderRule, type NftEvent } from './nft/index.js';
+export { Addresses, addrCalls, type Address, type AddressFlags, type AddressScope, type Lifetime, type InterfaceSelector, type AddAddressOptions, type DeleteAddressOptions, type ListAddressOptions, type SettableAddressFlags } from './addr.js';
+export { Routes, routeCalls, type Route, type RouteScope, type RouteProtocol, type RouteType, type RouteTable, type RouteOptions, type DeleteRouteOptions, type ListRouteOptions } from './route.js';
+export { Neighbours, neighCalls, type Neighbour, type NeighbourFlags, type NeighbourStateName, type AddNeighbourOptions, type AddFdbOptions, type DeleteNeighbourOptions, type DeleteFdbOptions, type ListNeighbourOptions } from './neigh.js';
+export { rtnlEvents, type RtnlEvent, type RtnlEventKind, type RtnlEventKinds } from './rtnl-events.js';

@@ -38,8 +38,11 @@ EventWatch::~EventWatch() { stop(); }
 
 void EventWatch::on_readable(uv_poll_t* handle, int status, int) {
   auto* self = static_cast<EventWatch*>(handle->data);
-  if (status < 0 || !self) return;
+  if (!self) return;
+  // libuv stops the handle on POLLERR, which is how a netlink socket reports
+  // ENOBUFS: read anyway (that yields the overrun and clears the error), then re-arm.
   self->drain();
+  if (status < 0 && self->poll_) uv_poll_start(self->poll_, UV_READABLE, on_readable);
 }
 
 void EventWatch::drain() {

@@ -31,7 +31,8 @@ export function snapshot(netns?: string): string {
     parts.push('(nft unavailable)');
   }
   // Counters and interface statistics change by themselves; drop them.
-  return parts.join('\n').replace(/^\s+(RX|TX).*\n.*\n/gm, '').replace(/packets \d+ bytes \d+/g, 'packets N bytes N');
+  return parts.join('\n').replace(/^\s+(RX|TX).*\n.*\n/gm, '').replace(/packets \d+ bytes \d+/g, 'packets N bytes N')
+    .replace(/\b(\w+_timer) +[\d.]+/g, '$1 N');
 }
 
 /** True when running inside scripts/sandbox (never touch the real network otherwise). */

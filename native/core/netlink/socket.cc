@@ -255,7 +255,7 @@ void Socket::dump(Message& msg, const std::function<void(const nlmsghdr*)>& on_m
   }
 }
 
-void Socket::batch(std::vector<Message>& msgs, uint16_t res_id, const ReplyHandler& on_reply) {
+void Socket::batch(std::vector<Message>& msgs, uint16_t res_id, const ReplyHandler& on_reply, uint32_t genid) {
   if (msgs.empty()) return;
   std::lock_guard<std::mutex> lock(mutex_);
   auto bracket = [&](uint16_t type) {
@@ -269,6 +269,10 @@ void Socket::batch(std::vector<Message>& msgs, uint16_t res_id, const ReplyHandl
     return m;
   };
   Message begin = bracket(NFNL_MSG_BATCH_BEGIN);
+  if (genid) {
+    begin.put_be32(NFNL_BATCH_GENID, genid);
+    begin.set_object("transaction prepared against ruleset generation " + std::to_string(genid));
+  }
   uint32_t first_seq = next_seq();
   for (size_t i = 0; i < msgs.size(); i++) {
     msgs[i].set_seq(i == 0 ? first_seq : next_seq());

@@ -50,8 +50,10 @@ class Socket {
 
   // nfnetlink batch: msgs are wrapped in NFNL_MSG_BATCH_BEGIN/END for
   // subsystem `res_id` and sent in one sendmsg; the kernel applies all or
-  // none. The failure of the first failing message is thrown.
-  void batch(std::vector<Message>& msgs, uint16_t res_id, const ReplyHandler& on_reply = {});
+  // none. The failure of the first failing message is thrown. A non-zero
+  // `genid` (NFNL_BATCH_GENID) makes the kernel refuse the whole batch with
+  // ERESTART when the ruleset generation has moved on since it was read.
+  void batch(std::vector<Message>& msgs, uint16_t res_id, const ReplyHandler& on_reply = {}, uint32_t genid = 0);
 
   // Event subscription: join multicast groups, then read without blocking
   // (every read passes MSG_DONTWAIT).

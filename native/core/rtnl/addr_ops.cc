@@ -32,6 +32,29 @@ void delete_quietly_if_gone(Netns* ns, int ifindex, const Prefix& p) {
   }
 }
 
+// One address by RTM_GETADDR without a dump (IPv6 answers these; IPv4 has
+// no such request and falls back to a dump of the interface).
+std::optional<Value> get_address(nl::Socket& sock, int ifindex, const Prefix& p) {
+  if (p.ip.family == AF_INET6) {
+    nl::Message m(RTM_GETADDR, 0, "RTM_GETADDR", format_ip(p.ip.family, p.ip.bytes));
+    ifaddrmsg ifa{};
+    ifa.ifa_family = AF_INET6;
+    ifa.ifa_index = static_cast<uint32_t>(ifindex);
+    m.put_header(ifa);
+    m.put_bytes(IFA_ADDRESS, p.ip.bytes);
+    std::optional<Value> got;
+    try {
+      sock.request(m, [&](size_t, const nlmsghdr* h) {
+        if (h->nlmsg_type == RTM_NEWADDR) got = parse_address(h);
+      });
+    } catch (const NetlinkError& e) {
+      if (e.err != EOPNOTSUPP && e.err != EINVAL) throw;
+    }
+    if (got && got->integer("prefixLength") == p.length) return got;
+  }
+  return find_address(sock, ifindex, p);
+}
+
 // {dev|index, address, broadcast?, peer?, scope?, label?, flags?, validLifetime?,
 //  preferredLifetime?, replace?} → the address as the kernel reports it.
 Value add(OpContext& ctx, const Value& args) {
@@ -40,15 +63,20 @@ Value add(OpContext& ctx, const Value& args) {
   AddrSpec spec = addr_spec_from_args(args, ifindex);
   bool replace = args.bool_or("replace", false);
   bool existed = replace && find_address(sock, ifindex, spec.local).has_value();
-  nl::Message m = build_newaddr(spec, NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL));
-  sock.request(m);
+  // IPv4 echoes the new address back to the sender; IPv6 does not, so it is read after.
+  nl::Message m = build_newaddr(spec, NLM_F_CREATE | NLM_F_ECHO | (replace ? NLM_F_REPLACE : NLM_F_EXCL));
+  std::optional<Value> echoed;
+  sock.request(m, [&](size_t, const nlmsghdr* h) {
+    if (h->nlmsg_type == RTM_NEWADDR) echoed = parse_address(h);
+  });
   // A replaced address stays on undo (its old lifetimes are not restorable); a new one goes.
   if (!existed) {
     Netns* ns = &ctx.ns;
     Prefix p = spec.local;
     ctx.undo.push("delete address " + spec.describe(), [ns, ifindex, p] { delete_quietly_if_gone(ns, ifindex, p); });
   }
-  std::optional<Value> got = find_address(sock, ifindex, spec.local);
+  if (echoed) return std::move(*echoed);
+  std::optional<Value> got = get_address(sock, ifindex, spec.local);
   if (!got) throw NetlinkError(EADDRNOTAVAIL, "RTM_GETADDR", spec.describe(), "the address vanished right after it was added");
   return std::move(*got);
 }

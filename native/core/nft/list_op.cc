@@ -50,7 +50,7 @@ Value snapshot(nl::Socket& sock, uint8_t family, const std::string& table) {
 
 // {family?, table?} → {genid, tables, chains, rules, sets}
 Value list(OpContext& ctx, const Value& args) {
-  uint8_t family = args.has("family") ? family_of(args["family"]) : NFPROTO_UNSPEC;
+  uint8_t family = args.has("family") ? family_of(args["family"]) : static_cast<uint8_t>(NFPROTO_UNSPEC);
   std::string table = args.str_or("table", "");
   nl::Socket& sock = ctx.ns.nfnl();
   for (int attempt = 0;; attempt++) {

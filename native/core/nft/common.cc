@@ -138,4 +138,18 @@ std::string comment_of_udata(const nl::Attr& a, uint8_t type) {
   return {};
 }
 
+uint32_t flags_value_in(const Value& v, const EnumName* names, size_t n, const char* field) {
+  uint32_t f = 0;
+  for (const Value& name : v.as_array(field)) f |= enum_value_in(name, names, n, field);
+  return f;
+}
+
+Value flag_names_in(uint32_t f, const EnumName* names, size_t n) {
+  Array out;
+  for (size_t i = 0; i < n; i++)
+    if (f & names[i].value) out.push_back(Value(names[i].name)), f &= ~names[i].value;
+  if (f) out.push_back(Value(static_cast<int64_t>(f)));
+  return Value(std::move(out));
+}
+
 }  // namespace netplumb::nft

@@ -65,6 +65,18 @@ Value enum_name(uint32_t v, const EnumName (&names)[N]);
 uint32_t enum_value_in(const Value& v, const EnumName* names, size_t n, const char* field);
 Value enum_name_in(uint32_t v, const EnumName* names, size_t n);
 
+// Flag sets: an array of names ↔ the OR of their bits (unknown bits read back as a number).
+uint32_t flags_value_in(const Value& v, const EnumName* names, size_t n, const char* field);
+Value flag_names_in(uint32_t f, const EnumName* names, size_t n);
+template <size_t N>
+uint32_t flags_value(const Value& v, const EnumName (&names)[N], const char* field = "flags") {
+  return flags_value_in(v, names, N, field);
+}
+template <size_t N>
+Value flag_names(uint32_t f, const EnumName (&names)[N]) {
+  return flag_names_in(f, names, N);
+}
+
 template <size_t N>
 uint32_t enum_value(const Value& v, const EnumName (&names)[N], const char* field) {
   return enum_value_in(v, names, N, field);

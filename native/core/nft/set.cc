@@ -14,20 +14,6 @@ const EnumName kFlags[] = {
     {NFT_SET_OBJECT, "object"},       {NFT_SET_CONCAT, "concat"},     {NFT_SET_EXPR, "expr"},
 };
 
-uint32_t flags_of(const Value& v) {
-  uint32_t f = 0;
-  for (const Value& name : v.as_array("flags")) f |= enum_value(name, kFlags, "flags");
-  return f;
-}
-
-Value flag_names(uint32_t f) {
-  Array out;
-  for (const auto& n : kFlags)
-    if (f & n.value) out.push_back(Value(n.name)), f &= ~n.value;
-  if (f) out.push_back(Value(static_cast<int64_t>(f)));
-  return Value(std::move(out));
-}
-
 // nft's set userdata (NFTNL_UDATA_SET_*): the byte order of keys and data,
 // without which nft prints host-order values (interface names, marks) reversed.
 constexpr uint8_t kKeyByteorder = 0;
@@ -68,7 +54,7 @@ nl::Message set_message(uint16_t nft_msg, uint16_t flags, const Value& s) {
   m.put_str(NFTA_SET_TABLE, s.str("table"));
   m.put_str(NFTA_SET_NAME, s.str("name"));
   if (nft_msg != NFT_MSG_NEWSET) return m;
-  uint32_t f = s.has("flags") ? flags_of(s["flags"]) : 0;
+  uint32_t f = s.has("flags") ? flags_value(s["flags"], kFlags) : 0;
   if (s.has("dataType")) f |= NFT_SET_MAP;
   if (s.has("fields")) f |= NFT_SET_CONCAT;
   m.put_be32(NFTA_SET_FLAGS, f);
@@ -113,7 +99,7 @@ Value decode_set(const nlmsghdr* h) {
   if (auto x = a.get(NFTA_SET_TABLE)) v.set("table", x->str());
   if (auto x = a.get(NFTA_SET_NAME)) v.set("name", x->str());
   if (auto x = a.get(NFTA_SET_HANDLE)) v.set("handle", static_cast<int64_t>(x->be64()));
-  v.set("flags", flag_names(a.has(NFTA_SET_FLAGS) ? a.get(NFTA_SET_FLAGS)->be32() : 0));
+  v.set("flags", flag_names(a.has(NFTA_SET_FLAGS) ? a.get(NFTA_SET_FLAGS)->be32() : 0, kFlags));
   if (auto x = a.get(NFTA_SET_KEY_TYPE)) v.set("keyType", static_cast<int64_t>(x->be32()));
   if (auto x = a.get(NFTA_SET_KEY_LEN)) v.set("keyLen", static_cast<int64_t>(x->be32()));
   if (auto x = a.get(NFTA_SET_DATA_TYPE)) v.set("dataType", static_cast<int64_t>(x->be32()));

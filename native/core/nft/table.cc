@@ -13,20 +13,6 @@ namespace {
 const EnumName kFlags[] = {
     {NFT_TABLE_F_DORMANT, "dormant"}, {NFT_TABLE_F_OWNER, "owner"}, {NFT_TABLE_F_PERSIST, "persist"}};
 
-uint32_t flags_of(const Value& v) {
-  uint32_t f = 0;
-  for (const Value& name : v.as_array("flags")) f |= enum_value(name, kFlags, "flags");
-  return f;
-}
-
-Value flag_names(uint32_t f) {
-  Array out;
-  for (const auto& n : kFlags)
-    if (f & n.value) out.push_back(Value(n.name)), f &= ~n.value;
-  if (f) out.push_back(Value(static_cast<int64_t>(f)));
-  return Value(std::move(out));
-}
-
 }  // namespace
 
 std::string describe_table(const Value& t) {
@@ -37,7 +23,7 @@ std::string describe_table(const Value& t) {
 nl::Message table_message(uint16_t nft_msg, uint16_t flags, const Value& t) {
   nl::Message m = message(nft_msg, flags, family_of(t["family"]), describe_table(t));
   m.put_str(NFTA_TABLE_NAME, t.str("name"));
-  if (t.has("flags")) m.put_be32(NFTA_TABLE_FLAGS, flags_of(t["flags"]));
+  if (t.has("flags")) m.put_be32(NFTA_TABLE_FLAGS, flags_value(t["flags"], kFlags));
   if (t.has("comment")) m.put_bytes(NFTA_TABLE_USERDATA, comment_udata(kTableComment, t.str("comment")));
   return m;
 }
@@ -47,7 +33,7 @@ Value decode_table(const nlmsghdr* h) {
   v.set("family", family_name(family_of_message(h)));
   nl::Attrs a = attrs_of_message(h);
   if (auto x = a.get(NFTA_TABLE_NAME)) v.set("name", x->str());
-  v.set("flags", flag_names(a.has(NFTA_TABLE_FLAGS) ? a.get(NFTA_TABLE_FLAGS)->be32() : 0));
+  v.set("flags", flag_names(a.has(NFTA_TABLE_FLAGS) ? a.get(NFTA_TABLE_FLAGS)->be32() : 0, kFlags));
   if (auto x = a.get(NFTA_TABLE_HANDLE)) v.set("handle", static_cast<int64_t>(x->be64()));
   if (auto x = a.get(NFTA_TABLE_USE)) v.set("use", static_cast<int64_t>(x->be32()));
   if (auto x = a.get(NFTA_TABLE_OWNER)) v.set("owner", static_cast<int64_t>(x->be32()));

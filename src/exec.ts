@@ -1,11 +1,21 @@
 // The one road to the kernel: a list of calls goes to the addon in one trip
 // and runs on an addon-owned thread; a failure undoes the calls before it.
 import { fromNative } from './errors.js';
-import { native, type Call, type NativeNetns } from './native.js';
+import { native, type Call, type NativeNetns, type TimedResults } from './native.js';
 
-export async function exec(netns: NativeNetns | null, calls: Call[]): Promise<unknown[]> {
+export type { TimedResults };
+
+export interface ExecOptions {
+  /** Also return each call's duration on the worker thread (ms): for finding which step costs what. */
+  timings?: boolean;
+}
+
+export async function exec(netns: NativeNetns | null, calls: Call[]): Promise<unknown[]>;
+export async function exec(netns: NativeNetns | null, calls: Call[], options: { timings: true }): Promise<TimedResults>;
+export async function exec(netns: NativeNetns | null, calls: Call[], options?: ExecOptions): Promise<unknown[] | TimedResults>;
+export async function exec(netns: NativeNetns | null, calls: Call[], options: ExecOptions = {}): Promise<unknown[] | TimedResults> {
   try {
-    return await native.exec(netns, calls);
+    return options.timings ? await native.exec(netns, calls, { timings: true }) : await native.exec(netns, calls);
   } catch (e) {
     throw fromNative(e);
   }

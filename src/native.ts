@@ -30,8 +30,16 @@ export interface EventWatchInstance {
   close(): void;
 }
 
+/** What exec resolves to when asked for timings. */
+export interface TimedResults {
+  results: unknown[];
+  /** Each call's duration in ms, measured on the worker thread that ran it (no JS or queueing in it). */
+  timings: number[];
+}
+
 interface NativeModule {
   exec(netns: NativeNetns | null, calls: Call[]): Promise<unknown[]>;
+  exec(netns: NativeNetns | null, calls: Call[], options: { timings: true }): Promise<TimedResults>;
   opNames(): string[];
   processNetns(): NativeNetns;
   NetnsHandle: new (...args: never[]) => NativeNetns;

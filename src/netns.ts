@@ -1,8 +1,8 @@
 // Network namespaces: named ones compatible with `ip netns` (a bind mount
 // under /run/netns), anonymous ones held only by a handle, and existing ones
 // opened by name, path or pid. Every other primitive hangs off a Netns.
-import { exec } from './exec.js';
-import { native, type Call, type NativeNetns } from './native.js';
+import { exec, type ExecOptions } from './exec.js';
+import { native, type Call, type NativeNetns, type TimedResults } from './native.js';
 import { Plan } from './plan.js';
 import { netnsName, integer } from './validate.js';
 import { ValidationError } from './errors.js';
@@ -22,7 +22,11 @@ export interface CreateNetnsOptions {
   name?: string;
   /** Directory of named namespaces; default /run/netns. */
   dir?: string;
-  /** Bring the loopback interface up (default true). */
+  /**
+   * Bring the loopback interface up from inside the new namespace as it is
+   * made (no extra call). Default true for Netns.create; in a plan's
+   * netnsCalls.create, lo comes up only when this is true.
+   */
   loopbackUp?: boolean;
 }
 
@@ -53,8 +57,7 @@ export class Netns implements AsyncDisposable {
   static async create(opts: CreateNetnsOptions = {}): Promise<Netns> {
     const dir = opts.dir ?? DEFAULT_NETNS_DIR;
     const plan = new Plan(null);
-    const ns = plan.add<NativeNetns>(netnsCalls.create(opts));
-    if (opts.loopbackUp !== false) plan.add({ op: 'link.set', args: { name: 'lo', up: true } }, ns);
+    plan.add<NativeNetns>(netnsCalls.create({ ...opts, loopbackUp: opts.loopbackUp !== false }));
     const [handle] = (await plan.run()) as [NativeNetns];
     return new Netns(handle, opts.name, dir, true);
   }
@@ -85,8 +88,11 @@ export class Netns implements AsyncDisposable {
   }
 
   /** Runs calls in this namespace in one trip. */
-  exec(calls: Call[]): Promise<unknown[]> {
-    return exec(this.handle, calls);
+  exec(calls: Call[]): Promise<unknown[]>;
+  /** With `{ timings: true }`: `{ results, timings }`, each call's ms on the worker thread. */
+  exec(calls: Call[], options: { timings: true }): Promise<TimedResults>;
+  exec(calls: Call[], options: ExecOptions = {}): Promise<unknown[] | TimedResults> {
+    return exec(this.handle, calls, options);
   }
 
   /** Interfaces of this namespace. */
@@ -156,6 +162,7 @@ export const netnsCalls = {
     const args: Record<string, unknown> = {};
     if (opts.name !== undefined) args.name = netnsName(opts.name);
     if (opts.dir !== undefined) args.dir = opts.dir;
+    if (opts.loopbackUp === true) args.loopbackUp = true;
     return { op: 'netns.create', args };
   },
   remove(name: string, opts: { dir?: string; ifExists?: boolean } = {}): Call {

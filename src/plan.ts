@@ -1,7 +1,7 @@
 // A plan: several calls sent to the kernel in one trip, applied in order, and
 // undone together if any fails. Hot paths build one plan per endpoint.
-import { exec } from './exec.js';
-import { native, type Call, type NativeNetns, type ResultRef } from './native.js';
+import { exec, type ExecOptions } from './exec.js';
+import { native, type Call, type NativeNetns, type ResultRef, type TimedResults } from './native.js';
 
 /** The result of call `index` of a plan, usable as an argument (or target namespace) of later calls. */
 export class PlanRef<T = unknown> implements ResultRef {
@@ -23,9 +23,16 @@ export class Plan {
     return new PlanRef<T>(this.calls.length - 1);
   }
 
-  /** Sends the plan; resolves to each call's result in order. */
-  async run(): Promise<unknown[]> {
-    return exec(this.netns, this.calls.map(plainCall));
+  /**
+   * Sends the plan; resolves to each call's result in order. With
+   * `{ timings: true }` it resolves to `{ results, timings }`, timings being
+   * each call's duration in ms on the worker thread.
+   */
+  async run(): Promise<unknown[]>;
+  async run(options: { timings: true }): Promise<TimedResults>;
+  async run(options?: ExecOptions): Promise<unknown[] | TimedResults>;
+  async run(options: ExecOptions = {}): Promise<unknown[] | TimedResults> {
+    return exec(this.netns, this.calls.map(plainCall), options);
   }
 }
 

@@ -52,6 +52,9 @@ it('builds Tdocker0/Tdocker1 on Tbr0, carries traffic on every path, and leaves 
     await lab.teardown();
   }
   expect(await Netns.list()).toEqual(expect.not.arrayContaining(['Tdocker0', 'Tdocker1']));
+  // The kernel removes a namespace's veth end in the background once the
+  // namespace is gone; wait for that work rather than racing it.
+  for (let i = 0; i < 200 && snapshot() !== before; i++) await new Promise((r) => setTimeout(r, 20));
   expect(snapshot()).toBe(before);
   // A second teardown is harmless.
   await lab.teardown();

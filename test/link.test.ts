@@ -137,6 +137,28 @@ describe('links: create every kind and read it back', () => {
     expect(['done', 'unsupported']).toContain(r);
   });
 
+  it('skips the read-back of a veth in a plan when readBack is false, and still configures both ends', async () => {
+    const ns = await Netns.create();
+    made.push(ns);
+    const [v] = await host.exec([
+      linkCalls.addVeth({ name: 'np-rb0', up: true, addrGenMode: 'none', readBack: false, peer: { name: 'np-rb1', netns: ns, up: true, addrGenMode: 'none' } }),
+    ]);
+    const mine = ipLink(undefined, 'np-rb0');
+    expect(v).toEqual({ index: mine.ifindex, name: 'np-rb0', peer: { name: 'np-rb1' } });
+    expect(await links.get('np-rb0')).toMatchObject({ up: true });
+    expect(await new Links(ns).get('np-rb1')).toMatchObject({ up: true });
+    expect(ip(undefined, '-d', 'link', 'show', 'np-rb0')).toContain('addrgenmode none');
+    // Links.addVeth always resolves to the link read back.
+    const full = await links.addVeth({ name: 'np-rb2', readBack: false, peer: { name: 'np-rb3' } });
+    expect(full).toMatchObject({ name: 'np-rb2', linkKind: 'veth', peer: { name: 'np-rb3' } });
+  });
+
+  it('turns multicast snooping off on a bridge when asked', async () => {
+    await links.addBridge({ name: 'np-brm', mcastSnooping: false });
+    expect(ipLink(undefined, 'np-brm').linkinfo?.info_data).toMatchObject({ mcast_snooping: 0 });
+    await expect(async () => linkCalls.addBridge({ name: 'np-brm2', mcastSnooping: 'no' as never })).rejects.toBeInstanceOf(ValidationError);
+  });
+
   it('creates a dummy where the kernel has the driver, and changes nothing where it does not', async () => {
     const r = await orUnsupported(async () => {
       const d = await links.addDummy({ name: 'np-d0', up: true, mtu: 9000 });

@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Netns, Sysctl, ValidationError, AlreadyExistsError, listenTcp, connectTcp } from '../src/index.js';
+import { Netns, Plan, netnsCalls, Sysctl, ValidationError, AlreadyExistsError, listenTcp, connectTcp, type NativeNetns } from '../src/index.js';
+import { Links } from '../src/link.js';
 import { assertSandbox, ip } from './support/witness.js';
 
 beforeAll(assertSandbox);
@@ -20,6 +21,27 @@ describe('network namespaces', () => {
     made.pop();
     expect(await Netns.list()).not.toContain('np-ns-a');
     expect(ip(undefined, 'netns', 'list')).not.toContain('np-ns-a');
+  });
+
+  it('brings lo up as part of netns.create in a plan, and reports each call\'s time on the worker', async () => {
+    const plan = new Plan(null);
+    const named = plan.add(netnsCalls.create({ name: 'np-ns-lo', loopbackUp: true }));
+    plan.add(netnsCalls.create({ loopbackUp: true }));
+    plan.add(netnsCalls.create({ name: 'np-ns-down' }));
+    plan.add({ op: 'link.get', args: { name: 'lo' } }, named);
+    const { results, timings } = await plan.run({ timings: true });
+    const [up, anonymous, down] = results as [NativeNetns, NativeNetns, NativeNetns];
+    const upNs = Netns.fromHandle(up, { name: 'np-ns-lo', owned: true });
+    made.push(upNs, Netns.fromHandle(down, { name: 'np-ns-down', owned: true }));
+    expect(timings).toHaveLength(4);
+    for (const t of timings) expect(t).toBeGreaterThanOrEqual(0);
+    expect(results[3]).toMatchObject({ name: 'lo', up: true });
+    expect(ip('np-ns-down', 'link', 'show', 'lo')).not.toMatch(/[<,]UP[,>]/);
+    expect(await new Links(Netns.fromHandle(anonymous)).get('lo')).toMatchObject({ up: true });
+    anonymous.close();
+    // The untimed form still resolves to the plain results.
+    const [again] = await upNs.exec([{ op: 'link.get', args: { name: 'lo' } }]);
+    expect(again).toMatchObject({ name: 'lo' });
   });
 
   it('refuses a duplicate name with a typed error and leaves the first intact', async () => {

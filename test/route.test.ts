@@ -118,6 +118,17 @@ describe('routes', () => {
     expect(await routes.replace({ destination: '10.80.0.0/24', dev: 'd0' })).toBeNull();
   });
 
+  it('puts a deleted route back when a later call in the plan fails', async () => {
+    await routes.add({ destination: '10.22.0.0/16', gateway: '10.2.0.253' });
+    const before = snapshot(NS);
+    const plan = ns.plan();
+    plan.add(routeCalls.delete({ destination: '10.22.0.0/16' }));
+    plan.add(routeCalls.delete({ destination: '10.23.0.0/16' }));
+    await expect(plan.run()).rejects.toMatchObject({ planIndex: 1 });
+    expect(snapshot(NS)).toBe(before);
+    expect(await routes.delete({ destination: '10.22.0.0/16' })).toBe(true);
+  });
+
   it('refuses duplicates, deletes with ifExists, and reports a missing route as NotFoundError', async () => {
     await routes.add({ destination: '10.21.0.0/16', gateway: '10.2.0.253' });
     await expect(routes.add({ destination: '10.21.0.0/16', gateway: '10.2.0.253' })).rejects.toBeInstanceOf(AlreadyExistsError);

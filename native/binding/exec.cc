@@ -36,11 +36,13 @@ void settle(Napi::Env env, Napi::Function, Completion* c) {
   delete c;
 }
 
-// exec(netns: NetnsHandle | null, calls: {op: string, args?: object}[]) → Promise<unknown[]>
+// exec(netns: NetnsHandle | null, calls: {op: string, args?: object}[], options?: {timings?: boolean})
+//   → Promise<unknown[]>, or with timings Promise<{results: unknown[], timings: number[]}>
 Napi::Value exec(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   NetnsRef ns;
   std::vector<OpCall> calls;
+  bool timed = false;
   try {
     if (info.Length() < 2 || !info[1].IsArray())
       throw InvalidArgument("calls", "exec(netns, calls) takes an array of {op, args}");
@@ -52,12 +54,19 @@ Napi::Value exec(const Napi::CallbackInfo& info) {
     }
     Value list = from_js(info[1], "calls");
     for (const Value& c : list.as_array("calls")) calls.push_back({c.str("op"), c["args"], c["netns"]});
+    if (info.Length() > 2 && info[2].IsObject()) timed = from_js(info[2], "options").bool_or("timings", false);
   } catch (...) {
     auto d = Napi::Promise::Deferred::New(env);
     d.Reject(error_to_js(env, std::current_exception()).Value());
     return d.Promise();
   }
-  return run_async(env, [ns, calls = std::move(calls)] { return run_plan(ns, calls); });
+  if (!timed) return run_async(env, [ns, calls = std::move(calls)] { return run_plan(ns, calls); });
+  return run_async(env, [ns, calls = std::move(calls)] {
+    std::vector<double> timings;
+    Value results = run_plan(ns, calls, &timings);
+    Array ms(timings.begin(), timings.end());
+    return Value(Object{{"results", std::move(results)}, {"timings", Value(std::move(ms))}});
+  });
 }
 
 Napi::Value op_names(const Napi::CallbackInfo& info) {

@@ -1,5 +1,6 @@
 #include "core/exec/ops.h"
 
+#include <chrono>
 #include <map>
 #include <stdexcept>
 
@@ -83,7 +84,8 @@ Value resolve(const Value& v, const Array& results) {
 }
 }  // namespace
 
-Value run_plan(const NetnsRef& ns, const std::vector<OpCall>& calls) {
+Value run_plan(const NetnsRef& ns, const std::vector<OpCall>& calls, std::vector<double>* timings) {
+  using Clock = std::chrono::steady_clock;
   // Resolve every name before touching the kernel.
   std::vector<OpFn> fns;
   for (auto& c : calls) {
@@ -95,19 +97,21 @@ Value run_plan(const NetnsRef& ns, const std::vector<OpCall>& calls) {
   Array results;
   results.reserve(calls.size());
   for (size_t i = 0; i < calls.size(); i++) {
+    Clock::time_point start = timings ? Clock::now() : Clock::time_point();
     try {
       const OpCall& c = calls[i];
       bool refs = mentions_result(c.args) || mentions_result(c.netns);
       Value args = refs ? resolve(c.args, results) : Value();
       Value target = refs ? resolve(c.netns, results) : c.netns;
       NetnsRef where = target.is_null() ? ns : target.as_netns("netns");
-      OpContext ctx{*where, undo};
+      OpContext ctx{*where, undo, i + 1 < calls.size()};
       results.push_back(fns[i](ctx, refs ? args : c.args));
     } catch (const ThreadPoisoned&) {
       throw;
     } catch (...) {
       throw PlanFailure(std::current_exception(), i, undo.rollback());
     }
+    if (timings) timings->push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
   }
   undo.commit();
   return Value(std::move(results));

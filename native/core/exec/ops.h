@@ -35,6 +35,10 @@ class UndoLog {
 struct OpContext {
   Netns& ns;      // the namespace the plan runs against
   UndoLog& undo;  // what to do to take this plan back
+  // False for the last call of a plan: no later call can fail and ask for
+  // its undo, so an op may skip reading state that only its undo would need
+  // (it must still record undo for its own steps if it can fail halfway).
+  bool later_calls = true;
 };
 
 using OpFn = Value (*)(OpContext&, const Value& args);
@@ -68,7 +72,10 @@ struct PlanFailure : std::exception {
 
 // Runs the calls in order against `ns`. If one fails, those before it are
 // undone and the failure is rethrown; the result holds each call's return.
-Value run_plan(const NetnsRef& ns, const std::vector<OpCall>& calls);
+// With `timings`, each call's duration on this thread (ms, steady clock) is
+// appended to it, so a caller can see which step costs what without the
+// trip to and from JS in the number.
+Value run_plan(const NetnsRef& ns, const std::vector<OpCall>& calls, std::vector<double>* timings = nullptr);
 
 }  // namespace netplumb
 

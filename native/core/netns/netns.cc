@@ -61,6 +61,11 @@ nl::Socket& Netns::rtnl() {
   return *rtnl_;
 }
 
+void Netns::adopt_rtnl(std::unique_ptr<nl::Socket> sock) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!rtnl_) rtnl_ = std::move(sock);
+}
+
 nl::Socket& Netns::nfnl() {
   int nsfd = fd();
   std::lock_guard<std::mutex> lock(mutex_);

@@ -36,6 +36,9 @@ class Netns {
   // worker thread (they are opened with setns there).
   nl::Socket& rtnl();
   nl::Socket& nfnl();
+  // Hands over an rtnetlink socket already opened inside this namespace
+  // (by whoever created it), so rtnl() need not enter it to open one.
+  void adopt_rtnl(std::unique_ptr<nl::Socket> sock);
   // A netlink socket of its own (for event subscriptions), bound to this namespace.
   std::unique_ptr<nl::Socket> open_netlink(int protocol);
   // Opens a fresh socket (any family) inside this namespace.

@@ -9,6 +9,7 @@
 #include "core/exec/ops.h"
 #include "core/rtnl/addr_build.h"
 #include "core/rtnl/addr_parser.h"
+#include "core/rtnl/delete_op.h"
 #include "core/rtnl/ifindex.h"
 
 namespace netplumb::rtnl {
@@ -86,21 +87,12 @@ Value remove(OpContext& ctx, const Value& args) {
   nl::Socket& sock = ctx.ns.rtnl();
   int ifindex = ifindex_of(sock, args);
   Prefix p = parse_prefix(args.str("address"), "address");
-  std::optional<Value> before = find_address(sock, ifindex, p);
-  if (!before) {
-    if (args.bool_or("ifExists", false)) return Value(false);
-    throw NetlinkError(EADDRNOTAVAIL, "RTM_DELADDR", args.str("address") + " on ifindex " + std::to_string(ifindex),
-                       "no such address on the interface");
-  }
-  nl::Message m = build_deladdr(ifindex, p);
-  sock.request(m);
-  AddrSpec again = addr_spec_from_parsed(*before);
-  Netns* ns = &ctx.ns;
-  ctx.undo.push("restore address " + again.describe(), [ns, again] {
-    nl::Message back = build_newaddr(again, NLM_F_CREATE | NLM_F_EXCL);
-    ns->rtnl().request(back);
-  });
-  return Value(true);
+  return delete_with_undo(
+      ctx, args,
+      {"address", "RTM_DELADDR", args.str("address") + " on ifindex " + std::to_string(ifindex), EADDRNOTAVAIL,
+       "no such address on the interface", build_deladdr(ifindex, p),
+       [&] { return find_address(sock, ifindex, p); },
+       [](const Value& before) { return build_newaddr(addr_spec_from_parsed(before), NLM_F_CREATE | NLM_F_EXCL); }});
 }
 
 // {dev?|index?, family?: 4|6} → addresses.

@@ -10,16 +10,13 @@
 #include "core/exec/parsers.h"
 #include "core/netlink/attrs.h"
 #include "core/rtnl/ip_text.h"
+#include "core/rtnl/parse_common.h"
 
 namespace netplumb::rtnl {
 
 namespace {
 
-struct FlagName {
-  uint32_t bit;
-  const char* name;
-};
-const FlagName kAddrFlags[] = {
+const Named kAddrFlags[] = {
     {IFA_F_SECONDARY, "secondary"},     {IFA_F_NODAD, "nodad"},
     {IFA_F_OPTIMISTIC, "optimistic"},   {IFA_F_DADFAILED, "dadfailed"},
     {IFA_F_HOMEADDRESS, "homeAddress"}, {IFA_F_DEPRECATED, "deprecated"},
@@ -63,17 +60,13 @@ uint8_t scope_value(const Value& v, const char* field) {
 }
 
 Value parse_address(const nlmsghdr* h) {
-  if (h->nlmsg_len < NLMSG_LENGTH(sizeof(ifaddrmsg))) throw NetlinkError(EBADMSG, "parse", "RTM_NEWADDR", "message shorter than ifaddrmsg");
-  const auto* ifa = static_cast<const ifaddrmsg*>(NLMSG_DATA(h));
-  nl::Attrs attrs = nl::Attrs::of_message(h, sizeof(ifaddrmsg));
+  auto [v, ifa, attrs] = begin_parse<ifaddrmsg>(h, "ifaddrmsg", "address", RTM_DELADDR);
   int af = ifa->ifa_family;
-  Value v;
-  v.set("kind", "address");
-  v.set("action", h->nlmsg_type == RTM_DELADDR ? "del" : "new");
   v.set("family", family_number(af));
   v.set("index", static_cast<int64_t>(ifa->ifa_index));
-  auto text = [&](uint16_t type) -> std::string {
-    auto a = attrs.get(type);
+  // Init-captured: a lambda may not capture a structured binding itself before C++20.
+  auto text = [&all = attrs, af](uint16_t type) -> std::string {
+    auto a = all.get(type);
     return a ? format_ip(af, a->data, a->len) : std::string();
   };
   std::string local = text(IFA_LOCAL);
@@ -91,15 +84,13 @@ Value parse_address(const nlmsghdr* h) {
   if (auto a = attrs.get(IFA_LABEL)) v.set("label", a->str());
   uint32_t flags = ifa->ifa_flags;
   if (auto a = attrs.get(IFA_FLAGS)) flags = a->u32();
-  Value f;
-  for (const auto& fn : kAddrFlags) f.set(fn.name, (flags & fn.bit) != 0);
-  v.set("flags", std::move(f));
+  v.set("flags", flag_object(flags, kAddrFlags));
   if (auto a = attrs.get(IFA_CACHEINFO); a && a->len >= sizeof(ifa_cacheinfo)) {
     const auto* ci = reinterpret_cast<const ifa_cacheinfo*>(a->data);
     v.set("validLifetime", lifetime(ci->ifa_valid));
     v.set("preferredLifetime", lifetime(ci->ifa_prefered));
   }
-  return v;
+  return std::move(v);
 }
 
 Array dump_addresses(nl::Socket& sock, int af, int ifindex) {

@@ -81,6 +81,7 @@ void put_bridge_data(nl::Message& m, const Value& args) {
   if (args.has("ageingTime"))
     m.put_u32(IFLA_BR_AGEING_TIME, centiseconds_of_ms(int_arg(args, "ageingTime", 0, 0xffffffffLL * 10)));
   if (args.has("vlanFiltering")) m.put_u8(IFLA_BR_VLAN_FILTERING, args["vlanFiltering"].as_bool("vlanFiltering") ? 1 : 0);
+  if (args.has("mcastSnooping")) m.put_u8(IFLA_BR_MCAST_SNOOPING, args["mcastSnooping"].as_bool("mcastSnooping") ? 1 : 0);
 }
 
 void put_vxlan_data(nl::Message& m, nl::Socket& sock, const Value& args) {

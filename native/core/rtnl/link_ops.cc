@@ -34,28 +34,37 @@ void check_add_args(const Value& args) {
 }
 
 // Alias, IPv6 address generation mode, then up (in that order: the mode must
-// be set before the link goes up), and the link read back — one trip.
-Value configure_created(nl::Socket& sock, int index, const std::string& name, const Value& args) {
+// be set before the link goes up), and the link read back unless `read_back`
+// is false — one trip.
+Value configure_created(nl::Socket& sock, int index, const std::string& name, const Value& args, bool read_back) {
   std::vector<nl::Message> msgs;
   nl::Message post = link_request(RTM_NEWLINK, 0, index, name, "RTM_NEWLINK");
   if (put_post_create(post, args)) msgs.push_back(std::move(post));
   // The kernel refuses a veth end created up (ENOTCONN): up is always a message of its own.
   if (args.bool_or("up", false)) msgs.push_back(up_request(index, name, true));
-  msgs.push_back(get_request(index, name));
-  size_t last = msgs.size() - 1;
+  if (read_back) msgs.push_back(get_request(index, name));
   Value link;
-  sock.transact(msgs, [&](size_t i, const nlmsghdr* h) {
-    if (i == last && h->nlmsg_type == RTM_NEWLINK) link = parse_link(h);
-  });
-  return link;
+  if (!msgs.empty()) {
+    size_t last = msgs.size() - 1;
+    sock.transact(msgs, [&](size_t i, const nlmsghdr* h) {
+      if (read_back && i == last && h->nlmsg_type == RTM_NEWLINK) link = parse_link(h);
+    });
+  }
+  if (read_back) return link;
+  Value brief{Object{{"name", Value(name)}}};
+  if (index) brief.set("index", index);  // a veth peer's index is not known without the read
+  return brief;
 }
 
 // {kind, name, mtu?, address?, up?, alias?, master?|masterIndex?, txQueueLen?,
-//  addrGenMode?, ...kind options} → the created link as the kernel reports it
-// (a veth's carries `peer`, read in the peer's namespace).
+//  addrGenMode?, readBack?, ...kind options} → the created link as the kernel
+// reports it (a veth's carries `peer`, read in the peer's namespace); with
+// readBack false only {index, name} (and the peer's {name}), which
+// spares reading and converting both ends when the caller does not use them.
 Value add(OpContext& ctx, const Value& args) {
   nl::Socket& sock = ctx.ns.rtnl();
   check_add_args(args);
+  bool read_back = args.bool_or("readBack", true);
   nl::Message create = create_request(sock, args);
   const std::string name = args.str("name");
   int index = 0;
@@ -71,9 +80,9 @@ Value add(OpContext& ctx, const Value& args) {
   if (args.str("kind") == "veth") {
     const Value& peer = args["peer"];
     NetnsRef peer_ns = peer.has("netns") ? peer["netns"].as_netns("peer.netns") : nullptr;
-    peer_link = configure_created(peer_ns ? peer_ns->rtnl() : sock, 0, peer.str("name"), peer);
+    peer_link = configure_created(peer_ns ? peer_ns->rtnl() : sock, 0, peer.str("name"), peer, read_back);
   }
-  Value link = configure_created(sock, index, name, args);
+  Value link = configure_created(sock, index, name, args, read_back);
   if (!peer_link.is_null()) link.set("peer", std::move(peer_link));
   return link;
 }

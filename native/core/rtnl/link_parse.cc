@@ -11,17 +11,14 @@
 #include "core/errors.h"
 #include "core/exec/parsers.h"
 #include "core/netlink/attrs.h"
+#include "core/rtnl/parse_common.h"
 
 namespace netplumb::rtnl {
 
 namespace {
 
-struct FlagName {
-  unsigned flag;
-  const char* name;
-};
 // Names as iproute2 prints them.
-const FlagName kFlags[] = {
+const Named kFlags[] = {
     {IFF_UP, "UP"},           {IFF_BROADCAST, "BROADCAST"},   {IFF_DEBUG, "DEBUG"},
     {IFF_LOOPBACK, "LOOPBACK"}, {IFF_POINTOPOINT, "POINTOPOINT"}, {IFF_NOTRAILERS, "NOTRAILERS"},
     {IFF_RUNNING, "RUNNING"}, {IFF_NOARP, "NOARP"},           {IFF_PROMISC, "PROMISC"},
@@ -139,24 +136,16 @@ void read_linkinfo(Value& v, const nl::Attrs& info) {
 }  // namespace
 
 Value parse_link(const nlmsghdr* h) {
-  if (h->nlmsg_len < NLMSG_LENGTH(sizeof(ifinfomsg)))
-    throw NetlinkError(EBADMSG, "parse", "RTM_NEWLINK", "message shorter than its ifinfomsg");
-  const auto* ifi = static_cast<const ifinfomsg*>(NLMSG_DATA(h));
-  Value v = Value(Object{});
-  v.set("kind", "link");
-  v.set("action", h->nlmsg_type == RTM_DELLINK ? "del" : "new");
+  auto [v, ifi, attrs] = begin_parse<ifinfomsg>(h, "ifinfomsg", "link", RTM_DELLINK);
   v.set("index", ifi->ifi_index);
   if (ifi->ifi_family == AF_BRIDGE) v.set("family", "bridge");
-  Array flags;
-  for (const FlagName& f : kFlags)
-    if (ifi->ifi_flags & f.flag) flags.push_back(Value(f.name));
-  v.set("flags", Value(std::move(flags)));
+  v.set("flags", Value(flag_names(ifi->ifi_flags, kFlags)));
   v.set("up", (ifi->ifi_flags & IFF_UP) != 0);
   for (const char* k : {"address", "broadcast", "master", "alias", "linkKind", "linkNetnsId", "link", "parentIndex",
                         "peerIndex", "bridge", "vxlan", "macvlan", "bridgePort", "stats"})
     v.set(k, nullptr);
   v.set("operstate", "unknown");
-  for (nl::Attr a : nl::Attrs::of_message(h, sizeof(ifinfomsg))) {
+  for (nl::Attr a : attrs) {
     switch (a.type) {
       case IFLA_IFNAME: v.set("name", a.str()); break;
       case IFLA_MTU: v.set("mtu", a.u32()); break;
@@ -181,7 +170,7 @@ Value parse_link(const nlmsghdr* h) {
   bool veth = v["linkKind"].is_string() && v["linkKind"].as_string() == "veth";
   if (v["link"].is_int() && (veth || v["index"].as_int() != v["link"].as_int()))
     v.set(veth ? "peerIndex" : "parentIndex", v["link"]);
-  return v;
+  return std::move(v);
 }
 
 NETPLUMB_PARSER(NETLINK_ROUTE, RTM_NEWLINK, parse_link);

@@ -9,6 +9,7 @@
 
 #include "core/errors.h"
 #include "core/exec/ops.h"
+#include "core/rtnl/delete_op.h"
 #include "core/rtnl/ifindex.h"
 #include "core/rtnl/neigh_build.h"
 #include "core/rtnl/neigh_parser.h"
@@ -58,20 +59,11 @@ Value add(OpContext& ctx, const Value& args) {
 Value remove(OpContext& ctx, const Value& args) {
   nl::Socket& sock = ctx.ns.rtnl();
   NeighSpec s = neigh_spec_from_args(args, ifindex_of(sock, args), true);
-  std::optional<Value> before = find_entry(sock, s);
-  if (!before) {
-    if (args.bool_or("ifExists", false)) return Value(false);
-    throw NetlinkError(ENOENT, "RTM_DELNEIGH", s.describe(), "no such neighbour entry");
-  }
-  nl::Message m = build_delneigh(s);
-  sock.request(m);
-  NeighSpec old = neigh_spec_from_parsed(*before);
-  Netns* ns = &ctx.ns;
-  ctx.undo.push("restore neighbour " + old.describe(), [ns, old] {
-    nl::Message back = build_newneigh(old, NLM_F_CREATE | NLM_F_EXCL);
-    ns->rtnl().request(back);
-  });
-  return Value(true);
+  return delete_with_undo(
+      ctx, args,
+      {"neighbour", "RTM_DELNEIGH", s.describe(), ENOENT, "no such neighbour entry", build_delneigh(s),
+       [&] { return find_entry(sock, s); },
+       [](const Value& before) { return build_newneigh(neigh_spec_from_parsed(before), NLM_F_CREATE | NLM_F_EXCL); }});
 }
 
 // {dev?|index?, family?: 4|6|'bridge'} → ARP and NDP entries, or the FDB.

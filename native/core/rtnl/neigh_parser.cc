@@ -10,15 +10,12 @@
 #include "core/exec/parsers.h"
 #include "core/netlink/attrs.h"
 #include "core/rtnl/ip_text.h"
+#include "core/rtnl/parse_common.h"
 
 namespace netplumb::rtnl {
 
 namespace {
 
-struct Named {
-  uint32_t bit;
-  const char* name;
-};
 const Named kStates[] = {{NUD_INCOMPLETE, "incomplete"}, {NUD_REACHABLE, "reachable"}, {NUD_STALE, "stale"},
                          {NUD_DELAY, "delay"},           {NUD_PROBE, "probe"},         {NUD_FAILED, "failed"},
                          {NUD_NOARP, "noarp"},           {NUD_PERMANENT, "permanent"}};
@@ -46,19 +43,13 @@ uint16_t neigh_state_value(const Value& v, const char* field) {
   if (s == "static") return NUD_NOARP | NUD_REACHABLE;
   if (s == "dynamic") return NUD_REACHABLE;
   for (const auto& n : kStates)
-    if (s == n.name) return static_cast<uint16_t>(n.bit);
+    if (s == n.name) return static_cast<uint16_t>(n.value);
   throw InvalidArgument(field, std::string(field) + " must be permanent, reachable, stale, noarp, static or dynamic, got '" + s + "'");
 }
 
 Value parse_neighbour(const nlmsghdr* h) {
-  if (h->nlmsg_len < NLMSG_LENGTH(sizeof(ndmsg)))
-    throw NetlinkError(EBADMSG, "parse", "RTM_NEWNEIGH", "message shorter than ndmsg");
-  const auto* nd = static_cast<const ndmsg*>(NLMSG_DATA(h));
-  nl::Attrs attrs = nl::Attrs::of_message(h, sizeof(ndmsg));
+  auto [v, nd, attrs] = begin_parse<ndmsg>(h, "ndmsg", "neighbour", RTM_DELNEIGH);
   int af = nd->ndm_family;
-  Value v;
-  v.set("kind", "neighbour");
-  v.set("action", h->nlmsg_type == RTM_DELNEIGH ? "del" : "new");
   v.set("family", family_of(af));
   v.set("index", static_cast<int64_t>(nd->ndm_ifindex));
   if (auto a = attrs.get(NDA_DST)) {
@@ -67,23 +58,19 @@ Value parse_neighbour(const nlmsghdr* h) {
     v.set(af == AF_BRIDGE ? "dst" : "address", format_ip(ip_af, a->data, a->len));
   }
   if (auto a = attrs.get(NDA_LLADDR)) v.set("lladdr", nl::format_mac(a->data, a->len));
-  Array states;
-  for (const auto& s : kStates)
-    if (nd->ndm_state & s.bit) states.push_back(Value(s.name));
+  Array states = flag_names(nd->ndm_state, kStates);
   if (states.empty()) states.push_back(Value("none"));
   v.set("state", std::move(states));
   // The bridge reports entries of its own table with NDA_MASTER rather than
   // NTF_MASTER; both mean "in the master's table", as bridge(8) shows them.
   uint8_t ntf = nd->ndm_flags;
   if (attrs.has(NDA_MASTER)) ntf |= NTF_MASTER;
-  Value flags;
-  for (const auto& f : kFlags) flags.set(f.name, (ntf & f.bit) != 0);
-  v.set("flags", std::move(flags));
+  v.set("flags", flag_object(ntf, kFlags));
   if (auto a = attrs.get(NDA_VLAN)) v.set("vlan", static_cast<int64_t>(a->u16()));
   if (auto a = attrs.get(NDA_VNI)) v.set("vni", static_cast<int64_t>(a->u32()));
   if (auto a = attrs.get(NDA_PORT)) v.set("port", static_cast<int64_t>(a->be16()));
   if (auto a = attrs.get(NDA_MASTER)) v.set("master", static_cast<int64_t>(a->u32()));
-  return v;
+  return std::move(v);
 }
 
 Array dump_neighbours(nl::Socket& sock, int af, int ifindex) {

@@ -7,6 +7,7 @@
 
 #include "core/errors.h"
 #include "core/exec/ops.h"
+#include "core/rtnl/delete_op.h"
 #include "core/rtnl/ifindex.h"
 #include "core/rtnl/route_build.h"
 #include "core/rtnl/route_parser.h"
@@ -86,20 +87,11 @@ Value replace(OpContext& ctx, const Value& args) {
 Value remove(OpContext& ctx, const Value& args) {
   nl::Socket& sock = ctx.ns.rtnl();
   RouteSpec s = route_spec_from_args(args, oif_of(sock, args), true);
-  std::optional<Value> before = find_route(sock, s, true);
-  if (!before) {
-    if (args.bool_or("ifExists", false)) return Value(false);
-    throw NetlinkError(ESRCH, "RTM_DELROUTE", s.describe(), "no such route");
-  }
-  nl::Message m = build_delroute(s);
-  sock.request(m);
-  RouteSpec old = route_spec_from_parsed(*before);
-  Netns* ns = &ctx.ns;
-  ctx.undo.push("restore route " + old.describe(), [ns, old] {
-    nl::Message back = build_newroute(old, NLM_F_CREATE | NLM_F_EXCL);
-    ns->rtnl().request(back);
-  });
-  return Value(true);
+  return delete_with_undo(
+      ctx, args,
+      {"route", "RTM_DELROUTE", s.describe(), ESRCH, "no such route", build_delroute(s),
+       [&] { return find_route(sock, s, true); },
+       [](const Value& before) { return build_newroute(route_spec_from_parsed(before), NLM_F_CREATE | NLM_F_EXCL); }});
 }
 
 // {family?: 4|6, table?, dev?|index?} → routes of every table unless one is named.

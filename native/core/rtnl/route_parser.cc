@@ -10,15 +10,12 @@
 #include "core/netlink/attrs.h"
 #include "core/rtnl/addr_parser.h"
 #include "core/rtnl/ip_text.h"
+#include "core/rtnl/parse_common.h"
 
 namespace netplumb::rtnl {
 
 namespace {
 
-struct Named {
-  uint8_t value;
-  const char* name;
-};
 const Named kProtocols[] = {{RTPROT_UNSPEC, "unspec"}, {RTPROT_REDIRECT, "redirect"}, {RTPROT_KERNEL, "kernel"},
                             {RTPROT_BOOT, "boot"},     {RTPROT_STATIC, "static"},     {RTPROT_RA, "ra"},
                             {RTPROT_DHCP, "dhcp"}};
@@ -43,7 +40,7 @@ uint8_t value_of(const Named (&table)[N], const Value& v, const char* field) {
   }
   const std::string& s = v.as_string(field);
   for (const auto& n : table)
-    if (s == n.name) return n.value;
+    if (s == n.name) return static_cast<uint8_t>(n.value);
   std::string names;
   for (const auto& n : table) names += std::string(names.empty() ? "" : ", ") + n.name;
   throw InvalidArgument(field, std::string(field) + " must be one of " + names + " or 0-255, got '" + s + "'");
@@ -71,17 +68,12 @@ uint32_t route_table_value(const Value& v, const char* field) {
 }
 
 Value parse_route(const nlmsghdr* h) {
-  if (h->nlmsg_len < NLMSG_LENGTH(sizeof(rtmsg)))
-    throw NetlinkError(EBADMSG, "parse", "RTM_NEWROUTE", "message shorter than rtmsg");
-  const auto* rt = static_cast<const rtmsg*>(NLMSG_DATA(h));
-  nl::Attrs attrs = nl::Attrs::of_message(h, sizeof(rtmsg));
+  auto [v, rt, attrs] = begin_parse<rtmsg>(h, "rtmsg", "route", RTM_DELROUTE);
   int af = rt->rtm_family;
-  Value v;
-  v.set("kind", "route");
-  v.set("action", h->nlmsg_type == RTM_DELROUTE ? "del" : "new");
   v.set("family", family_number(af));
-  auto ip = [&](uint16_t type) -> std::string {
-    auto a = attrs.get(type);
+  // Init-captured: a lambda may not capture a structured binding itself before C++20.
+  auto ip = [&all = attrs, af](uint16_t type) -> std::string {
+    auto a = all.get(type);
     return a ? format_ip(af, a->data, a->len) : std::string();
   };
   std::string dst = ip(RTA_DST);
@@ -103,7 +95,7 @@ Value parse_route(const nlmsghdr* h) {
   v.set("onlink", (rt->rtm_flags & RTNH_F_ONLINK) != 0);
   if (auto m = attrs.get(RTA_METRICS))
     if (auto mtu = m->nested().get(RTAX_MTU)) v.set("mtu", static_cast<int64_t>(mtu->u32()));
-  return v;
+  return std::move(v);
 }
 
 Array dump_routes(nl::Socket& sock, int af, uint32_t table, int oif) {

@@ -37,31 +37,38 @@ std::string proc_path(const std::string& key) {
   return path;
 }
 
-std::string read_in(int nsfd, const std::string& path) {
+// Both run on a thread already inside the namespace.
+std::string read_here(const std::string& path) {
   std::string out;
-  run_in_netns(nsfd, [&] {
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw SystemError(errno, "open", path);
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-    int e = errno;
-    ::close(fd);
-    if (n < 0) throw SystemError(e, "read", path);
-  });
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw SystemError(errno, "open", path);
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  int e = errno;
+  ::close(fd);
+  if (n < 0) throw SystemError(e, "read", path);
   while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
   return out;
 }
 
+void write_here(const std::string& path, const std::string& value) {
+  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) throw SystemError(errno, "open", path);
+  ssize_t n = write(fd, value.data(), value.size());
+  int e = errno;
+  ::close(fd);
+  if (n < 0) throw SystemError(e, "write", path + " = " + value);
+}
+
+std::string read_in(int nsfd, const std::string& path) {
+  std::string out;
+  run_in_netns(nsfd, [&] { out = read_here(path); });
+  return out;
+}
+
 void write_in(int nsfd, const std::string& path, const std::string& value) {
-  run_in_netns(nsfd, [&] {
-    int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) throw SystemError(errno, "open", path);
-    ssize_t n = write(fd, value.data(), value.size());
-    int e = errno;
-    ::close(fd);
-    if (n < 0) throw SystemError(e, "write", path + " = " + value);
-  });
+  run_in_netns(nsfd, [&] { write_here(path, value); });
 }
 
 std::string value_text(const Value& v) {
@@ -77,10 +84,15 @@ Value get(OpContext& ctx, const Value& args) { return Value(read_in(ctx.ns.fd(),
 Value set(OpContext& ctx, const Value& args) {
   std::string path = proc_path(args.str("key"));
   std::string value = value_text(args["value"]);
-  int nsfd = ctx.ns.fd();
-  std::string before = read_in(nsfd, path);
-  if (before != value) {
-    write_in(nsfd, path, value);
+  std::string before;
+  bool changed = false;
+  // Read and write in one visit to the namespace.
+  run_in_netns(ctx.ns.fd(), [&] {
+    before = read_here(path);
+    changed = before != value;
+    if (changed) write_here(path, value);
+  });
+  if (changed) {
     Netns* ns = &ctx.ns;
     ctx.undo.push("sysctl " + args.str("key"), [ns, path, before] { write_in(ns->fd(), path, before); });
   }

@@ -16,3 +16,7 @@ export { Routes, routeCalls, type Route, type RouteScope, type RouteProtocol, ty
 export { Neighbours, neighCalls, type Neighbour, type NeighbourFlags, type NeighbourStateName, type AddNeighbourOptions, type AddFdbOptions, type DeleteNeighbourOptions, type DeleteFdbOptions, type ListNeighbourOptions } from './neigh.js';
 export { rtnlEvents, type RtnlEvent, type RtnlEventKind, type RtnlEventKinds } from './rtnl-events.js';
 export { tcpProbe, type ProbeOptions, type ProbeResult } from './probe.js';
+// Docker's networking model: networks, sandboxes, endpoints over a state directory.
+export { Engine, Networks, Sandboxes, DEFAULT_NETWORK, NoSuchObjectError, ConflictError, describePort } from './model/index.js';
+export type { EngineOptions, NetworkCreateOptions, SandboxCreateOptions, NetworkConnectOptions, NetworkMode, NetworkInspect, SandboxInfo, SandboxEndpointInfo, PublishedPort, ReconcileReport, DnsOptions, DefaultBridgeOptions } from './model/index.js';
+export * as firewall from './model/firewall/index.js';

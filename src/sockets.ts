@@ -48,6 +48,11 @@ export interface ConnectOptions {
   port: number;
   /** Local address to bind before connecting. */
   localAddress?: string;
+  /**
+   * Give up after this long: the socket is destroyed (so it stops holding the
+   * namespace) and the promise rejects with code ETIMEDOUT. Default: the kernel's SYN retries.
+   */
+  timeoutMs?: number;
 }
 
 /** A TCP connection made from inside `ns`; resolves once connected. */
@@ -63,10 +68,23 @@ export async function connectTcp(ns: Netns, opts: ConnectOptions): Promise<net.S
   // manualStart keeps Node from reading the unconnected descriptor (it would see a hang-up);
   // reading starts when the connection is made.
   const socket = new net.Socket({ fd, manualStart: true } as net.SocketConstructorOpts);
+  const timeoutMs = opts.timeoutMs === undefined ? undefined : integer(opts.timeoutMs, 'timeoutMs', 1, 2 ** 31 - 1);
   await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            socket.destroy();
+            reject(Object.assign(new Error(`connect to ${opts.host}:${port} timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
+          }, timeoutMs);
+    const onError = (e: Error): void => {
+      clearTimeout(timer);
+      reject(e);
+    };
+    socket.once('error', onError);
     socket.connect({ host: opts.host, port }, () => {
-      socket.off('error', reject);
+      clearTimeout(timer);
+      socket.off('error', onError);
       resolve();
     });
   });

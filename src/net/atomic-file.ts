@@ -1,33 +1,43 @@
 // Replacing a file so that readers and crashes see the old or the new
 // content, never part of one: temp file in the same directory, fsync,
-// rename over the target, fsync of the directory.
+// rename over the target, fsync of the directory. Done on the calling thread
+// (see sync-fs.ts): the files are small, and the thread pool costs more.
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-async function fsyncDir(dir: string): Promise<void> {
-  const h = await fs.open(dir, 'r');
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
   try {
-    await h.sync();
+    fsyncSync(fd);
   } finally {
-    await h.close();
+    closeSync(fd);
   }
 }
 
 /** Writes `content` to `path` atomically; the directory must exist. */
 export async function writeFileAtomic(path: string, content: string | Uint8Array, mode = 0o644): Promise<void> {
   const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const h = await fs.open(tmp, 'wx', mode);
+  const fd = openSync(tmp, 'wx', mode);
   try {
-    await h.writeFile(content);
-    await h.sync();
-    await h.close();
-    await fs.rename(tmp, path);
+    const data = typeof content === 'string' ? Buffer.from(content) : content;
+    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, path);
   } catch (e) {
-    await h.close().catch(() => undefined);
-    await fs.unlink(tmp).catch(() => undefined);
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never made it
+    }
     throw e;
   }
   // The rename is durable only once the directory entry is.
-  await fsyncDir(dirname(path));
+  fsyncDir(dirname(path));
 }

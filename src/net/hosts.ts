@@ -1,7 +1,7 @@
 // A sandbox's /etc/hosts as Docker writes it, and writing it with
 // resolv.conf into a directory (a container's or /etc/netns/<name>/, where
 // `ip netns exec` bind-mounts them over /etc).
-import { promises as fs } from 'node:fs';
+import { syncFs as fs } from './sync-fs.js';
 import { join } from 'node:path';
 import { ValidationError } from '../errors.js';
 import { netnsName } from '../validate.js';

@@ -12,7 +12,7 @@
 // taken. Its own takeover lock, if a taker died holding it, is renamed away
 // (rename succeeds for only one of several racers) once its PID is dead.
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { syncFs as fs } from './sync-fs.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockTimeoutError } from './errors.js';
 

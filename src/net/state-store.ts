@@ -1,7 +1,7 @@
 // JSON documents in a state directory, one file per document under a
 // directory per kind (networks/, endpoints/, ...). Writes are atomic, so a
 // crash leaves either the old or the new document, never half of one.
-import { promises as fs } from 'node:fs';
+import { syncFs as fs } from './sync-fs.js';
 import { join } from 'node:path';
 import { ValidationError } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
@@ -64,7 +64,7 @@ export class StateStore {
     const path = this.file(kind, id);
     const dir = join(this.dir, kind);
     await fs.mkdir(dir, { recursive: true, mode: 0o755 });
-    await writeFileAtomic(path, `${JSON.stringify(doc, null, 2)}\n`);
+    await writeFileAtomic(path, `${JSON.stringify(doc)}\n`);
   }
 
   /** Ids of the documents of a kind, sorted. */

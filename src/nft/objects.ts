@@ -3,7 +3,7 @@
 import { ValidationError } from '../errors.js';
 import { integer, oneOf } from '../validate.js';
 import {
-  encodeTuple, HOST_ORDER, LENGTHS, padded, typeNumber, VERDICT_DATA_TYPE, type DataTypeName, type ValueOf,
+  encode, encodeTuple, HOST_ORDER, LENGTHS, padded, typeNumber, VERDICT_DATA_TYPE, type DataTypeName, type ValueOf,
 } from './datatypes.js';
 import type { MapRef, SetRef } from './fields.js';
 import type {
@@ -108,6 +108,23 @@ export class NftSet<K extends Tuple> implements SetRef<K> {
     if (opts.comment !== undefined) this.spec.comment = opts.comment;
   }
 
+  /**
+   * The elements of an interval set that hold one address prefix ("10.0.0.0/24"):
+   * its first address, and the address after its last flagged as an interval
+   * end (left out when the prefix reaches the top of the address space), as
+   * nft sends them to an rbtree set. Delete both to remove the prefix.
+   */
+  prefix(cidr: string, opts: { comment?: string; data?: Verdict | Uint8Array } = {}): Element[] {
+    const type = this.key.length === 1 ? this.key[0] : undefined;
+    if ((type !== 'ipv4_addr' && type !== 'ipv6_addr') || !this.spec.flags?.includes('interval'))
+      throw new ValidationError('set', `@${this.name} is not an interval set of addresses`);
+    const { first, next } = prefixBounds(type, cidr);
+    const start: Element = { key: first, object: cidr };
+    if (opts.comment !== undefined) start.comment = opts.comment;
+    if (opts.data !== undefined) start.data = opts.data;
+    return next ? [start, { key: next, flags: INTERVAL_END, object: `${cidr} (end)` }] : [start];
+  }
+
   /** A member as the kernel stores it. */
   element(key: TupleValue<K>, opts: { comment?: string; timeout?: number } = {}): Element {
     const parts = this.key.length === 1 && !Array.isArray(key) ? [key] : (key as readonly unknown[]);
@@ -139,6 +156,25 @@ export class NftMap<K extends Tuple, D extends Tuple | 'verdict'> extends NftSet
     }
     return e;
   }
+}
+
+/** NFT_SET_ELEM_INTERVAL_END */
+const INTERVAL_END = 1;
+
+/** The first address of a prefix and the one after its last (undefined past the top). */
+function prefixBounds(type: 'ipv4_addr' | 'ipv6_addr', cidr: string): { first: Buffer; next?: Buffer } {
+  const [addr, lenText] = cidr.split('/') as [string, string | undefined];
+  const bytes = encode(type, addr);
+  const bits = bytes.length * 8;
+  const len = lenText === undefined ? bits : Number(lenText);
+  if (lenText !== undefined && !/^\d{1,3}$/.test(lenText)) throw new ValidationError('value', `'${cidr}' is not a prefix`);
+  if (!(len >= 0 && len <= bits)) throw new ValidationError('value', `'${cidr}' has a prefix length outside 0-${bits}`);
+  const value = BigInt('0x' + bytes.toString('hex'));
+  const size = 1n << BigInt(bits - len);
+  const first = (value / size) * size;
+  const next = first + size;
+  const toBytes = (n: bigint) => Buffer.from(n.toString(16).padStart(bits / 4, '0'), 'hex');
+  return next >> BigInt(bits) ? { first: toBytes(first) } : { first: toBytes(first), next: toBytes(next) };
 }
 
 function encodeKey(types: Tuple, parts: readonly unknown[], field: string): Buffer {

@@ -15,26 +15,26 @@ export function normalizeName(name: string): string {
 }
 
 export class NameTable {
-  private readonly owners = new Map<string, { names: string[]; addresses: string[] }>();
+  private readonly byOwner = new Map<string, { names: string[]; addresses: string[] }>();
 
   /** Sets (or replaces) what `owner` (an endpoint id) answers for. */
   register(owner: string, names: readonly string[], addresses: readonly string[]): void {
     const clean = [...new Set(names.map(normalizeName))];
     if (clean.some((n) => n === '' || n.length > 253))
       throw new ValidationError('names', `DNS names must be 1-253 characters, got ${JSON.stringify(names)}`);
-    this.owners.set(owner, { names: clean, addresses: addresses.map((a) => canonicalAddress(a)) });
+    this.byOwner.set(owner, { names: clean, addresses: addresses.map((a) => canonicalAddress(a)) });
   }
 
   /** Forgets `owner`; false when it was not registered. */
   unregister(owner: string): boolean {
-    return this.owners.delete(owner);
+    return this.byOwner.delete(owner);
   }
 
   /** The addresses for `name`, or undefined when no sandbox has that name. */
   lookup(name: string): NameAddresses | undefined {
     const key = normalizeName(name);
     let found: NameAddresses | undefined;
-    for (const entry of this.owners.values()) {
+    for (const entry of this.byOwner.values()) {
       if (!entry.names.includes(key)) continue;
       found ??= { v4: [], v6: [] };
       for (const a of entry.addresses) {
@@ -45,8 +45,13 @@ export class NameTable {
     return found;
   }
 
+  /** The owners registered now. */
+  owners(): string[] {
+    return [...this.byOwner.keys()];
+  }
+
   /** Every registered name, sorted. */
   names(): string[] {
-    return [...new Set([...this.owners.values()].flatMap((e) => e.names))].sort();
+    return [...new Set([...this.byOwner.values()].flatMap((e) => e.names))].sort();
   }
 }

@@ -1,0 +1,49 @@
+// Opening the Engine from the global options: --state-dir (or
+// NETPLUMB_STATE_DIR) picks the state, and with it where sandboxes' hosts and
+// resolv.conf go (the Engine's rule), so that a separate state directory leaves /etc alone.
+import type { Command } from 'commander';
+import { BusyError } from '../errors.js';
+import { Engine } from '../model/index.js';
+
+export interface GlobalOptions {
+  stateDir?: string;
+}
+
+export function stateDirOf(cmd: Command): string | undefined {
+  const o = cmd.optsWithGlobals<GlobalOptions>();
+  return o.stateDir ?? process.env.NETPLUMB_STATE_DIR ?? undefined;
+}
+
+function engineOptions(cmd: Command): { stateDir?: string } {
+  const stateDir = stateDirOf(cmd);
+  return stateDir === undefined ? {} : { stateDir };
+}
+
+/**
+ * An engine for a command that changes or reads state and then exits. It
+ * serves no DNS: a responder would die with this process anyway, and binding
+ * the gateways' port 53 would collide with a `run` that is serving them.
+ */
+export async function withEngine<T>(cmd: Command, fn: (engine: Engine) => Promise<T>): Promise<T> {
+  const engine = await Engine.open({ ...engineOptions(cmd), dns: false });
+  try {
+    return await fn(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
+/**
+ * An engine that serves the user networks' DNS for as long as this process
+ * lives (`run`). When another process already serves them (a second `run`),
+ * it goes on without, and says so.
+ */
+export async function openServingEngine(cmd: Command): Promise<Engine> {
+  try {
+    return await Engine.open({ ...engineOptions(cmd), dns: {} });
+  } catch (e) {
+    if (!(e instanceof BusyError)) throw e;
+    process.stderr.write('netplumb: another process serves DNS on these networks; names registered here will not resolve\n');
+    return Engine.open({ ...engineOptions(cmd), dns: false });
+  }
+}

@@ -1,0 +1,51 @@
+// Turns any error into what the CLI prints and the exit code it returns:
+// what was wrong (the error's own message) and what to do about it.
+import { CommanderError } from 'commander';
+import { NetlinkError, PermissionError, ValidationError } from '../errors.js';
+import { ConflictError, NoSuchObjectError } from '../model/errors.js';
+import { AddressInUseError, LockTimeoutError, PoolExhaustedError } from '../net/errors.js';
+import { EXIT } from './exit-codes.js';
+
+/** A usage error the CLI itself finds (a missing `--`, two exclusive flags). */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Failure {
+  code: number;
+  message: string;
+  hint?: string;
+}
+
+function kernelHint(e: NetlinkError): string {
+  if (e instanceof PermissionError)
+    return 'netplumb needs CAP_NET_ADMIN over the namespaces it changes: run it as root, or inside `netplumb sandbox -- …` to try it without touching this machine';
+  return 'the request was refused as shown; check the objects named above with `ip`/`nft`, or run `netplumb ps` / `netplumb network ls`';
+}
+
+export function classify(e: unknown): Failure {
+  if (e instanceof UsageError) return { code: EXIT.usage, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
+  if (e instanceof CommanderError) return { code: EXIT.usage, message: e.message.replace(/^error: /, '') };
+  if (e instanceof ValidationError) return { code: EXIT.usage, message: e.message, hint: 'nothing was changed; correct the value and try again' };
+  if (e instanceof NoSuchObjectError) return { code: EXIT.notFound, message: e.message };
+  if (e instanceof ConflictError || e instanceof AddressInUseError || e instanceof PoolExhaustedError)
+    return { code: EXIT.conflict, message: e.message };
+  if (e instanceof LockTimeoutError)
+    return { code: EXIT.conflict, message: e.message, hint: 'another netplumb process is changing this state directory; wait for it, or use another --state-dir' };
+  if (e instanceof NetlinkError) {
+    const detail = [e.op && `request ${e.op}`, e.object && `on ${e.object}`, e.extack && `kernel says: ${e.extack}`].filter(Boolean).join(', ');
+    return { code: EXIT.kernel, message: `the kernel refused: ${e.message}${detail ? ` (${detail})` : ''}`, hint: kernelHint(e) };
+  }
+  if (e instanceof Error) return { code: EXIT.failure, message: e.message };
+  return { code: EXIT.failure, message: String(e) };
+}
+
+/** Prints the failure on stderr as "netplumb: what\n  hint". */
+export function report(f: Failure, prefix = 'netplumb'): void {
+  process.stderr.write(`${prefix}: ${f.message}\n${f.hint ? `  ${f.hint}\n` : ''}`);
+}

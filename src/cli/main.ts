@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// The `netplumb` executable: parses the command line, runs the command, and
+// turns a failure into a message on stderr and its documented exit code.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CommanderError } from 'commander';
+import { classify, report } from './errors.js';
+import { EXIT } from './exit-codes.js';
+import { PACKAGE_ROOT } from './package-root.js';
+import { buildProgram } from './program.js';
+
+const { version } = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
+
+try {
+  await buildProgram(version).parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // Commander has printed its message (or the help) already.
+    const shown = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
+    process.exitCode = shown ? EXIT.ok : EXIT.usage;
+  } else {
+    const f = classify(e);
+    report(f);
+    process.exitCode = f.code;
+  }
+}
+// Kernel handles and DNS sockets may keep the event loop alive; the command is done.
+process.exit();

@@ -1,0 +1,33 @@
+// What every part of the model shares: the state, the namespace that holds
+// the bridges and the firewall, and the engine's options.
+import type { AddressPool } from '../net/ipam.js';
+import type { PortRange } from '../net/port-spec.js';
+import type { Netns } from '../netns.js';
+import type { DnsService } from './dns-service.js';
+import type { ModelState } from './state.js';
+
+export interface DefaultBridgeOptions {
+  /** docker0's `bip` subnet; default 172.17.0.0/16 when free. */
+  subnet?: string;
+  gateway?: string;
+  /** Default np0. */
+  bridge?: string;
+  mtu?: number;
+}
+
+export interface ModelContext {
+  readonly state: ModelState;
+  /** Where bridges, IP forwarding and the firewall live: the "host". */
+  readonly host: Netns;
+  /** Where sandboxes' named namespaces go (default /run/netns, as `ip netns`). */
+  readonly netnsDir: string;
+  /** /etc, under which netns/<name>/ gets each sandbox's hosts and resolv.conf. */
+  readonly etcDir: string;
+  readonly pools?: readonly AddressPool[];
+  readonly defaultBridge: DefaultBridgeOptions;
+  readonly ephemeralPorts?: PortRange;
+  /** The engine owns table inet netplumb (see firewall-setup.ts). */
+  readonly firewallOwner: boolean;
+  /** The DNS responders of user networks, when this engine serves DNS. */
+  readonly dns?: DnsService;
+}

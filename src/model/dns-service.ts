@@ -1,0 +1,147 @@
+// Name resolution on user networks, like Docker's embedded DNS: one responder
+// per network, listening on the network's gateway address (port 53, UDP) in
+// the host namespace, answering for the names and aliases of the sandboxes on
+// that network and forwarding other names to the upstream resolvers (none on
+// internal networks). The responders live as long as the engine that runs them.
+import type dgram from 'node:dgram';
+import { mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { NameTable } from '../net/dns/names.js';
+import { DnsResponder, type Upstream } from '../net/dns/resolver.js';
+import type { Netns } from '../netns.js';
+import { bindUdp } from '../sockets.js';
+import { shortId } from './names.js';
+import type { NetworkRecord, SandboxRecord } from './records.js';
+
+export interface DnsOptions {
+  /** Where other names go; default: the nameservers of `resolvConfPath` (the host's /etc/resolv.conf). */
+  upstreams?: Upstream[];
+  resolvConfPath?: string;
+  /** Per-upstream wait before the next is tried (default 2000 ms). */
+  timeoutMs?: number;
+  /** Port to listen on (default 53). */
+  port?: number;
+}
+
+interface NetworkResponder {
+  network: NetworkRecord;
+  names: NameTable;
+  socket: dgram.Socket;
+  /** Where forwarded queries leave from; the responder closes only sockets it made itself. */
+  upstream: dgram.Socket;
+  responder: DnsResponder;
+}
+
+export interface DnsState {
+  networks: NetworkRecord[];
+  sandboxes: SandboxRecord[];
+}
+
+export class DnsService {
+  private readonly responders = new Map<string, NetworkResponder>();
+  private readonly watchers: FSWatcher[] = [];
+  private resync: Promise<void> | undefined;
+  private again = false;
+
+  constructor(
+    private readonly host: Netns,
+    private readonly opts: DnsOptions = {},
+  ) {}
+
+  /** Serves every user network and registers every sandbox (on engine open). */
+  async start(networks: readonly NetworkRecord[], sandboxes: readonly SandboxRecord[]): Promise<void> {
+    for (const n of networks) await this.addNetwork(n);
+    for (const s of sandboxes) this.updateSandbox(s);
+  }
+
+  async addNetwork(n: NetworkRecord): Promise<void> {
+    if (n.isDefault || this.responders.has(n.id)) return;
+    const socket = await bindUdp(this.host, { address: n.ipv4.gateway, port: this.opts.port ?? 53 });
+    const names = new NameTable();
+    // Forwarded queries leave from the host namespace too, whatever namespace this process runs in.
+    const upstream = await bindUdp(this.host, { address: '0.0.0.0', port: 0 });
+    const responder = new DnsResponder(socket, {
+      names,
+      createUpstreamSocket: () => upstream,
+      forward: !n.internal,
+      ...(this.opts.upstreams ? { upstreams: this.opts.upstreams } : {}),
+      ...(this.opts.resolvConfPath ? { resolvConfPath: this.opts.resolvConfPath } : {}),
+      ...(this.opts.timeoutMs !== undefined ? { timeoutMs: this.opts.timeoutMs } : {}),
+    });
+    this.responders.set(n.id, { network: n, names, socket, upstream, responder });
+  }
+
+  removeNetwork(networkId: string): void {
+    const r = this.responders.get(networkId);
+    if (!r) return;
+    r.responder.close();
+    r.socket.close();
+    // The responder closes it too when it forwarded something; a second close throws.
+    try {
+      r.upstream.close();
+    } catch {
+      // already closed
+    }
+    this.responders.delete(networkId);
+  }
+
+  /** (Re)registers a sandbox's names on the networks it is on, and forgets it on the others. */
+  updateSandbox(s: SandboxRecord): void {
+    for (const r of this.responders.values()) {
+      const e = s.endpoints.find((x) => x.networkId === r.network.id);
+      if (!e || s.removed) {
+        r.names.unregister(s.id);
+        continue;
+      }
+      const names = [s.name, shortId(s.id), ...e.aliases];
+      if (s.hostname !== shortId(s.id)) names.push(s.hostname);
+      r.names.register(s.id, names, [e.ipv4, ...(e.ipv6 ? [e.ipv6] : [])]);
+    }
+  }
+
+  removeSandbox(sandboxId: string): void {
+    for (const r of this.responders.values()) r.names.unregister(sandboxId);
+  }
+
+  /**
+   * Follows what other processes (other engines, CLI commands) change in the
+   * state: when a document under `dirs` changes, the state is read again and
+   * responders and names are brought in line, so every process serving a
+   * network answers the same names.
+   */
+  follow(dirs: readonly string[], load: () => Promise<DnsState>): void {
+    const changed = (): void => {
+      if (this.resync) {
+        this.again = true;
+        return;
+      }
+      this.resync = (async () => {
+        do {
+          this.again = false;
+          await this.apply(await load());
+        } while (this.again);
+      })()
+        .catch(() => undefined)
+        .finally(() => (this.resync = undefined));
+    };
+    for (const dir of dirs) {
+      mkdirSync(dir, { recursive: true });
+      const w = watch(dir, changed);
+      w.unref();
+      this.watchers.push(w);
+    }
+  }
+
+  private async apply(state: DnsState): Promise<void> {
+    const live = new Set(state.networks.map((n) => n.id));
+    for (const id of [...this.responders.keys()]) if (!live.has(id)) this.removeNetwork(id);
+    for (const n of state.networks) await this.addNetwork(n).catch(() => undefined);
+    const present = new Set(state.sandboxes.map((x) => x.id));
+    for (const r of this.responders.values()) for (const owner of r.names.owners()) if (!present.has(owner)) r.names.unregister(owner);
+    for (const x of state.sandboxes) this.updateSandbox(x);
+  }
+
+  close(): void {
+    for (const w of this.watchers.splice(0)) w.close();
+    for (const id of [...this.responders.keys()]) this.removeNetwork(id);
+  }
+}

@@ -1,0 +1,92 @@
+// What one network adds: three chains named after its bridge and one map
+// element per chain (per subnet for nat), so that removing the network is
+// deleting those elements and chains by name, never a rule by handle.
+import { ValidationError } from '../../errors.js';
+import { Transaction, ct, meta, rule, type Change, type Element, type Rule } from '../../nft/index.js';
+import { cidr } from '../../validate.js';
+import { checkNetwork, type FirewallNetwork } from './inputs.js';
+import { maps, networkChains } from './layout.js';
+
+/** The rules of each of the network's chains. */
+function networkRules(n: FirewallNetwork): { from: Rule[]; to: Rule[]; nat: Rule[] } {
+  const c = networkChains(n.bridge);
+  const from: Rule[] = [];
+  const to: Rule[] = [];
+  const nat: Rule[] = [];
+  // Internal: nothing leaves the bridge. Verdicts here come before the
+  // destination network's chain, so even a published port elsewhere is out of reach.
+  if (n.internal) from.push(rule(c.from).match(meta.oifname.neq(n.bridge)).drop().build());
+  // Into the bridge: published ports (DNATed: from outside, from the host,
+  // from other networks, hairpin), then the bridge's own containers if icc,
+  // nothing else (established/related replies were accepted in forward).
+  if (!n.internal) to.push(rule(c.to).match(ct.status.in(['dnat'])).accept().build());
+  if (n.icc) to.push(rule(c.to).match(meta.iifname.eq(n.bridge)).accept().build());
+  to.push(rule(c.to).drop().build());
+  if (!n.internal) {
+    if (n.masquerade) nat.push(rule(c.nat).match(meta.oifname.neq(n.bridge)).masquerade().build());
+    // Hairpin: a container that reached a published port on its own bridge
+    // through the host address must see the reply come from the host side.
+    nat.push(rule(c.nat).match(meta.oifname.eq(n.bridge), ct.status.in(['dnat'])).masquerade().build());
+  }
+  return { from, to, nat };
+}
+
+function subnetElements(n: FirewallNetwork, withVerdict: boolean) {
+  const chain = networkChains(n.bridge).nat.name;
+  const v4: Element[] = [];
+  const v6: Element[] = [];
+  for (const s of n.subnets) {
+    const { family } = cidr(s, 'subnets');
+    const m = family === 4 ? maps.natSrc4 : maps.natSrc6;
+    const els = m.prefix(s, withVerdict ? { data: { verdict: 'jump', chain } } : {});
+    (family === 4 ? v4 : v6).push(...els);
+  }
+  return { v4, v6 };
+}
+
+function checkSubnets(n: FirewallNetwork): void {
+  const seen = new Set<string>();
+  for (const s of n.subnets) {
+    if (seen.has(s)) throw new ValidationError('subnets', `subnet ${s} is listed twice`);
+    seen.add(s);
+  }
+}
+
+/**
+ * Everything one network adds. Chains are created (not added), so building a
+ * network twice fails with AlreadyExistsError instead of doubling its rules.
+ */
+export function networkChanges(n: FirewallNetwork): Change[] {
+  checkNetwork(n);
+  checkSubnets(n);
+  const c = networkChains(n.bridge);
+  const r = networkRules(n);
+  const tx = new Transaction(undefined).createChain(c.from).createChain(c.to).createChain(c.nat);
+  for (const x of [...r.from, ...r.to, ...r.nat]) tx.addRule(x);
+  const { v4, v6 } = subnetElements(n, true);
+  return tx
+    .createElements(maps.fromBridge, [maps.fromBridge.entry(n.bridge, { verdict: 'jump', chain: c.from.name })])
+    .createElements(maps.toBridge, [maps.toBridge.entry(n.bridge, { verdict: 'jump', chain: c.to.name })])
+    .createElements(maps.natSrc4, v4)
+    .createElements(maps.natSrc6, v6)
+    .changes;
+}
+
+/**
+ * The exact inverse of networkChanges: the map elements that jump to the
+ * network's chains, then the chains (the kernel deletes their rules with them).
+ * In a plan, put it where nothing after it can fail: a plan's undo re-adds
+ * deleted elements but cannot bring back deleted chains.
+ */
+export function removeNetworkChanges(n: FirewallNetwork): Change[] {
+  checkNetwork(n);
+  const c = networkChains(n.bridge);
+  const { v4, v6 } = subnetElements(n, false);
+  return new Transaction(undefined)
+    .deleteElements(maps.fromBridge, [maps.fromBridge.element(n.bridge)])
+    .deleteElements(maps.toBridge, [maps.toBridge.element(n.bridge)])
+    .deleteElements(maps.natSrc4, v4)
+    .deleteElements(maps.natSrc6, v6)
+    .deleteChain(c.from).deleteChain(c.to).deleteChain(c.nat)
+    .changes;
+}

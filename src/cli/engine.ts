@@ -34,13 +34,13 @@ export async function withEngine<T>(cmd: Command, fn: (engine: Engine) => Promis
 }
 
 /**
- * An engine that serves the user networks' DNS for as long as this process
- * lives (`run`). When another process already serves them (a second `run`),
+ * An engine that serves the user networks' DNS, and puts the firewall back
+ * after a firewall reload, for as long as this process lives (`run`). When another process already serves them (a second `run`),
  * it goes on without, and says so.
  */
 export async function openServingEngine(cmd: Command): Promise<Engine> {
   try {
-    return await Engine.open({ ...engineOptions(cmd), dns: {} });
+    return await Engine.open({ ...engineOptions(cmd), dns: {}, guardFirewall: true });
   } catch (e) {
     if (!(e instanceof BusyError)) throw e;
     process.stderr.write('netplumb: another process serves DNS on these networks; names registered here will not resolve\n');

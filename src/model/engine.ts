@@ -7,6 +7,7 @@ import { Netns, DEFAULT_NETNS_DIR } from '../netns.js';
 import type { DefaultBridgeOptions, ModelContext } from './context.js';
 import { DnsService, type DnsOptions } from './dns-service.js';
 import { ensureFirewall } from './firewall-setup.js';
+import { FirewallGuard } from './firewall-guard.js';
 import { Networks } from './networks.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
 import { Sandboxes } from './sandboxes.js';
@@ -42,6 +43,12 @@ export interface EngineOptions {
    * other engines, even another Netns object here) is refused. Default false.
    */
   firewallOwner?: boolean;
+  /**
+   * While this engine is open, rebuild the firewall from the records when
+   * another process deletes our table, a chain or rules (a firewall reload,
+   * `nft flush ruleset`). For long-lived engines; default false.
+   */
+  guardFirewall?: boolean;
   /** Run reconcile() when opening (default false). */
   reconcile?: boolean;
 }
@@ -56,6 +63,8 @@ function etcDir(o: EngineOptions, env: NodeJS.ProcessEnv = process.env): string 
 export class Engine implements AsyncDisposable {
   readonly networks: Networks;
   readonly sandboxes: Sandboxes;
+
+  private guard: FirewallGuard | undefined;
 
   private constructor(private readonly ctx: ModelContext) {
     this.networks = new Networks(ctx);
@@ -79,6 +88,7 @@ export class Engine implements AsyncDisposable {
     if ((await ctx.state.networks()).length > 0) await ensureFirewall(host, ctx.firewallOwner);
     const engine = new Engine(ctx);
     if (o.reconcile) await engine.reconcile();
+    if (o.guardFirewall) engine.guard = await FirewallGuard.start(ctx);
     if (dns) {
       await dns.start(await ctx.state.networks(), await ctx.state.sandboxes());
       const { dirs } = ctx.state;
@@ -108,6 +118,13 @@ export class Engine implements AsyncDisposable {
   /** Stops the DNS responders. Networks and sandboxes stay: they are state, not process. */
   async close(): Promise<void> {
     this.ctx.dns?.close();
+    await this.guard?.close();
+    this.guard = undefined;
+  }
+
+  /** How many times the firewall guard rebuilt the firewall (0 without guardFirewall). */
+  get firewallRepairs(): number {
+    return this.guard?.repaired ?? 0;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -1,5 +1,7 @@
 #include "core/exec/worker_pool.h"
 
+#include <pthread.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
@@ -35,6 +37,9 @@ void WorkerPool::submit(std::function<void()> job) {
 }
 
 void WorkerPool::loop() {
+  // The kernel names the committing thread in nf_tables generation events;
+  // the name lets a watcher tell netplumb's own changes from anyone else's.
+  pthread_setname_np(pthread_self(), kWorkerThreadName);
   try {
     adopt_worker_thread();
   } catch (const std::exception& e) {

@@ -10,6 +10,9 @@
 
 namespace netplumb {
 
+// The name of every worker thread (at most 15 characters, the kernel's limit).
+inline constexpr const char* kWorkerThreadName = "netplumb-worker";
+
 class WorkerPool {
  public:
   static WorkerPool& instance();

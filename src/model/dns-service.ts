@@ -1,14 +1,17 @@
 // Name resolution on user networks, like Docker's embedded DNS: one responder
-// per network, listening on the network's gateway address (port 53, UDP) in
-// the host namespace, answering for the names and aliases of the sandboxes on
-// that network and forwarding other names to the upstream resolvers (none on
-// internal networks). The responders live as long as the engine that runs them.
+// per network, listening on the network's gateway address (port 53, UDP and
+// TCP) in the host namespace, answering for the names and aliases of the
+// sandboxes on that network (and PTR for their addresses, as
+// "<name>.<network>") and forwarding other names to the upstream resolvers
+// (none on internal networks). The responders live as long as the engine that
+// runs them.
 import type dgram from 'node:dgram';
+import type net from 'node:net';
 import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { NameTable } from '../net/dns/names.js';
 import { DnsResponder, type Upstream } from '../net/dns/resolver.js';
 import type { Netns } from '../netns.js';
-import { bindUdp } from '../sockets.js';
+import { bindUdp, connectTcp, listenTcp } from '../sockets.js';
 import { shortId } from './names.js';
 import type { NetworkRecord, SandboxRecord } from './records.js';
 
@@ -18,14 +21,17 @@ export interface DnsOptions {
   resolvConfPath?: string;
   /** Per-upstream wait before the next is tried (default 2000 ms). */
   timeoutMs?: number;
-  /** Port to listen on (default 53). */
+  /** Port to listen on, UDP and TCP (default 53). */
   port?: number;
+  /** Close DNS-over-TCP client connections idle this long (default 10000 ms). */
+  tcpIdleTimeoutMs?: number;
 }
 
 interface NetworkResponder {
   network: NetworkRecord;
   names: NameTable;
   socket: dgram.Socket;
+  tcp: net.Server;
   /** Where forwarded queries leave from; the responder closes only sockets it made itself. */
   upstream: dgram.Socket;
   responder: DnsResponder;
@@ -38,6 +44,7 @@ export interface DnsState {
 
 export class DnsService {
   private readonly responders = new Map<string, NetworkResponder>();
+  private readonly starting = new Map<string, Promise<void>>();
   private readonly watchers: FSWatcher[] = [];
   private resync: Promise<void> | undefined;
   private again = false;
@@ -53,21 +60,49 @@ export class DnsService {
     for (const s of sandboxes) this.updateSandbox(s);
   }
 
-  async addNetwork(n: NetworkRecord): Promise<void> {
-    if (n.isDefault || this.responders.has(n.id)) return;
-    const socket = await bindUdp(this.host, { address: n.ipv4.gateway, port: this.opts.port ?? 53 });
+  /** Starts serving a network; a second call while the first is under way waits for it. */
+  addNetwork(n: NetworkRecord): Promise<void> {
+    if (n.isDefault || this.responders.has(n.id)) return Promise.resolve();
+    let starting = this.starting.get(n.id);
+    if (!starting) {
+      starting = this.serve(n).finally(() => this.starting.delete(n.id));
+      this.starting.set(n.id, starting);
+    }
+    return starting;
+  }
+
+  private async serve(n: NetworkRecord): Promise<void> {
+    const port = this.opts.port ?? 53;
+    const socket = await bindUdp(this.host, { address: n.ipv4.gateway, port });
+    let tcp: net.Server;
+    let upstream: dgram.Socket;
+    try {
+      tcp = await listenTcp(this.host, { address: n.ipv4.gateway, port });
+      try {
+        // Forwarded queries leave from the host namespace too, whatever namespace this process runs in.
+        upstream = await bindUdp(this.host, { address: '0.0.0.0', port: 0 });
+      } catch (e) {
+        tcp.close();
+        throw e;
+      }
+    } catch (e) {
+      socket.close();
+      throw e;
+    }
     const names = new NameTable();
-    // Forwarded queries leave from the host namespace too, whatever namespace this process runs in.
-    const upstream = await bindUdp(this.host, { address: '0.0.0.0', port: 0 });
     const responder = new DnsResponder(socket, {
       names,
+      domain: n.name,
       createUpstreamSocket: () => upstream,
+      connectUpstreamTcp: (up, timeoutMs) => connectTcp(this.host, { host: up.address, port: up.port, timeoutMs }),
       forward: !n.internal,
       ...(this.opts.upstreams ? { upstreams: this.opts.upstreams } : {}),
       ...(this.opts.resolvConfPath ? { resolvConfPath: this.opts.resolvConfPath } : {}),
       ...(this.opts.timeoutMs !== undefined ? { timeoutMs: this.opts.timeoutMs } : {}),
+      ...(this.opts.tcpIdleTimeoutMs !== undefined ? { tcpIdleTimeoutMs: this.opts.tcpIdleTimeoutMs } : {}),
     });
-    this.responders.set(n.id, { network: n, names, socket, upstream, responder });
+    responder.serveTcp(tcp);
+    this.responders.set(n.id, { network: n, names, socket, tcp, upstream, responder });
   }
 
   removeNetwork(networkId: string): void {
@@ -75,6 +110,7 @@ export class DnsService {
     if (!r) return;
     r.responder.close();
     r.socket.close();
+    r.tcp.close();
     // The responder closes it too when it forwarded something; a second close throws.
     try {
       r.upstream.close();

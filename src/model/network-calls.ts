@@ -42,6 +42,11 @@ export function createNetworkCalls(n: NetworkRecord, fw: FirewallPlacement): Cal
   if (n.ipv6) calls.push(addrCalls.add({ dev: n.bridge, address: `${n.ipv6.gateway}${prefixOf(n.ipv6.subnet)}`, flags: { nodad: true } }));
   // IPv6 off on the bridge of an IPv4 network: no link-local address, no multicast routes, no MLD.
   else calls.push(sysctlCalls.set(`net/ipv6/conf/${n.bridge}/disable_ipv6`, 1));
+  // The host's connections to 127.0.0.1 DNATed into the bridge keep their
+  // loopback source until postrouting masquerades it, and the replies come
+  // back addressed to 127.0.0.1 after un-NAT: without route_localnet the
+  // kernel drops both as martian. Dies with the bridge.
+  calls.push(sysctlCalls.set(`net/ipv4/conf/${n.bridge}/route_localnet`, 1));
   if (!n.internal) {
     calls.push(sysctlCalls.set('net.ipv4.ip_forward', 1));
     if (n.ipv6) calls.push(sysctlCalls.set('net.ipv6.conf.all.forwarding', 1));

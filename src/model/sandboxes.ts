@@ -315,11 +315,12 @@ export class Sandboxes {
     return (await this.get(ref)).endpoints.flatMap((e) => e.ports);
   }
 
-  /** The sandbox's namespace, to run sockets or processes in; close it when done. Host mode gives the engine's own. */
+  /** The sandbox's namespace, to run sockets or processes in; close it when done. Host mode gives the engine's own, opened anew. */
   async netns(ref: string): Promise<Netns> {
     const s = await this.get(ref);
-    if (s.netns.kind === 'host') return this.ctx.host;
-    return Netns.open({ path: s.netns.path });
+    if (s.netns.kind !== 'host') return Netns.open({ path: s.netns.path });
+    // A handle of its own, so that closing it leaves the engine's open.
+    return Netns.open({ path: `/proc/self/fd/${this.ctx.host.handle.fd}` });
   }
 }
 

@@ -5,76 +5,46 @@
 // seen at a "wan" namespace, DNAT from the wan to published TCP and UDP ports,
 // hairpin, and name resolution between sandboxes on a user network.
 import { promises as fs } from 'node:fs';
-import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addrCalls, bindUdp, connectTcp, linkCalls, listenTcp, Netns, routeCalls } from '../../src/index.js';
-import { ConflictError, Engine } from '../../src/model/index.js';
+import { bindUdp, Netns, routeCalls } from '../../src/index.js';
+import { ConflictError, type Engine } from '../../src/model/index.js';
 import { ValidationError } from '../../src/errors.js';
-import { addressFromData, buildQuery, buildResponse, parseQuery, parseResponse, RRType } from '../../src/net/dns/wire.js';
-import { assertSandbox, ip, snapshot } from '../support/witness.js';
+import { addressFromData, buildResponse, parseQuery, RRType } from '../../src/net/dns/wire.js';
+import { askUdp } from '../net/dns/support.js';
+import { ip, snapshot } from '../support/witness.js';
+import { TempState } from './support/engine.js';
+import { hostAndWan, type HostAndWan } from './support/topology.js';
+import { exchange, serve } from './support/traffic.js';
 
 const HOST = 'np-ds-host';
 const WAN = 'np-ds-wan';
 const HOST_WAN = '198.51.100.1';
 const WAN_ADDR = '198.51.100.2';
 
+let topology: HostAndWan;
 let host: Netns;
 let wan: Netns;
 let engine: Engine;
-let stateDir: string;
+let state: TempState;
 let before: { host: string; wan: string };
-
-/** Connects, sends `say`, reads until the server closes; rejects on refusal or after `ms`. */
-async function exchange(from: Netns, address: string, port: number, say = 'ping', ms = 1500): Promise<string> {
-  const sock: Socket = await connectTcp(from, { host: address, port, timeoutMs: ms });
-  const chunks: Buffer[] = [];
-  sock.on('data', (d: Buffer) => chunks.push(d));
-  sock.end(say);
-  await new Promise((r) => sock.on('close', r));
-  return Buffer.concat(chunks).toString();
-}
-
-/** A TCP server in `ns` that answers "<tag> saw <peer>: <what was sent>". */
-async function serve(ns: Netns, port: number, tag: string, address = '0.0.0.0') {
-  return listenTcp(ns, { address, port }, (s) => {
-    const chunks: Buffer[] = [];
-    s.on('data', (d: Buffer) => chunks.push(d));
-    s.on('end', () => s.end(`${tag} saw ${s.remoteAddress}: ${Buffer.concat(chunks).toString()}`));
-  });
-}
 
 async function sandboxNs(name: string): Promise<Netns> {
   return engine.sandboxes.netns(name);
 }
 
 beforeAll(async () => {
-  assertSandbox();
-  host = await Netns.create({ name: HOST });
-  wan = await Netns.create({ name: WAN });
-  // The "wan" stands for the outside world: reachable from the host over a
-  // veth, with no route back to any container subnet (only masquerade works).
-  await host.exec([
-    linkCalls.addVeth({ name: 'wan0', up: true, addrGenMode: 'none', peer: { name: 'eth0', netns: wan, up: true, addrGenMode: 'none' } }),
-    addrCalls.add({ dev: 'wan0', address: `${HOST_WAN}/24` }),
-  ]);
-  await wan.exec([addrCalls.add({ dev: 'eth0', address: `${WAN_ADDR}/24` })]);
+  topology = await hostAndWan({ host: HOST, wan: WAN, hostAddress: HOST_WAN, wanAddress: WAN_ADDR });
+  ({ host, wan } = topology);
   before = { host: snapshot(HOST), wan: snapshot(WAN) };
-  stateDir = await fs.mkdtemp(join(tmpdir(), 'np-ds-'));
-  engine = await Engine.open({
-    host,
-    stateDir,
-    etcDir: join(stateDir, 'etc'),
-    dns: { upstreams: [{ address: WAN_ADDR, port: 53 }], timeoutMs: 500 },
-  });
+  state = await TempState.create('np-ds-');
+  engine = await state.open(host, { dns: { upstreams: [{ address: WAN_ADDR, port: 53 }], timeoutMs: 500 } });
 });
 
 afterAll(async () => {
   await engine?.close();
-  await wan?.delete();
-  await host?.delete();
-  if (stateDir) await fs.rm(stateDir, { recursive: true, force: true });
+  await topology?.cleanup();
+  await state?.remove();
 });
 
 describe('docker run -p 8080:80 on the default network', () => {
@@ -163,8 +133,12 @@ describe('network modes', () => {
       expect(await exchange(wan, HOST_WAN, 9100, 'x')).toBe(`host-mode saw ${WAN_ADDR}: x`);
     } finally {
       server.close();
+      ns.close();
       await engine.sandboxes.remove('h');
     }
+    // Closing the sandbox's handle left the engine's own open: it still makes sandboxes.
+    const after = await engine.sandboxes.create({ name: 'after-host', network: 'none' });
+    await engine.sandboxes.remove(after.name);
   });
 
   it('--network=none has only lo, up', async () => {
@@ -210,7 +184,7 @@ describe('user networks', () => {
     expect(ip(db.netnsName, '-br', 'addr', 'show', 'eth0')).toContain('172.22.16.8/24');
 
     const app = await engine.sandboxes.create({ name: 'app', network: 'front', links: ['db:database'] });
-    const hosts = await fs.readFile(join(stateDir, 'etc', 'netns', app.netnsName as string, 'hosts'), 'utf8');
+    const hosts = await fs.readFile(join(state.etcDir, 'netns', app.netnsName as string, 'hosts'), 'utf8');
     expect(hosts).toMatch(/^172\.22\.16\.8\tdatabase .*db$/m);
     expect(hosts).toMatch(new RegExp(`^${app.networks[0]?.ipv4.replace(/\./g, '\\.')}\\t${app.hostname}$`, 'm'));
 
@@ -268,21 +242,18 @@ describe('user networks', () => {
     });
     const appNs = await sandboxNs('app');
     const client = await bindUdp(appNs, { address: '0.0.0.0', port: 0 });
-    const ask = async (name: string): Promise<string[]> => {
-      const answer = new Promise<Buffer>((resolve) => client.once('message', resolve));
-      client.send(buildQuery(0x1234, name, RRType.A), 53, '172.22.16.1');
-      return parseResponse(await answer).answers.map((a) => addressFromData(a.data));
-    };
+    const ask = async (name: string): Promise<string[]> =>
+      (await askUdp(client, '172.22.16.1', 53, 0x1234, name, RRType.A)).answers.map((a) => addressFromData(a.data));
     try {
       expect(await ask('db')).toEqual(['172.22.16.8']);
       expect(await ask('DB.')).toEqual(['172.22.16.8']);
       expect(await ask('example.test')).toEqual(['192.0.2.77']);
       // A sandbox made by another engine on the same state (another process, a CLI command) is followed.
-      const other = await Engine.open({ host, stateDir, etcDir: join(stateDir, 'etc'), dns: false });
+      const other = await state.open(host, { dns: false });
       const late = await other.sandboxes.create({ name: 'late', network: 'front', aliases: ['latecomer'] });
       await other.close();
       await expect.poll(() => ask('latecomer'), { timeout: 3000 }).toEqual([late.networks[0]?.ipv4]);
-      const resolv = await fs.readFile(join(stateDir, 'etc', 'netns', (await engine.sandboxes.inspect('app')).netnsName as string, 'resolv.conf'), 'utf8');
+      const resolv = await fs.readFile(join(state.etcDir, 'netns', (await engine.sandboxes.inspect('app')).netnsName as string, 'resolv.conf'), 'utf8');
       expect(resolv).toMatch(/^nameserver 172\.22\.16\.1$/m);
       // The resolved address carries bytes.
       const dbNs = await sandboxNs('db');

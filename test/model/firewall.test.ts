@@ -149,10 +149,13 @@ describe('firewall: table ownership and layout', () => {
     expect(text).toMatch(/udp \. 5353 comment "ep-a2" : 172\.31\.1\.3 \. 53/);
     expect(text).toMatch(/198\.18\.0\.1 \. tcp \. 8081 comment "ep-a1" : 172\.31\.1\.2 \. 81/);
     expect(text).toMatch(/tcp \. 9091 comment "ep-b1" : 172\.31\.2\.2 \. 91/);
+    // Loopback sources going into one of our bridges are masqueraded (localhost to a published port).
+    expect(text).toMatch(/set bridges \{[^}]*elements = \{ "br-a",\s+"br-b",\s+"br-i" \}/);
+    expect(text).toMatch(/ip saddr 127\.0\.0\.0\/8 oifname @bridges masquerade/);
     // No rule per port or per network in the base chains.
     const back = await nf.list({ family: 'inet' });
     const baseRuleCount = back.rules.filter((r) => ['prerouting', 'output', 'postrouting', 'forward'].includes(r.chain)).length;
-    expect(baseRuleCount).toBe(4 + 4 + 2 + 3);
+    expect(baseRuleCount).toBe(4 + 4 + 3 + 3);
   });
 
   it('readFirewall returns the networks and every published port with its owner', async () => {

@@ -5,23 +5,27 @@
 import {
   Transaction, ct, fib, ip, ip6, meta, renderRule, rule, th, type Change, type Chain, type Rule, type Ruleset,
 } from '../../nft/index.js';
-import { FIREWALL_TABLE, chains, firewallTable, maps } from './layout.js';
+import { FIREWALL_TABLE, chains, firewallTable, maps, sets } from './layout.js';
 
 const local = fib.daddr.type.eq('local');
 
-/** DNAT through the two port maps of each family; `skipLoopback` for the host's own connections. */
-function dnatRules(c: Chain, skipLoopback: boolean): Rule[] {
-  const v4 = () => rule(c).match(local, meta.nfproto.eq('ipv4'));
-  const v6 = () => rule(c).match(local, meta.nfproto.eq('ipv6'));
-  // A connection from 127.0.0.1 DNATed into a bridge would leave with a loopback
-  // source, which the kernel drops as martian (unless route_localnet is set).
-  const no4 = skipLoopback ? [ip.daddr.notIn('127.0.0.0/8')] : [];
-  const no6 = skipLoopback ? [ip6.daddr.neq('::1')] : [];
+/**
+ * DNAT through the two port maps of each family. IPv6 never DNATs ::1: the
+ * kernel refuses to send a packet with a loopback address out of lo (IPv6 has
+ * no route_localnet). IPv4 DNATs 127.0.0.0/8 only in output, for the host's
+ * own connections (the bridges have route_localnet, and loopback sources are
+ * masqueraded on the way in); in prerouting a packet from outside addressed
+ * to 127.0.0.1 must not reach a port published on the host's loopback.
+ */
+function dnatRules(c: Chain, loopback4: boolean): Rule[] {
+  const no4 = loopback4 ? [] : [ip.daddr.notIn('127.0.0.0/8')];
+  const v4 = () => rule(c).match(local, meta.nfproto.eq('ipv4'), ...no4);
+  const v6 = () => rule(c).match(local, meta.nfproto.eq('ipv6'), ip6.daddr.neq('::1'));
   return [
-    v4().match(...no4).dnat(ip.daddr.concat(meta.l4proto).concat(th.dport).map(maps.ports4)).build(),
-    v4().match(...no4).dnat(meta.l4proto.concat(th.dport).map(maps.anyPorts4)).build(),
-    v6().match(...no6).dnat(ip6.daddr.concat(meta.l4proto).concat(th.dport).map(maps.ports6)).build(),
-    v6().match(...no6).dnat(meta.l4proto.concat(th.dport).map(maps.anyPorts6)).build(),
+    v4().dnat(ip.daddr.concat(meta.l4proto).concat(th.dport).map(maps.ports4)).build(),
+    v4().dnat(meta.l4proto.concat(th.dport).map(maps.anyPorts4)).build(),
+    v6().dnat(ip6.daddr.concat(meta.l4proto).concat(th.dport).map(maps.ports6)).build(),
+    v6().dnat(meta.l4proto.concat(th.dport).map(maps.anyPorts6)).build(),
   ];
 }
 
@@ -31,6 +35,9 @@ export function baseRules(): Map<Chain, Rule[]> {
     [chains.prerouting, dnatRules(chains.prerouting, false)],
     [chains.output, dnatRules(chains.output, true)],
     [chains.postrouting, [
+      // The host's connections to 127.0.0.1 DNATed into a bridge: the
+      // container must answer the bridge's address, not its own loopback.
+      rule(chains.postrouting).match(ip.saddr.in('127.0.0.0/8'), meta.oifname.in(sets.bridges)).masquerade().build(),
       rule(chains.postrouting).vmap(ip.saddr.vmap(maps.natSrc4)).build(),
       rule(chains.postrouting).vmap(ip6.saddr.vmap(maps.natSrc6)).build(),
     ]],
@@ -65,7 +72,7 @@ export interface BaseOptions {
 export function baseChanges(opts: BaseOptions = {}): Change[] {
   const tx = new Transaction(undefined).addTable(firewallTable(opts.owned ?? true));
   for (const c of Object.values(chains)) tx.addChain(c);
-  for (const m of Object.values(maps)) tx.addSet(m);
+  for (const m of [...Object.values(sets), ...Object.values(maps)]) tx.addSet(m);
   for (const [c, rules] of baseRules()) {
     const have = opts.current?.rules.filter((r) => r.family === 'inet' && r.table === FIREWALL_TABLE && r.chain === c.name) ?? [];
     const same = have.length === rules.length && have.every((r, i) => renderRule(r) === renderRule(rules[i]!));

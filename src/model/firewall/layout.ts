@@ -3,7 +3,7 @@
 // off, and the names of each network's own chains. Everything that grows with
 // networks or ports is a map element, so adding or removing either never
 // touches a rule by handle.
-import { chain, nftMap, table, type Chain, type Table } from '../../nft/index.js';
+import { chain, nftMap, nftSet, table, type Chain, type Table } from '../../nft/index.js';
 
 export const FIREWALL_TABLE = 'netplumb';
 
@@ -30,6 +30,11 @@ export const chains = {
    * the host's own routing are left alone).
    */
   forward: chain(t, 'forward', { type: 'filter', hook: 'forward', priority: 'filter', policy: 'accept' }),
+};
+
+export const sets = {
+  /** Every network's bridge: where loopback sources are masqueraded (route_localnet lets them out). */
+  bridges: nftSet(t, 'bridges', { key: ['ifname'] }),
 };
 
 export const maps = {

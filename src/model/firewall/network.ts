@@ -1,11 +1,12 @@
-// What one network adds: three chains named after its bridge and one map
-// element per chain (per subnet for nat), so that removing the network is
-// deleting those elements and chains by name, never a rule by handle.
+// What one network adds: three chains named after its bridge, one map
+// element per chain (per subnet for nat) and its bridge in @bridges, so that
+// removing the network is deleting those elements and chains by name, never
+// a rule by handle.
 import { ValidationError } from '../../errors.js';
 import { Transaction, ct, meta, rule, type Change, type Element, type Rule } from '../../nft/index.js';
 import { cidr } from '../../validate.js';
 import { checkNetwork, type FirewallNetwork } from './inputs.js';
-import { maps, networkChains } from './layout.js';
+import { maps, networkChains, sets } from './layout.js';
 
 /** The rules of each of the network's chains. */
 function networkRules(n: FirewallNetwork): { from: Rule[]; to: Rule[]; nat: Rule[] } {
@@ -65,6 +66,7 @@ export function networkChanges(n: FirewallNetwork): Change[] {
   for (const x of [...r.from, ...r.to, ...r.nat]) tx.addRule(x);
   const { v4, v6 } = subnetElements(n, true);
   return tx
+    .createElements(sets.bridges, [sets.bridges.element(n.bridge)])
     .createElements(maps.fromBridge, [maps.fromBridge.entry(n.bridge, { verdict: 'jump', chain: c.from.name })])
     .createElements(maps.toBridge, [maps.toBridge.entry(n.bridge, { verdict: 'jump', chain: c.to.name })])
     .createElements(maps.natSrc4, v4)
@@ -83,6 +85,7 @@ export function removeNetworkChanges(n: FirewallNetwork): Change[] {
   const c = networkChains(n.bridge);
   const { v4, v6 } = subnetElements(n, false);
   return new Transaction(undefined)
+    .deleteElements(sets.bridges, [sets.bridges.element(n.bridge)])
     .deleteElements(maps.fromBridge, [maps.fromBridge.element(n.bridge)])
     .deleteElements(maps.toBridge, [maps.toBridge.element(n.bridge)])
     .deleteElements(maps.natSrc4, v4)

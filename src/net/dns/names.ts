@@ -1,6 +1,7 @@
 // The names a network's DNS responder answers for: each sandbox on the
 // network registers its name and aliases with its addresses. Several
 // sandboxes may share an alias; a lookup then returns all their addresses.
+// The first name registered is the sandbox's own: reverse lookups answer it.
 import { ValidationError } from '../../errors.js';
 import { canonicalAddress, parseAddress } from '../ipnet.js';
 
@@ -15,14 +16,17 @@ export function normalizeName(name: string): string {
 }
 
 export class NameTable {
-  private readonly byOwner = new Map<string, { names: string[]; addresses: string[] }>();
+  private readonly byOwner = new Map<string, { primary: string; names: string[]; addresses: string[] }>();
 
-  /** Sets (or replaces) what `owner` (an endpoint id) answers for. */
+  /** Sets (or replaces) what `owner` (an endpoint id) answers for; `names[0]` is what its addresses resolve back to. */
   register(owner: string, names: readonly string[], addresses: readonly string[]): void {
     const clean = [...new Set(names.map(normalizeName))];
-    if (clean.some((n) => n === '' || n.length > 253))
+    if (clean.length === 0 || clean.some((n) => n === '' || n.length > 253))
       throw new ValidationError('names', `DNS names must be 1-253 characters, got ${JSON.stringify(names)}`);
-    this.byOwner.set(owner, { names: clean, addresses: addresses.map((a) => canonicalAddress(a)) });
+    // Case is kept for the reverse answer: it is the sandbox's name as given, like Docker's.
+    const first = names[0] as string;
+    const primary = first.endsWith('.') ? first.slice(0, -1) : first;
+    this.byOwner.set(owner, { primary, names: clean, addresses: addresses.map((a) => canonicalAddress(a)) });
   }
 
   /** Forgets `owner`; false when it was not registered. */
@@ -43,6 +47,13 @@ export class NameTable {
       }
     }
     return found;
+  }
+
+  /** The first name of the owner that has `address`, or undefined when none has it. */
+  nameFor(address: string): string | undefined {
+    const key = canonicalAddress(address);
+    for (const entry of this.byOwner.values()) if (entry.addresses.includes(key)) return entry.primary;
+    return undefined;
   }
 
   /** The owners registered now. */

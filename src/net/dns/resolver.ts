@@ -1,37 +1,33 @@
 // A network's DNS responder, like Docker's embedded DNS: answers A/AAAA for
-// the sandboxes on the network and forwards everything else to upstream
-// resolvers, rewriting the id so that answers can be matched (and spoofed
-// answers from elsewhere dropped), and answering SERVFAIL when no upstream
-// answers in time.
+// the names of the sandboxes on the network and PTR for their addresses,
+// and forwards everything else to upstream resolvers, over UDP for queries
+// that came over UDP and over TCP for those that came over TCP. UDP answers
+// larger than the client takes are truncated with TC set, so it asks again
+// over TCP.
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
-import { randomInt } from 'node:crypto';
+import type net from 'node:net';
 import { canonicalAddress } from '../ipnet.js';
 import { parseResolvConf } from '../resolv-conf.js';
-import { NameTable } from './names.js';
-import {
-  buildErrorForId,
-  buildResponse,
-  DnsFormatError,
-  Opcode,
-  parseQuery,
-  parseResponse,
-  Rcode,
-  RRClass,
-  RRType,
-  withId,
-  type DnsMessage,
-  type RcodeValue,
-} from './wire.js';
+import { decide, type LocalContext } from './local-answer.js';
+import type { NameTable } from './names.js';
+import { fitToSize, udpLimit } from './size.js';
+import { connectHere, TcpForwarder, type ConnectUpstream } from './tcp-forwarder.js';
+import { DnsTcpServer } from './tcp-server.js';
+import { UdpForwarder } from './udp-forwarder.js';
 
 export interface Upstream {
   address: string;
   port?: number;
 }
 
+/** The largest message a TCP frame carries. */
+const TCP_MAX_SIZE = 0xffff;
+
 export interface ResolverOptions {
   names: NameTable;
+  /** The network's name: PTR answers are "<sandbox name>.<domain>", as Docker's are "<container>.<network>". */
+  domain?: string;
   /** Where to forward other names; default: the nameservers of `resolvConfPath`. */
   upstreams?: Upstream[];
   resolvConfPath?: string;
@@ -41,8 +37,12 @@ export interface ResolverOptions {
   timeoutMs?: number;
   /** TTL of our own answers (Docker's is 600 s). */
   ttl?: number;
-  /** Makes the socket that talks to upstreams (default: a UDP socket in the current namespace). */
+  /** Makes the socket that talks to upstreams over UDP (default: a UDP socket in the current namespace). */
   createUpstreamSocket?: (family: 4 | 6) => dgram.Socket;
+  /** Opens TCP connections to upstreams (default: from the current namespace). */
+  connectUpstreamTcp?: ConnectUpstream;
+  /** Close TCP client connections idle this long (default 10000 ms). */
+  tcpIdleTimeoutMs?: number;
 }
 
 /** The host's resolvers from resolv.conf, in order (port 53). */
@@ -56,25 +56,13 @@ export function loadUpstreams(path = '/etc/resolv.conf'): Upstream[] {
   return parseResolvConf(text).nameservers.map((address) => ({ address, port: 53 }));
 }
 
-interface Pending {
-  clientAddress: string;
-  clientPort: number;
-  originalId: number;
-  query: Buffer;
-  attempt: number;
-  timer?: NodeJS.Timeout;
-}
-
 export class DnsResponder {
-  private readonly names: NameTable;
-  private readonly upstreams: { address: string; port: number }[];
-  private readonly forward: boolean;
-  private readonly timeoutMs: number;
-  private readonly ttl: number;
-  private readonly createUpstreamSocket: (family: 4 | 6) => dgram.Socket;
-  private readonly upstreamSockets = new Map<4 | 6, dgram.Socket>();
-  private readonly pending = new Map<number, Pending>();
-  private readonly onMessage = (msg: Buffer, rinfo: dgram.RemoteInfo): void => this.handleQuery(msg, rinfo);
+  private readonly context: LocalContext;
+  private readonly udp: UdpForwarder;
+  private readonly tcp: TcpForwarder;
+  private readonly tcpIdleTimeoutMs: number | undefined;
+  private readonly tcpServers: DnsTcpServer[] = [];
+  private readonly onMessage = (msg: Buffer, rinfo: dgram.RemoteInfo): void => this.handleDatagram(msg, rinfo);
   private closed = false;
 
   /** Starts answering on `socket` (already bound, e.g. from sockets.bindUdp inside the sandbox's network). */
@@ -82,146 +70,74 @@ export class DnsResponder {
     readonly socket: dgram.Socket,
     opts: ResolverOptions,
   ) {
-    this.names = opts.names;
-    this.forward = opts.forward ?? true;
-    this.timeoutMs = opts.timeoutMs ?? 2000;
-    this.ttl = opts.ttl ?? 600;
-    this.createUpstreamSocket = opts.createUpstreamSocket ?? ((f) => dgram.createSocket(f === 4 ? 'udp4' : 'udp6'));
-    this.upstreams = (opts.upstreams ?? loadUpstreams(opts.resolvConfPath)).map((u) => ({
+    const upstreams = (opts.upstreams ?? loadUpstreams(opts.resolvConfPath)).map((u) => ({
       address: canonicalAddress(u.address, 'upstreams'),
       port: u.port ?? 53,
     }));
+    const timeoutMs = opts.timeoutMs ?? 2000;
+    this.context = {
+      names: opts.names,
+      ttl: opts.ttl ?? 600,
+      ...(opts.domain ? { domain: opts.domain } : {}),
+      forward: opts.forward ?? true,
+      hasUpstreams: upstreams.length > 0,
+    };
+    this.udp = new UdpForwarder(
+      upstreams,
+      timeoutMs,
+      opts.createUpstreamSocket ?? ((f) => dgram.createSocket(f === 4 ? 'udp4' : 'udp6')),
+    );
+    this.tcp = new TcpForwarder(upstreams, timeoutMs, opts.connectUpstreamTcp ?? connectHere);
+    this.tcpIdleTimeoutMs = opts.tcpIdleTimeoutMs;
     socket.on('message', this.onMessage);
   }
 
-  /** Number of forwarded queries waiting for an upstream. */
-  get pendingCount(): number {
-    return this.pending.size;
+  /** Also answers DNS over TCP on connections `server` accepts (already listening, e.g. from sockets.listenTcp). */
+  serveTcp(server: net.Server): void {
+    if (this.closed) return;
+    const answer = async (raw: Buffer): Promise<Buffer | undefined> => {
+      const reply = await this.answer(raw, 'tcp');
+      return reply && fitToSize(reply, TCP_MAX_SIZE);
+    };
+    this.tcpServers.push(
+      new DnsTcpServer(server, answer, this.tcpIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: this.tcpIdleTimeoutMs }),
+    );
   }
 
-  /** Stops answering: detaches from the socket, fails pending queries with SERVFAIL, closes upstream sockets. */
+  /** Number of queries forwarded over UDP waiting for an upstream. */
+  get pendingCount(): number {
+    return this.udp.pendingCount;
+  }
+
+  /**
+   * Stops answering: detaches from the socket and the TCP servers (dropping
+   * their connections), fails pending forwards with SERVFAIL, closes upstream
+   * sockets. The listening socket and servers stay their owner's to close.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.socket.off('message', this.onMessage);
-    for (const [id, p] of this.pending) this.fail(id, p);
-    for (const s of this.upstreamSockets.values()) s.close();
-    this.upstreamSockets.clear();
+    for (const t of this.tcpServers.splice(0)) t.close();
+    this.udp.close();
+    this.tcp.close();
   }
 
-  private reply(buf: Buffer, address: string, port: number): void {
-    try {
-      this.socket.send(buf, port, address);
-    } catch {
-      // The socket was closed under us; nothing is left to answer on.
-    }
+  private async answer(raw: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
+    const d = decide(raw, this.context);
+    if ('drop' in d) return undefined;
+    if ('reply' in d) return d.reply;
+    return transport === 'udp' ? this.udp.forward(d.forward, raw) : this.tcp.forward(d.forward, raw);
   }
 
-  private handleQuery(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    let query: DnsMessage;
-    try {
-      query = parseQuery(msg);
-    } catch (e) {
-      if (e instanceof DnsFormatError && e.id !== undefined)
-        this.reply(buildErrorForId(e.id, Rcode.FORMERR), rinfo.address, rinfo.port);
-      return;
-    }
-    const answer = (rcode: RcodeValue, extra: Parameters<typeof buildResponse>[1] = {}): void =>
-      this.reply(buildResponse(query, { rcode, ...extra }), rinfo.address, rinfo.port);
-    if (query.header.opcode !== Opcode.QUERY) return answer(Rcode.NOTIMP);
-    const q = query.questions[0];
-    if (query.questions.length !== 1 || !q) return answer(Rcode.FORMERR);
-
-    const known = q.class === RRClass.IN ? this.names.lookup(q.name) : undefined;
-    if (known) {
-      const list = q.type === RRType.A ? known.v4 : q.type === RRType.AAAA ? known.v6 : [];
-      // A known name without addresses of the asked family is NODATA (NOERROR, no answer), never NXDOMAIN.
-      return answer(Rcode.NOERROR, { authoritative: true, answers: list.map((address) => ({ address, ttl: this.ttl })) });
-    }
-    if (!this.forward) return answer(Rcode.NXDOMAIN);
-    if (this.upstreams.length === 0) return answer(Rcode.SERVFAIL);
-    this.startForward(query, msg, rinfo);
-  }
-
-  private freshId(): number | undefined {
-    if (this.pending.size >= 0x10000) return undefined;
-    for (;;) {
-      const id = randomInt(0x10000);
-      if (!this.pending.has(id)) return id;
-    }
-  }
-
-  private startForward(query: DnsMessage, raw: Buffer, rinfo: dgram.RemoteInfo): void {
-    const id = this.freshId();
-    if (id === undefined) {
-      this.reply(buildResponse(query, { rcode: Rcode.SERVFAIL }), rinfo.address, rinfo.port);
-      return;
-    }
-    const p: Pending = {
-      clientAddress: rinfo.address,
-      clientPort: rinfo.port,
-      originalId: query.header.id,
-      query: withId(raw, id),
-      attempt: -1,
-    };
-    this.pending.set(id, p);
-    this.tryNext(id, p);
-  }
-
-  /** Sends the query to the next upstream, or answers SERVFAIL when none is left. */
-  private tryNext(id: number, p: Pending): void {
-    clearTimeout(p.timer);
-    p.attempt++;
-    const up = this.upstreams[p.attempt];
-    if (!up || this.closed) return this.fail(id, p);
-    p.timer = setTimeout(() => this.tryNext(id, p), this.timeoutMs);
-    try {
-      this.upstreamSocket(isIP(up.address) === 6 ? 6 : 4).send(p.query, up.port, up.address, (err) => {
-        if (err && this.pending.get(id) === p) this.tryNext(id, p);
-      });
-    } catch {
-      this.tryNext(id, p);
-    }
-  }
-
-  private fail(id: number, p: Pending): void {
-    clearTimeout(p.timer);
-    this.pending.delete(id);
-    try {
-      const query = parseQuery(p.query);
-      query.header.id = p.originalId;
-      this.reply(buildResponse(query, { rcode: Rcode.SERVFAIL }), p.clientAddress, p.clientPort);
-    } catch {
-      // The query was parsed once already; it cannot fail here.
-    }
-  }
-
-  private upstreamSocket(family: 4 | 6): dgram.Socket {
-    let s = this.upstreamSockets.get(family);
-    if (!s) {
-      s = this.createUpstreamSocket(family);
-      s.on('message', (msg, rinfo) => this.handleUpstream(msg, rinfo));
-      // Errors on the upstream socket surface as timeouts of the queries that used it.
-      s.on('error', () => undefined);
-      this.upstreamSockets.set(family, s);
-    }
-    return s;
-  }
-
-  private handleUpstream(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    let id: number;
-    try {
-      id = parseResponse(msg).header.id;
-    } catch {
-      return;
-    }
-    const p = this.pending.get(id);
-    if (!p) return;
-    // Only the upstreams we asked may answer: anything else is a spoofing attempt or a stray.
-    const from = canonicalAddress(rinfo.address);
-    if (!this.upstreams.some((u) => u.address === from && u.port === rinfo.port)) return;
-    clearTimeout(p.timer);
-    this.pending.delete(id);
-    this.reply(withId(msg, p.originalId), p.clientAddress, p.clientPort);
+  private handleDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    void this.answer(msg, 'udp').then((reply) => {
+      if (!reply) return;
+      try {
+        this.socket.send(fitToSize(reply, udpLimit(msg)), rinfo.port, rinfo.address);
+      } catch {
+        // The socket was closed under us; nothing is left to answer on.
+      }
+    });
   }
 }

@@ -1,5 +1,5 @@
 // DNS messages on the wire (RFC 1035 section 4): enough to read a query,
-// answer it with A/AAAA or an error code, and read an upstream answer's
+// answer it with A/AAAA/PTR or an error code, and read an upstream answer's
 // header and question to pass it back by id.
 import { isIP } from 'node:net';
 import { NetplumbError } from '../../errors.js';
@@ -191,9 +191,17 @@ export interface AddressAnswer {
   ttl: number;
 }
 
+/** A PTR record: the name an address (in the question's reverse name) belongs to. */
+export interface PtrAnswer {
+  ptr: string;
+  ttl: number;
+}
+
+export type Answer = AddressAnswer | PtrAnswer;
+
 export interface ResponseOptions {
   rcode?: RcodeValue;
-  answers?: AddressAnswer[];
+  answers?: Answer[];
   /** Authoritative answer (names we own). */
   authoritative?: boolean;
 }
@@ -208,6 +216,10 @@ function addressData(address: string): { type: number; data: Buffer } {
     v >>= 8n;
   }
   return { type: family === 4 ? RRType.A : RRType.AAAA, data };
+}
+
+function answerData(ans: Answer): { type: number; data: Buffer } {
+  return 'ptr' in ans ? { type: RRType.PTR, data: encodeName(ans.ptr) } : addressData(ans.address);
 }
 
 /**
@@ -233,7 +245,7 @@ export function buildResponse(query: DnsMessage, opts: ResponseOptions = {}): Bu
     parts.push(encodeName(q.name), qtail);
   }
   for (const ans of answers) {
-    const { type, data } = addressData(ans.address);
+    const { type, data } = answerData(ans);
     const rr = Buffer.alloc(12);
     rr.writeUInt16BE(0xc000 | HEADER_LENGTH, 0);
     rr.writeUInt16BE(type, 2);
@@ -279,4 +291,12 @@ export function addressFromData(data: Uint8Array): string {
   let v = 0n;
   for (const byte of data) v = (v << 8n) | BigInt(byte);
   return formatAddress({ family: 6, value: v });
+}
+
+/** Reads PTR (or CNAME, NS) rdata written without compression, as ours is (for tests and logs). */
+export function nameFromData(data: Uint8Array): string {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const { name, next } = readName(buf, 0);
+  if (next !== buf.length) throw new DnsFormatError('name data has bytes after the name');
+  return name;
 }

@@ -4,25 +4,14 @@ import dgram from 'node:dgram';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NameTable } from '../../../src/net/dns/names.js';
 import { DnsResponder, loadUpstreams, type ResolverOptions } from '../../../src/net/dns/resolver.js';
-import {
-  addressFromData,
-  buildQuery,
-  buildResponse,
-  parseQuery,
-  parseResponse,
-  Rcode,
-  RRType,
-  type DnsMessage,
-} from '../../../src/net/dns/wire.js';
+import { reverseName } from '../../../src/net/dns/reverse.js';
+import { addressFromData, buildQuery, buildResponse, nameFromData, parseQuery, parseResponse, Rcode, RRType, type DnsMessage } from '../../../src/net/dns/wire.js';
+import { askUdp, closedAfterEach, exampleTestAnswer, LOOPBACK } from './support.js';
 
-const LOOPBACK = '127.0.0.1';
-const cleanup: (() => void)[] = [];
-afterEach(() => {
-  for (const f of cleanup.splice(0)) f();
-});
+const cleanup = closedAfterEach();
 
 async function bound(): Promise<dgram.Socket> {
   const s = dgram.createSocket('udp4');
@@ -31,20 +20,15 @@ async function bound(): Promise<dgram.Socket> {
   return s;
 }
 
-/** A fake upstream: answers "example.test" with 192.0.2.1, ignores "slow.test", NXDOMAIN for the rest. */
+/** A fake upstream: answers "example.test" with `answer`, ignores "slow.test", NXDOMAIN for the rest. */
 async function fakeUpstream(answer = '192.0.2.1'): Promise<{ port: number; seen: number[] }> {
   const s = await bound();
   const seen: number[] = [];
   s.on('message', (msg, rinfo) => {
     const q = parseQuery(msg);
     seen.push(q.header.id);
-    const name = q.questions[0]?.name;
-    if (name === 'slow.test') return;
-    const resp =
-      name === 'example.test'
-        ? buildResponse(q, { answers: [{ address: answer, ttl: 30 }] })
-        : buildResponse(q, { rcode: Rcode.NXDOMAIN });
-    s.send(resp, rinfo.port, rinfo.address);
+    if (q.questions[0]?.name === 'slow.test') return;
+    s.send(exampleTestAnswer(q, answer), rinfo.port, rinfo.address);
   });
   return { port: s.address().port, seen };
 }
@@ -65,10 +49,7 @@ async function responder(opts: Partial<ResolverOptions> & { names: NameTable }):
 }
 
 async function ask(port: number, name: string, type: number, id = 0xbeef): Promise<DnsMessage> {
-  const c = await bound();
-  const reply = new Promise<Buffer>((res) => c.once('message', res));
-  c.send(buildQuery(id, name, type), port, LOOPBACK);
-  return parseResponse(await reply);
+  return askUdp(await bound(), LOOPBACK, port, id, name, type);
 }
 
 function table(): NameTable {
@@ -161,6 +142,53 @@ describe('DnsResponder', () => {
     expect(byId.get(0x0102)).toBe(Rcode.FORMERR);
     expect(byId.get(0x0304)).toBe(Rcode.NOTIMP);
     expect(replies).toHaveLength(2);
+  });
+
+  it('answers PTR for the addresses of sandboxes as "<name>.<network>", and forwards other reverse names', async () => {
+    const up = await fakeUpstream();
+    const names = table();
+    names.register('ep4', ['Cache', 'redis'], ['172.22.16.11']);
+    const port = await responder({ names, domain: 'front', upstreams: [{ address: LOOPBACK, port: up.port }] });
+    const ptr = async (address: string): Promise<DnsMessage> => ask(port, reverseName(address), RRType.PTR);
+    const v4 = await ptr('172.22.16.8');
+    expect(v4.header).toMatchObject({ rcode: Rcode.NOERROR, aa: true });
+    expect(v4.answers.map((a) => [a.name, a.type, a.ttl, nameFromData(a.data)])).toEqual([
+      ['8.16.22.172.in-addr.arpa', RRType.PTR, 600, 'web.front'],
+    ]);
+    expect((await ptr('fd00::8')).answers.map((a) => nameFromData(a.data))).toEqual(['web.front']);
+    // The sandbox's own name as given, never an alias.
+    expect((await ptr('172.22.16.11')).answers.map((a) => nameFromData(a.data))).toEqual(['Cache.front']);
+    // Another type for the reverse name of a known address: the name exists, without such data.
+    const nodata = await ask(port, reverseName('172.22.16.8'), RRType.A);
+    expect(nodata.header).toMatchObject({ rcode: Rcode.NOERROR, ancount: 0 });
+    // An address no sandbox has goes upstream like any name.
+    expect(up.seen).toHaveLength(0);
+    expect((await ptr('192.0.2.1')).header.rcode).toBe(Rcode.NXDOMAIN);
+    expect(up.seen).toHaveLength(1);
+
+    const internal = await responder({ names, domain: 'front', forward: false });
+    expect((await ptr('192.0.2.1')).header.rcode).toBe(Rcode.NXDOMAIN);
+    expect((await ask(internal, reverseName('172.22.16.9'), RRType.PTR)).answers.map((a) => nameFromData(a.data))).toEqual([
+      'db.front',
+    ]);
+  });
+
+  it('truncates UDP answers over 512 bytes, or over the EDNS0 size the client announces, with TC set', async () => {
+    const names = new NameTable();
+    for (let i = 0; i < 100; i++) names.register(`ep${i}`, [`replica${i}`, 'many'], [`172.22.17.${i + 2}`]);
+    const port = await responder({ names });
+    const plain = await ask(port, 'many', RRType.A);
+    expect(plain.header.tc).toBe(true);
+    // 12 header + 10 question + 16 per record: 30 records fit in 512 bytes.
+    expect(plain.answers).toHaveLength(30);
+    const c = await bound();
+    const reply = new Promise<Buffer>((res) => c.once('message', res));
+    const query = buildQuery(3, 'many', RRType.A);
+    query.writeUInt16BE(1, 10);
+    c.send(Buffer.concat([query, Buffer.from('0000290fa0000000000000', 'hex')]), port, LOOPBACK);
+    const edns = parseResponse(await reply);
+    expect(edns.header.tc).toBe(false);
+    expect(edns.answers).toHaveLength(100);
   });
 
   it('reads upstreams from a resolv.conf', async () => {

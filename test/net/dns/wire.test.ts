@@ -7,6 +7,7 @@ import {
   buildResponse,
   DnsFormatError,
   encodeName,
+  nameFromData,
   parseHeader,
   parseQuery,
   parseResponse,
@@ -79,6 +80,15 @@ describe('dns wire', () => {
     expect(() => parseQuery(resp)).toThrow(/not a query/);
     expect(withId(resp, 7).readUInt16BE(0)).toBe(7);
     expect(resp.readUInt16BE(0)).toBe(4242);
+  });
+
+  it('builds PTR answers whose target reads back', () => {
+    const query = parseQuery(buildQuery(5, '8.16.22.172.in-addr.arpa', RRType.PTR));
+    const parsed = parseResponse(buildResponse(query, { authoritative: true, answers: [{ ptr: 'web.front', ttl: 600 }] }));
+    expect(parsed.answers.map((a) => [a.name, a.type, a.ttl, nameFromData(a.data)])).toEqual([
+      ['8.16.22.172.in-addr.arpa', RRType.PTR, 600, 'web.front'],
+    ]);
+    expect(() => nameFromData(Buffer.from([3, 0x61, 0x62, 0x63, 0, 9]))).toThrow(DnsFormatError);
   });
 
   it('refuses names that do not fit', () => {

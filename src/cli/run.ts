@@ -3,6 +3,7 @@
 // and exit status passed through. The engine stays open while CMD runs, so
 // this process serves the user networks' DNS for it.
 import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { netnsEtcDir } from '../net/hosts.js';
@@ -30,6 +31,8 @@ export function commandInSandbox(s: SandboxInfo, argv: string[], etcDir: string)
   return [...enter, 'unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', script, files, ...argv];
 }
 
+const SETUP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 async function teardown(engine: Engine, s: SandboxInfo, rm: boolean): Promise<void> {
   try {
     if (rm) await engine.sandboxes.remove(s.id, { force: true });
@@ -55,6 +58,14 @@ export function runCommand(): Command {
     .action(async (argv: string[], o: SandboxFlags & { rm?: boolean }, cmd: Command) => {
       let engine: Engine | undefined;
       let sandbox: SandboxInfo;
+      // A signal while the sandbox is being made must not kill us half way:
+      // it is remembered, and CMD is then not started (the sandbox is still
+      // torn down with --rm).
+      let stoppedBy: NodeJS.Signals | undefined;
+      const remember = (sig: NodeJS.Signals): void => {
+        stoppedBy ??= sig;
+      };
+      for (const sig of SETUP_SIGNALS) process.on(sig, remember);
       try {
         if (!process.argv.includes('--')) throw new UsageError('the command to run goes after --', 'e.g. netplumb run --rm -- sh -c "ip addr"');
         engine = await openServingEngine(cmd);
@@ -64,6 +75,13 @@ export function runCommand(): Command {
         report(f);
         await engine?.close();
         process.exitCode = f.code === EXIT.usage ? EXIT.usage : EXIT.runSetup;
+        return;
+      } finally {
+        for (const sig of SETUP_SIGNALS) process.off(sig, remember);
+      }
+      if (stoppedBy !== undefined) {
+        await teardown(engine, sandbox, o.rm === true);
+        process.exitCode = 128 + (constants.signals[stoppedBy] ?? 0);
         return;
       }
       const status = await runChild(commandInSandbox(sandbox, argv, engine.etcDir));

@@ -2,9 +2,9 @@
 // content, never part of one: temp file in the same directory, fsync,
 // rename over the target, fsync of the directory. Done on the calling thread
 // (see sync-fs.ts): the files are small, and the thread pool costs more.
-import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { uniqueSuffix } from './unique.js';
 
 function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
@@ -17,7 +17,7 @@ function fsyncDir(dir: string): void {
 
 /** Writes `content` to `path` atomically; the directory must exist. */
 export async function writeFileAtomic(path: string, content: string | Uint8Array, mode = 0o644): Promise<void> {
-  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const tmp = `${path}.${uniqueSuffix()}.tmp`;
   const fd = openSync(tmp, 'wx', mode);
   try {
     const data = typeof content === 'string' ? Buffer.from(content) : content;

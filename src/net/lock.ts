@@ -11,10 +11,10 @@
 // both remove a lock, nor can one remove a lock that a live process has just
 // taken. Its own takeover lock, if a taker died holding it, is renamed away
 // (rename succeeds for only one of several racers) once its PID is dead.
-import { randomBytes } from 'node:crypto';
 import { syncFs as fs } from './sync-fs.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockTimeoutError } from './errors.js';
+import { uniqueSuffix } from './unique.js';
 
 export interface LockOptions {
   /** Give up after this long (default 10 s). */
@@ -61,7 +61,7 @@ export function processAlive(pid: number): boolean {
 
 /** Creates `path` with `content` only if it does not exist; false when it does. */
 async function createExclusive(path: string, content: string): Promise<boolean> {
-  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const tmp = `${path}.${uniqueSuffix()}.tmp`;
   await fs.writeFile(tmp, content, { flag: 'wx', mode: 0o644 });
   try {
     await fs.link(tmp, path);
@@ -82,7 +82,7 @@ async function removeIfStill(path: string, raw: string): Promise<void> {
 /** One attempt to clear a lock held by a dead process; never removes a live one. True when it tried. */
 async function takeOverStale(path: string, stale: Owner): Promise<boolean> {
   const guard = `${path}.takeover`;
-  const token = randomBytes(8).toString('hex');
+  const token = uniqueSuffix();
   const mine = `${process.pid} ${token}\n`;
   if (!(await createExclusive(guard, mine))) {
     const holder = await readOwner(guard);
@@ -117,7 +117,7 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
   const minDelay = opts.minDelayMs ?? 1;
   const maxDelay = opts.maxDelayMs ?? 50;
   const deadline = Date.now() + timeoutMs;
-  const content = `${process.pid} ${randomBytes(8).toString('hex')}\n`;
+  const content = `${process.pid} ${uniqueSuffix()}\n`;
   let delay = minDelay;
   for (;;) {
     if (await createExclusive(path, content)) {

@@ -62,9 +62,15 @@ export class StateStore {
   /** Replaces the document atomically. */
   async write(kind: string, id: string, doc: unknown): Promise<void> {
     const path = this.file(kind, id);
-    const dir = join(this.dir, kind);
-    await fs.mkdir(dir, { recursive: true, mode: 0o755 });
-    await writeFileAtomic(path, `${JSON.stringify(doc)}\n`);
+    const text = `${JSON.stringify(doc)}\n`;
+    try {
+      await writeFileAtomic(path, text);
+    } catch (e) {
+      // The kind's directory is made on its first document (or again, if someone removed it).
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      await fs.mkdir(join(this.dir, kind), { recursive: true, mode: 0o755 });
+      await writeFileAtomic(path, text);
+    }
   }
 
   /** Ids of the documents of a kind, sorted. */

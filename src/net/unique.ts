@@ -1,0 +1,12 @@
+// Names for temporary files and lock tokens that no other writer uses: this
+// process's pid, a random token drawn once, and a counter. Drawing random
+// bytes for every name cost more than the write it named.
+import { randomBytes } from 'node:crypto';
+
+const processToken = randomBytes(6).toString('hex');
+let counter = 0;
+
+export function uniqueSuffix(): string {
+  counter = (counter + 1) % Number.MAX_SAFE_INTEGER;
+  return `${process.pid}.${processToken}.${counter.toString(36)}`;
+}

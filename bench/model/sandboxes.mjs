@@ -8,10 +8,10 @@
 // the firewall map to what can grow.
 //
 // Run inside the sandbox: npm run build:ts && scripts/sandbox node bench/model/sandboxes.mjs
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertSandbox, fmt, median, now } from '../lib/stats.mjs';
-import { ModelState, machineLine, modelClock, openEngine } from './common.mjs';
+import { machineLine, modelClock, openEngine } from './common.mjs';
 
 assertSandbox();
 const COUNT = Number(process.env.BENCH_SANDBOXES ?? 1000);
@@ -21,7 +21,8 @@ const BLOCK = Math.min(100, Math.max(1, Math.floor(COUNT / 10)));
 const clock = modelClock();
 const engine = await openEngine('sandboxes');
 const net = await engine.networks.create({ name: 'bench', subnet: '172.20.0.0/16' });
-const ipamFile = join(engine.stateDirs.runtime, 'ipam', `${net.Id}.json`);
+const ipamDir = join(engine.stateDirs.runtime, 'ipam', net.Id);
+const ipamEntries = () => { try { return readdirSync(ipamDir).length; } catch { return 0; } };
 const portsFile = join(engine.stateDirs.runtime, 'ports', 'published.json');
 const size = (f) => { try { return statSync(f).size; } catch { return 0; } };
 
@@ -31,23 +32,21 @@ await engine.sandboxes.remove('warm');
 
 const sample = () => ({ kernel: clock.kernel, state: clock.state, lock: clock.lock });
 const attach = [];
-const ipamDocs = {};
+
 for (let i = 0; i < COUNT; i++) {
   clock.reset();
   const t0 = now();
   await engine.sandboxes.create({ name: `s${i}`, network: 'bench', ...(PUBLISH ? { publish: [`${20000 + i}:80`] } : {}) });
   const ms = now() - t0;
-  attach.push({ ms, ...sample(), ipamBytes: size(ipamFile), portsBytes: size(portsFile) });
-  if (i === BLOCK - 1) ipamDocs.first = JSON.parse(readFileSync(ipamFile, 'utf8'));
+  attach.push({ ms, ...sample(), ipamDocs: ipamEntries(), portsBytes: size(portsFile) });
 }
-ipamDocs.last = JSON.parse(readFileSync(ipamFile, 'utf8'));
 const detach = [];
 for (let i = 0; i < COUNT; i++) {
   clock.reset();
   const t0 = now();
   await engine.sandboxes.remove(`s${i}`);
   const ms = now() - t0;
-  detach.push({ ms, ...sample(), ipamBytes: size(ipamFile), portsBytes: size(portsFile) });
+  detach.push({ ms, ...sample(), ipamDocs: ipamEntries(), portsBytes: size(portsFile) });
 }
 await engine.networks.remove('bench');
 
@@ -57,15 +56,15 @@ function blocks(rows) {
     const b = rows.slice(i, i + BLOCK);
     const med = (k) => median(b.map((r) => r[k]));
     const other = median(b.map((r) => r.ms - r.kernel - r.state - r.lock));
-    out.push({ from: i + 1, to: i + b.length, ms: med('ms'), kernel: med('kernel'), state: med('state'), lock: med('lock'), other, ipamBytes: b[b.length - 1].ipamBytes, portsBytes: b[b.length - 1].portsBytes });
+    out.push({ from: i + 1, to: i + b.length, ms: med('ms'), kernel: med('kernel'), state: med('state'), lock: med('lock'), other, ipamDocs: b[b.length - 1].ipamDocs, portsBytes: b[b.length - 1].portsBytes });
   }
   return out;
 }
 function print(title, bs) {
   console.log(`\n${title}`);
-  console.log('  sandboxes'.padEnd(16) + 'median'.padStart(9) + 'kernel'.padStart(9) + 'state'.padStart(9) + 'lock'.padStart(9) + 'JS'.padStart(9) + 'ipam doc'.padStart(11) + (PUBLISH ? 'ports doc'.padStart(11) : ''));
+  console.log('  sandboxes'.padEnd(16) + 'median'.padStart(9) + 'kernel'.padStart(9) + 'state'.padStart(9) + 'lock'.padStart(9) + 'JS'.padStart(9) + 'ipam docs'.padStart(11) + (PUBLISH ? 'ports doc'.padStart(11) : ''));
   for (const b of bs)
-    console.log(`  ${b.from}–${b.to}`.padEnd(16) + fmt(b.ms).padStart(9) + fmt(b.kernel).padStart(9) + fmt(b.state).padStart(9) + fmt(b.lock).padStart(9) + fmt(b.other).padStart(9) + `${(b.ipamBytes / 1024).toFixed(1)} KB`.padStart(11) + (PUBLISH ? `${(b.portsBytes / 1024).toFixed(1)} KB`.padStart(11) : ''));
+    console.log(`  ${b.from}–${b.to}`.padEnd(16) + fmt(b.ms).padStart(9) + fmt(b.kernel).padStart(9) + fmt(b.state).padStart(9) + fmt(b.lock).padStart(9) + fmt(b.other).padStart(9) + `${b.ipamDocs}`.padStart(11) + (PUBLISH ? `${(b.portsBytes / 1024).toFixed(1)} KB`.padStart(11) : ''));
 }
 
 const a = blocks(attach);
@@ -83,31 +82,12 @@ console.log(`  growth by part (last − first, ms): kernel ${fmt(part('kernel'))
 const allDetach = median(detach.map((r) => r.ms));
 console.log(`  detach: median of all ${COUNT} ${fmt(allDetach)} ms; first ${BLOCK} ${fmt(d[0].ms)} ms, last ${BLOCK} ${fmt(d[d.length - 1].ms)} ms`);
 
-// The state part in isolation (no kernel work, nothing else running in this
-// process): one read + one write of the network's IPAM document as it was
-// after the first block and after the last, as every attach and detach does.
-async function ipamCycle(doc, reps = 200) {
-  const st = new ModelState({ runtime: '/run/netplumb-bench-ipam/run', config: '/run/netplumb-bench-ipam/lib' });
-  await st.writeIpam('n', doc);
-  const xs = [];
-  for (let k = 0; k < reps; k++) {
-    const t0 = now();
-    const d = await st.ipam('n');
-    await st.writeIpam('n', d);
-    xs.push(now() - t0);
-  }
-  return median(xs);
-}
-const cycle = { first: await ipamCycle(ipamDocs.first), last: await ipamCycle(ipamDocs.last) };
-console.log(`  IPAM document read + write alone: ${Object.keys(ipamDocs.first.ipv4.allocated).length} addresses ${fmt(cycle.first)} ms, ${Object.keys(ipamDocs.last.ipv4.allocated).length} addresses ${fmt(cycle.last)} ms (+${fmt(cycle.last - cycle.first)} ms per attach and per detach)`);
-
 await engine.close();
 const r2 = (v) => Number(v.toFixed(2));
-const strip = (b) => ({ from: b.from, to: b.to, ms: r2(b.ms), kernel: r2(b.kernel), state: r2(b.state), lock: r2(b.lock), js: r2(b.other), ipamBytes: b.ipamBytes, ...(PUBLISH ? { portsBytes: b.portsBytes } : {}) });
+const strip = (b) => ({ from: b.from, to: b.to, ms: r2(b.ms), kernel: r2(b.kernel), state: r2(b.state), lock: r2(b.lock), js: r2(b.other), ipamDocs: b.ipamDocs, ...(PUBLISH ? { portsBytes: b.portsBytes } : {}) });
 console.log('\nJSON ' + JSON.stringify({
   bench: 'model/sandboxes', sandboxes: COUNT, publish: PUBLISH,
   attach: { first: r2(first.ms), last: r2(last.ms), ratio: r2(ratio) },
   detach: { median: r2(allDetach), first: r2(d[0].ms), last: r2(d[d.length - 1].ms) },
-  ipamCycle: { first: r2(cycle.first), last: r2(cycle.last) },
   blocks: { attach: a.map(strip), detach: d.map(strip) },
 }));

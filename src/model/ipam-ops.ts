@@ -1,6 +1,6 @@
 // A network's address pool: its configuration from the network record plus
-// the allocations from the runtime IPAM document.
-import { allocate, allocateStatic, release, type PoolState } from '../net/ipam.js';
+// the allocations from the runtime IPAM store.
+import { allocate, allocateStatic, release, type PoolState, type TakenCheck } from '../net/ipam.js';
 import type { IpamRecord, NetworkRecord } from './records.js';
 
 export function pool(config: NetworkRecord['ipv4'], part: IpamRecord['ipv4']): PoolState {
@@ -11,20 +11,25 @@ function store(p: PoolState): IpamRecord['ipv4'] {
   return { allocated: p.allocated, ...(p.last !== undefined ? { last: p.last } : {}) };
 }
 
-/** Gives `owner` an address of the network (the requested one, or the next free one); changes `ipam` in place. */
+/**
+ * Gives `owner` an address of the network (the requested one, or the next
+ * free one); changes `ipam` in place. `taken` says which addresses the store
+ * holds beyond those in `ipam`.
+ */
 export function allocateAddresses(
   n: NetworkRecord,
   ipam: IpamRecord,
   owner: string,
   req: { ipv4?: string; ipv6?: string },
+  taken: TakenCheck = () => false,
 ): { ipv4: string; ipv6?: string } {
   const v4 = pool(n.ipv4, ipam.ipv4);
-  const ipv4 = req.ipv4 !== undefined ? allocateStatic(v4, req.ipv4, owner) : allocate(v4, owner);
+  const ipv4 = req.ipv4 !== undefined ? allocateStatic(v4, req.ipv4, owner, taken) : allocate(v4, owner, taken);
   ipam.ipv4 = store(v4);
   if (!n.ipv6) return { ipv4 };
   const v6 = pool(n.ipv6, ipam.ipv6 ?? { allocated: {} });
   try {
-    const ipv6 = req.ipv6 !== undefined ? allocateStatic(v6, req.ipv6, owner) : allocate(v6, owner);
+    const ipv6 = req.ipv6 !== undefined ? allocateStatic(v6, req.ipv6, owner, taken) : allocate(v6, owner, taken);
     ipam.ipv6 = store(v6);
     return { ipv4, ipv6 };
   } catch (e) {
@@ -32,18 +37,4 @@ export function allocateAddresses(
     ipam.ipv4 = store(v4);
     throw e;
   }
-}
-
-/** Frees every address `owner` holds; true when something was freed. */
-export function releaseAddresses(ipam: IpamRecord, owner: string): boolean {
-  let freed = false;
-  for (const part of [ipam.ipv4, ipam.ipv6]) {
-    if (!part) continue;
-    for (const [a, o] of Object.entries(part.allocated)) {
-      if (o !== owner) continue;
-      delete part.allocated[a];
-      freed = true;
-    }
-  }
-  return freed;
 }

@@ -218,7 +218,7 @@ export class Networks {
       for (const s of attached) await detachNetwork(this.ctx, s, n);
       await this.ctx.host.exec(removeNetworkCalls(n, last));
       await this.ctx.state.removeNetwork(n.id);
-      await this.ctx.state.removeIpam(n.id);
+      await this.ctx.state.ipam.drop(n.id);
       return n;
     });
     this.ctx.dns?.removeNetwork(removed.id);

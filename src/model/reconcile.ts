@@ -146,22 +146,13 @@ export async function reconcile(ctx: ModelContext): Promise<ReconcileReport> {
 
     // 5. IPAM and the port index from the live endpoints.
     const owners = new Set(sandboxes.flatMap((s) => s.endpoints.map((e) => e.id)));
-    for (const id of await ctx.state.ipamIds()) {
+    for (const id of await ctx.state.ipam.networks()) {
       if (!byId.has(id)) {
-        await ctx.state.removeIpam(id);
+        await ctx.state.ipam.drop(id);
         continue;
       }
-      const ipam = await ctx.state.ipam(id);
-      let changed = false;
-      for (const part of [ipam.ipv4, ipam.ipv6]) {
-        for (const [a, o] of Object.entries(part?.allocated ?? {})) {
-          if (owners.has(o)) continue;
-          delete part?.allocated[a];
-          report.releasedAddresses.push(a);
-          changed = true;
-        }
-      }
-      if (changed) await ctx.state.writeIpam(id, ipam);
+      const orphans = (await ctx.state.ipam.owners(id)).filter((a) => !owners.has(a.owner));
+      report.releasedAddresses.push(...(await ctx.state.ipam.release(id, orphans)));
     }
     const ports: TakenPort[] = sandboxes.flatMap((s) => s.endpoints.flatMap((e) => e.ports.map((p) => ({ ...p, sandbox: s.name, endpoint: e.id }))));
     await ctx.state.writePorts(ports);

@@ -9,7 +9,8 @@ import { netnsCalls } from '../netns.js';
 import type { Plan } from '../plan.js';
 import type { ModelContext } from './context.js';
 import { removeEndpointCalls, unpublishCall } from './endpoint-calls.js';
-import { allocateAddresses, releaseAddresses } from './ipam-ops.js';
+import { allocateAddresses } from './ipam-ops.js';
+import type { Allocation } from './ipam-store.js';
 import { hostVethName, newId } from './names.js';
 import { resolvePorts, type TakenPort } from './ports.js';
 import type { EndpointRecord, IpamRecord, NetworkRecord, SandboxRecord } from './records.js';
@@ -28,17 +29,22 @@ export interface EndpointRequest {
  * kernel is touched and written only after the kernel did its part.
  */
 export class PendingState {
-  readonly ipam = new Map<string, IpamRecord>();
+  private readonly ipam = new Map<string, IpamRecord>();
+  private readonly claims: { networkId: string; allocation: Allocation }[] = [];
   ports: TakenPort[] | undefined;
   constructor(private readonly ctx: ModelContext) {}
 
   async ipamOf(networkId: string): Promise<IpamRecord> {
     let r = this.ipam.get(networkId);
     if (!r) {
-      r = await this.ctx.state.ipam(networkId);
+      r = await this.ctx.state.ipam.cursor(networkId);
       this.ipam.set(networkId, r);
     }
     return r;
+  }
+
+  claim(networkId: string, address: string, owner: string): void {
+    this.claims.push({ networkId, allocation: { address, owner } });
   }
 
   async takenPorts(): Promise<TakenPort[]> {
@@ -47,7 +53,10 @@ export class PendingState {
   }
 
   async commit(): Promise<void> {
-    for (const [id, r] of this.ipam) await this.ctx.state.writeIpam(id, r);
+    for (const [id, r] of this.ipam) {
+      const mine = this.claims.filter((c) => c.networkId === id).map((c) => c.allocation);
+      await this.ctx.state.ipam.claim(id, mine, { ...(r.ipv4.last ? { ipv4: r.ipv4.last } : {}), ...(r.ipv6?.last ? { ipv6: r.ipv6.last } : {}) });
+    }
     if (this.ports) await this.ctx.state.writePorts(this.ports);
   }
 }
@@ -70,7 +79,9 @@ export async function planEndpoint(
 ): Promise<EndpointRecord> {
   const id = newId();
   const ipam = await pending.ipamOf(n.id);
-  const addrs = allocateAddresses(n, ipam, id, { ipv4: req.ipv4, ipv6: req.ipv6 });
+  const addrs = allocateAddresses(n, ipam, id, { ipv4: req.ipv4, ipv6: req.ipv6 }, (a) => ctx.state.ipam.isAllocated(n.id, a));
+  pending.claim(n.id, addrs.ipv4, id);
+  if (addrs.ipv6) pending.claim(n.id, addrs.ipv6, id);
   const e: EndpointRecord = {
     id,
     networkId: n.id,
@@ -96,13 +107,8 @@ export async function planEndpoint(
 
 /** Forgets an endpoint's addresses and ports in the state (the kernel side is already gone). */
 export async function forgetEndpoints(ctx: ModelContext, endpoints: readonly EndpointRecord[]): Promise<void> {
-  const byNetwork = new Set(endpoints.map((e) => e.networkId));
-  for (const networkId of byNetwork) {
-    const ipam = await ctx.state.ipam(networkId);
-    let changed = false;
-    for (const e of endpoints) if (e.networkId === networkId) changed = releaseAddresses(ipam, e.id) || changed;
-    if (changed) await ctx.state.writeIpam(networkId, ipam);
-  }
+  for (const e of endpoints)
+    await ctx.state.ipam.release(e.networkId, [e.ipv4, ...(e.ipv6 ? [e.ipv6] : [])].map((address) => ({ address, owner: e.id })));
   if (endpoints.some((e) => e.ports.length > 0)) {
     const ids = new Set(endpoints.map((e) => e.id));
     const ports = await ctx.state.ports();

@@ -1,9 +1,11 @@
 // The model's documents in its state directories, and the one lock every
 // change takes: a change reads, allocates, talks to the kernel and writes
 // while holding it, so two processes never hand out the same address or port.
+import { join } from 'node:path';
 import { StateStore, stateDirs, type StateDirs } from '../net/state-store.js';
 import type { TakenPort } from './ports.js';
-import type { IpamRecord, NetworkRecord, SandboxRecord } from './records.js';
+import type { NetworkRecord, SandboxRecord } from './records.js';
+import { IpamStore } from './ipam-store.js';
 
 const NETWORKS = 'networks';
 const IPAM = 'ipam';
@@ -22,9 +24,13 @@ export class ModelState {
   private readonly config: StateStore;
   private readonly runtime: StateStore;
 
+  /** IPAM allocations: runtime state, one document per address. */
+  readonly ipam: IpamStore;
+
   constructor(readonly dirs: StateDirs) {
     this.config = new StateStore(dirs.config);
     this.runtime = new StateStore(dirs.runtime);
+    this.ipam = new IpamStore(join(dirs.runtime, IPAM));
   }
 
   static fromOptions(opts: { stateDir?: string; runtimeDir?: string; configDir?: string }): ModelState {
@@ -47,19 +53,6 @@ export class ModelState {
   }
   removeNetwork(id: string): Promise<boolean> {
     return this.config.remove(NETWORKS, id);
-  }
-
-  async ipam(networkId: string): Promise<IpamRecord> {
-    return (await this.runtime.read<IpamRecord>(IPAM, networkId)) ?? { ipv4: { allocated: {} } };
-  }
-  writeIpam(networkId: string, r: IpamRecord): Promise<void> {
-    return this.runtime.write(IPAM, networkId, r);
-  }
-  async ipamIds(): Promise<string[]> {
-    return this.runtime.list(IPAM);
-  }
-  removeIpam(networkId: string): Promise<boolean> {
-    return this.runtime.remove(IPAM, networkId);
   }
 
   sandboxes(): Promise<SandboxRecord[]> {

@@ -207,8 +207,17 @@ export function defaultBridgePool(ctx: PoolContext = {}, subnet?: string): PoolS
   return free ? { ...createPool({ subnet: DEFAULT_BRIDGE_SUBNET }, ctx), userConfigured: false } : createPool({}, ctx);
 }
 
-function usable(pool: PoolState, subnet: IpPrefix, a: IpAddr, gateway: IpAddr): boolean {
-  return !isReserved(subnet, a) && a.value !== gateway.value && !(formatAddress(a) in pool.allocated);
+/**
+ * Whether an address is taken. By default the pool's `allocated` map says;
+ * a caller that keeps allocations elsewhere (one document per address) asks
+ * its store instead, so that allocating never has to read them all.
+ */
+export type TakenCheck = (address: string) => boolean;
+
+function usable(pool: PoolState, subnet: IpPrefix, a: IpAddr, gateway: IpAddr, taken: TakenCheck): boolean {
+  if (isReserved(subnet, a) || a.value === gateway.value) return false;
+  const text = formatAddress(a);
+  return !(text in pool.allocated) && !taken(text);
 }
 
 /**
@@ -216,7 +225,7 @@ function usable(pool: PoolState, subnet: IpPrefix, a: IpAddr, gateway: IpAddr): 
  * searching from just after the last one handed out and wrapping once, so a
  * released address is not reused at once (Docker's serial allocation).
  */
-export function allocate(pool: PoolState, owner: string): string {
+export function allocate(pool: PoolState, owner: string, taken: TakenCheck = () => false): string {
   const subnet = parsePrefix(pool.subnet);
   const range = parsePrefix(pool.ipRange ?? pool.subnet);
   const gateway = parseAddress(pool.gateway);
@@ -230,7 +239,7 @@ export function allocate(pool: PoolState, owner: string): string {
   const scan = (from: bigint, to: bigint): string | undefined => {
     for (let v = from; v <= to; v++) {
       const a: IpAddr = { family: range.family, value: v };
-      if (usable(pool, subnet, a, gateway)) return formatAddress(a);
+      if (usable(pool, subnet, a, gateway, taken)) return formatAddress(a);
     }
     return undefined;
   };
@@ -246,7 +255,7 @@ export function allocate(pool: PoolState, owner: string): string {
 }
 
 /** Gives `address` (a `--ip` request) to `owner`; it may lie outside the ip-range but must be inside the subnet. */
-export function allocateStatic(pool: PoolState, address: string, owner: string): string {
+export function allocateStatic(pool: PoolState, address: string, owner: string, taken: TakenCheck = () => false): string {
   if (!pool.userConfigured)
     throw new ValidationError(
       'ip',
@@ -261,11 +270,13 @@ export function allocateStatic(pool: PoolState, address: string, owner: string):
     throw new ValidationError('ip', `address ${address} is the network or broadcast address of ${pool.subnet}`);
   if (text === pool.gateway)
     throw new AddressInUseError(text, `address ${address} is the gateway of the network's subnet ${pool.subnet}`);
-  const holder = pool.allocated[text];
+  const holder = pool.allocated[text] ?? (taken(text) ? '' : undefined);
   if (holder !== undefined)
     throw new AddressInUseError(
       text,
-      holder === owner ? `address ${address} is already held by ${owner}` : `address ${address} is already in use by ${holder}`,
+      holder === owner
+        ? `address ${address} is already held by ${owner}`
+        : `address ${address} is already in use${holder ? ` by ${holder}` : ''}`,
     );
   pool.allocated[text] = owner;
   return text;

@@ -94,16 +94,29 @@ function expectedAnyPorts(sandboxes: SandboxInfo[]): string[] {
     .sort();
 }
 
+/** The network's IPAM documents (one per address, plus where allocation resumes), as one text. */
 function ipamDoc(d: Dirs, networkId: string): string {
+  const dir = join(d.stateDir, 'run', 'ipam', networkId);
   try {
-    return readFileSync(join(d.stateDir, 'run', 'ipam', `${networkId}.json`), 'utf8');
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => `${f} ${readFileSync(join(dir, f), 'utf8').trim()}`)
+      .join('\n');
   } catch {
     return '(none)';
   }
 }
 
+/** Allocated IPv4 address → owner. */
 function allocated(d: Dirs, networkId: string): Record<string, string> {
-  return (JSON.parse(ipamDoc(d, networkId)) as { ipv4: { allocated: Record<string, string> } }).ipv4.allocated;
+  const dir = join(d.stateDir, 'run', 'ipam', networkId);
+  const out: Record<string, string> = {};
+  for (const f of readdirSync(dir)) {
+    if (!f.endsWith('.json') || f === 'last.json' || f.includes('_')) continue;
+    out[f.slice(0, -'.json'.length)] = (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { owner: string }).owner;
+  }
+  return out;
 }
 
 /** The sandbox records as the state directory holds them (what a crash left). */
@@ -242,7 +255,8 @@ describe('teardown is idempotent', () => {
       await expect(engine.sandboxes.remove('web')).rejects.toBeInstanceOf(NoSuchObjectError);
       await expect(engine.sandboxes.remove('web', { force: true })).resolves.toBeUndefined();
       expect(namespaces()).not.toContain(s.netnsName);
-      expect(hostLinks().map((l) => l.ifname)).not.toContain(s.networks[0]!.hostIfname);
+      // The kernel removes the veth pair with the namespace, in its background work.
+      await expect.poll(() => hostLinks().map((l) => l.ifname), { timeout: 3000 }).not.toContain(s.networks[0]!.hostIfname);
       expect(mapElements('any_ports4')).toEqual([]);
       expect(allocated(dirs, net.Id)).toEqual({});
     });
@@ -259,7 +273,7 @@ describe('teardown is idempotent', () => {
       await engine.sandboxes.remove('gone');
       expect(Object.keys(allocated(dirs, net.Id))).not.toContain(address);
       expect(mapElements('any_ports4')).toEqual([]);
-      await expect.poll(() => hostLinks().map((l) => l.ifname)).not.toContain(gone.networks[0]!.hostIfname);
+      await expect.poll(() => hostLinks().map((l) => l.ifname), { timeout: 3000 }).not.toContain(gone.networks[0]!.hostIfname);
 
       // The same address and host port again, and traffic through them.
       await engine.sandboxes.create({ name: 'back', network: 'vanish', ip: address, publish: ['9090:80'] });
@@ -363,9 +377,7 @@ describe('after a crash, reconcile', () => {
     // owns, and an address allocated to an endpoint that never got written.
     ip(undefined, 'netns', 'add', 'np-0000deadbeef');
     ip(HOST, 'link', 'add', 'npv0000deadbeef', 'type', 'veth', 'peer', 'name', 'stray-peer');
-    const ipam = JSON.parse(ipamDoc(dirs, net.Id)) as { ipv4: { allocated: Record<string, string> } };
-    ipam.ipv4.allocated['10.77.7.250'] = 'f'.repeat(64);
-    writeFileSync(join(dirs.stateDir, 'run', 'ipam', `${net.Id}.json`), JSON.stringify(ipam));
+    writeFileSync(join(dirs.stateDir, 'run', 'ipam', net.Id, '10.77.7.250.json'), JSON.stringify({ owner: 'f'.repeat(64) }));
 
     // Outside damage: the bridge, one sandbox's veth pair, and the whole table (shared by default: a
     // firewall reload can do this; an engine with firewallOwner would have the kernel refuse it).

@@ -7,7 +7,7 @@ export { Sysctl, sysctlCalls, type SysctlValue } from './sysctl.js';
 export { listenTcp, connectTcp, bindUdp, type ListenOptions, type ConnectOptions, type UdpOptions } from './sockets.js';
 export { EventStream, type OverrunEvent } from './events.js';
 export * as validate from './validate.js';
-export { Links, linkCalls, type LinkRef, type NetnsArg, type CommonLinkOptions, type VethPeerOptions, type AddVethOptions, type AddBridgeOptions, type AddDummyOptions, type AddVxlanOptions, type AddMacvlanOptions, type AddLinkOptions, type LinkChanges, type BridgePortOptions, type ListLinksFilter } from './link.js';
+export { Links, linkCalls, type LinkRef, type NetnsArg, type CommonLinkOptions, type VethPeerOptions, type AddVethOptions, type AddBridgeOptions, type AddDummyOptions, type AddVxlanOptions, type AddMacvlanOptions, type AddLinkOptions, type LinkChanges, type ListLinksFilter } from './link.js';
 export type * from './link-types.js';
 export * as nft from './nft/index.js';
 export { Nftables, nftEvents, renderRule, type NftEvent } from './nft/index.js';

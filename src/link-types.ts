@@ -54,16 +54,23 @@ export interface VxlanInfo {
   ttl?: number;
 }
 
-export interface BridgePortInfo {
-  /** STP port state (0 disabled ... 3 forwarding). */
-  state?: number;
+/** The bridge-port settings a link can be given (linkCalls.setBridgePort). */
+export interface BridgePortOptions {
   hairpin?: boolean;
   isolated?: boolean;
   learning?: boolean;
-  /** Unicast flooding of unknown destinations to this port. */
+  /** Flood unicast traffic to unknown destinations to this port. */
   flood?: boolean;
+  /** 1-65535 */
   cost?: number;
+  /** 0-63 */
   priority?: number;
+}
+
+/** A bridge port as read back: its settings and its STP state. */
+export interface BridgePortInfo extends BridgePortOptions {
+  /** STP port state (0 disabled ... 3 forwarding). */
+  state?: number;
 }
 
 export interface LinkStats {

@@ -7,7 +7,7 @@ import { Netns } from './netns.js';
 import { PlanRef } from './plan.js';
 import { ValidationError } from './errors.js';
 import { interfaceName, integer, ipAddress, macAddress, oneOf } from './validate.js';
-import type { AddrGenMode, Link, LinkKind, MacvlanMode, VethLink } from './link-types.js';
+import type { AddrGenMode, BridgePortOptions, Link, LinkKind, MacvlanMode, VethLink } from './link-types.js';
 
 export type * from './link-types.js';
 
@@ -118,18 +118,6 @@ export interface LinkChanges {
   /** Move the link into this namespace. */
   netns?: NetnsArg;
   txQueueLen?: number;
-}
-
-export interface BridgePortOptions {
-  hairpin?: boolean;
-  isolated?: boolean;
-  learning?: boolean;
-  /** Flood unicast traffic to unknown destinations to this port. */
-  flood?: boolean;
-  /** 1-65535 */
-  cost?: number;
-  /** 0-63 */
-  priority?: number;
 }
 
 export interface ListLinksFilter {

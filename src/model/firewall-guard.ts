@@ -22,7 +22,7 @@ function touchesStructure(e: NftEvent): boolean {
 }
 
 /** Rebuilds the firewall from the records, under the state lock (so never in the middle of another process's change). */
-export async function rebuildFirewall(ctx: ModelContext): Promise<void> {
+async function rebuildFirewall(ctx: ModelContext): Promise<void> {
   await ctx.state.locked(async () => {
     const [networks, sandboxes] = await Promise.all([ctx.state.networks(), ctx.state.sandboxes()]);
     await ctx.host.exec([nftCalls.apply(firewallRebuild(networks, sandboxes, ctx.firewallOwner))]);

@@ -3,7 +3,7 @@
 import { allocate, allocateStatic, release, type PoolState, type TakenCheck } from '../net/ipam.js';
 import type { IpamRecord, NetworkRecord } from './records.js';
 
-export function pool(config: NetworkRecord['ipv4'], part: IpamRecord['ipv4']): PoolState {
+function pool(config: NetworkRecord['ipv4'], part: IpamRecord['ipv4']): PoolState {
   return { ...config, allocated: part.allocated, ...(part.last !== undefined ? { last: part.last } : {}) };
 }
 

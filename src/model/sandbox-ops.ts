@@ -62,7 +62,7 @@ export class PendingState {
 }
 
 /** Next free ethN in a sandbox. */
-export function nextIfname(s: Pick<SandboxRecord, 'endpoints'>): string {
+function nextIfname(s: Pick<SandboxRecord, 'endpoints'>): string {
   const used = new Set(s.endpoints.map((e) => e.ifname));
   let i = 0;
   while (used.has(`eth${i}`)) i++;

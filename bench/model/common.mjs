@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
 import { Netns, Plan, connectTcp, listenTcp } from '../../dist/index.js';
 import { Engine } from '../../dist/model/index.js';
-import { ModelState } from '../../dist/model/state.js';
+import { ModelState } from '../../dist/model/state/state.js';
 import { now, run } from '../lib/stats.mjs';
 
 export { Engine, ModelState, Netns };

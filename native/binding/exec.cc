@@ -106,6 +106,9 @@ void define_exec(Napi::Env env, Napi::Object exports) {
   data.completions.Unref(env);
   exports.Set("exec", Napi::Function::New(env, exec));
   exports.Set("opNames", Napi::Function::New(env, op_names));
+  // The kernel reports the committing thread's name in nf_tables generation
+  // events; the firewall guard reads it from here to tell our commits apart.
+  exports.Set("workerThreadName", Napi::String::New(env, kWorkerThreadName));
 }
 
 }  // namespace netplumb::binding

@@ -2,7 +2,7 @@
 // NETPLUMB_STATE_DIR) picks the state, and with it where sandboxes' hosts and
 // resolv.conf go (the Engine's rule), so that a separate state directory leaves /etc alone.
 import type { Command } from 'commander';
-import { BusyError } from '../errors.js';
+import { BusyError } from '../core/errors.js';
 import { Engine } from '../model/index.js';
 
 export interface GlobalOptions {

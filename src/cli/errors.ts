@@ -1,9 +1,16 @@
 // Turns any error into what the CLI prints and the exit code it returns:
 // what was wrong (the error's own message) and what to do about it.
 import { CommanderError } from 'commander';
-import { NetlinkError, PermissionError, ValidationError } from '../errors.js';
-import { ConflictError, NoSuchObjectError } from '../model/errors.js';
-import { AddressInUseError, LockTimeoutError, PoolExhaustedError } from '../net/errors.js';
+import {
+  AddressInUseError,
+  ConflictError,
+  KernelError,
+  LockTimeoutError,
+  NoSuchObjectError,
+  PermissionError,
+  PoolExhaustedError,
+  ValidationError,
+} from '../core/errors.js';
 import { EXIT } from './exit-codes.js';
 
 /** A usage error the CLI itself finds (a missing `--`, two exclusive flags). */
@@ -22,22 +29,28 @@ export interface Failure {
   hint?: string;
 }
 
-function kernelHint(e: NetlinkError): string {
+function kernelHint(e: KernelError): string {
   if (e instanceof PermissionError)
     return 'netplumb needs CAP_NET_ADMIN over the namespaces it changes: run it as root, or inside `netplumb sandbox -- …` to try it without touching this machine';
   return 'the request was refused as shown; check the objects named above with `ip`/`nft`, or run `netplumb ps` / `netplumb network ls`';
 }
 
+const NOT_FOUND_HINT: Record<NoSuchObjectError['kind'], string> = {
+  network: 'list networks with `netplumb network ls`',
+  sandbox: 'list sandboxes with `netplumb ps`',
+  endpoint: 'see each sandbox\'s networks with `netplumb ps`',
+};
+
 export function classify(e: unknown): Failure {
   if (e instanceof UsageError) return { code: EXIT.usage, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
   if (e instanceof CommanderError) return { code: EXIT.usage, message: e.message.replace(/^error: /, '') };
   if (e instanceof ValidationError) return { code: EXIT.usage, message: e.message, hint: 'nothing was changed; correct the value and try again' };
-  if (e instanceof NoSuchObjectError) return { code: EXIT.notFound, message: e.message };
+  if (e instanceof NoSuchObjectError) return { code: EXIT.notFound, message: e.message, hint: NOT_FOUND_HINT[e.kind] };
   if (e instanceof ConflictError || e instanceof AddressInUseError || e instanceof PoolExhaustedError)
     return { code: EXIT.conflict, message: e.message };
   if (e instanceof LockTimeoutError)
     return { code: EXIT.conflict, message: e.message, hint: 'another netplumb process is changing this state directory; wait for it, or use another --state-dir' };
-  if (e instanceof NetlinkError) {
+  if (e instanceof KernelError) {
     const detail = [e.op && `request ${e.op}`, e.object && `on ${e.object}`, e.extack && `kernel says: ${e.extack}`].filter(Boolean).join(', ');
     return { code: EXIT.kernel, message: `the kernel refused: ${e.message}${detail ? ` (${detail})` : ''}`, hint: kernelHint(e) };
   }

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { netnsEtcDir } from '../net/hosts.js';
+import { netnsEtcDir } from '../dns/hosts.js';
 import type { Engine, SandboxInfo } from '../model/index.js';
 import { runChild } from './child.js';
 import { openServingEngine } from './engine.js';

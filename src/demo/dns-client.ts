@@ -3,8 +3,8 @@
 // process of their own).
 import { randomInt } from 'node:crypto';
 import type { Netns } from '../netns.js';
-import { addressFromData, buildQuery, parseResponse, Rcode, RRType } from '../net/dns/wire.js';
-import { bindUdp } from '../sockets.js';
+import { addressFromData, buildQuery, parseResponse, Rcode, RRType } from '../dns/wire.js';
+import { bindUdp } from '../kernel/sockets.js';
 
 export interface Resolved {
   addresses: string[];

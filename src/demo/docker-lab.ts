@@ -1,13 +1,13 @@
 // Docker's bridge lab rebuilt with netplumb alone: two "containers"
 // (namespaces Tdocker0 and Tdocker1), each joined to bridge Tbr0 by a veth
 // pair, addressed in 172.18.0.0/24 with default routes via the bridge.
-import { addrCalls } from '../addr.js';
-import { linkCalls } from '../link.js';
-import { Netns } from '../netns.js';
-import { Plan } from '../plan.js';
-import { routeCalls } from '../route.js';
-import { tcpProbe, type ProbeResult } from '../probe.js';
-import type { NativeNetns } from '../native.js';
+import { addrCalls } from '../rtnl/addr.js';
+import { linkCalls } from '../rtnl/link.js';
+import { Netns, netnsCalls } from '../netns.js';
+import { Plan } from '../addon/plan.js';
+import { routeCalls } from '../rtnl/route.js';
+import { tcpProbe, type ProbeResult } from '../kernel/probe.js';
+import type { NativeNetns } from '../addon/native.js';
 
 export const LAB = {
   bridge: 'Tbr0',
@@ -41,7 +41,7 @@ export class DockerLab {
     try {
       for (const c of LAB.containers) {
         const plan = host.plan();
-        const ns = plan.add<NativeNetns>({ op: 'netns.create', args: { name: c.netns } });
+        const ns = plan.add<NativeNetns>(netnsCalls.create({ name: c.netns }));
         plan.add(linkCalls.set('lo', { up: true }), ns);
         plan.add(linkCalls.addVeth({ name: c.hostEnd, master: LAB.bridge, up: true, peer: { name: 'eth0', netns: ns, up: true } }));
         plan.add(addrCalls.add({ dev: 'eth0', address: `${c.address}/${LAB.prefix}` }), ns);

@@ -2,7 +2,7 @@
 // links and named namespaces with what was there before, and reads the
 // firewall table back (it goes with the last network; if another state keeps
 // it, it must hold no element or chain of the demo).
-import { Links } from '../link.js';
+import { Links } from '../rtnl/link.js';
 import { Netns } from '../netns.js';
 import { Nftables } from '../nft/index.js';
 import { FIREWALL_TABLE } from '../model/firewall/index.js';

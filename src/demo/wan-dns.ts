@@ -3,9 +3,9 @@
 // they do not own here (never to the machine's real resolvers).
 import type dgram from 'node:dgram';
 import type { Netns } from '../netns.js';
-import { normalizeName } from '../net/dns/names.js';
-import { buildResponse, parseQuery, Rcode, RRType } from '../net/dns/wire.js';
-import { bindUdp } from '../sockets.js';
+import { normalizeName } from '../dns/names.js';
+import { buildResponse, parseQuery, Rcode, RRType } from '../dns/wire.js';
+import { bindUdp } from '../kernel/sockets.js';
 
 export class WanDns {
   /** Queries answered so far, to show that forwarding really reached the wan. */

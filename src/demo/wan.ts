@@ -2,8 +2,8 @@
 // veth (wan0 198.51.100.1 in the host, eth0 198.51.100.2 in the wan, from
 // TEST-NET-2). The wan has no route to any container subnet, so a reply can
 // only find its way back when the host masquerades the container's traffic.
-import { addrCalls } from '../addr.js';
-import { linkCalls } from '../link.js';
+import { addrCalls } from '../rtnl/addr.js';
+import { linkCalls } from '../rtnl/link.js';
 import { Netns } from '../netns.js';
 
 export const WAN = {

@@ -1,10 +1,10 @@
 // What every part of the model shares: the state, the namespace that holds
 // the bridges and the firewall, and the engine's options.
-import type { AddressPool } from '../net/ipam.js';
-import type { PortRange } from '../net/port-spec.js';
+import type { AddressPool } from '../addressing/ipam.js';
+import type { PortRange } from '../addressing/port-spec.js';
 import type { Netns } from '../netns.js';
 import type { DnsService } from './dns-service.js';
-import type { ModelState } from './state.js';
+import type { ModelState } from './state/state.js';
 
 export interface DefaultBridgeOptions {
   /** docker0's `bip` subnet; default 172.17.0.0/16 when free. */

@@ -8,12 +8,12 @@
 import type dgram from 'node:dgram';
 import type net from 'node:net';
 import { mkdirSync, watch, type FSWatcher } from 'node:fs';
-import { NameTable } from '../net/dns/names.js';
-import { DnsResponder, type Upstream } from '../net/dns/resolver.js';
+import { NameTable } from '../dns/names.js';
+import { DnsResponder, type Upstream } from '../dns/resolver.js';
 import type { Netns } from '../netns.js';
-import { bindUdp, connectTcp, listenTcp } from '../sockets.js';
-import { shortId } from './names.js';
-import type { NetworkRecord, SandboxRecord } from './records.js';
+import { bindUdp, connectTcp, listenTcp } from '../kernel/sockets.js';
+import { shortId } from './state/names.js';
+import type { NetworkRecord, SandboxRecord } from './state/records.js';
 
 export interface DnsOptions {
   /** Where other names go; default: the nameservers of `resolvConfPath` (the host's /etc/resolv.conf). */

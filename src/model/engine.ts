@@ -1,17 +1,17 @@
 // The handle orchestrators import: networks and sandboxes over a state
 // directory, with the bridges and the firewall in one namespace (the "host").
 import { join } from 'node:path';
-import type { AddressPool } from '../net/ipam.js';
-import type { PortRange } from '../net/port-spec.js';
+import type { AddressPool } from '../addressing/ipam.js';
+import type { PortRange } from '../addressing/port-spec.js';
 import { Netns, DEFAULT_NETNS_DIR } from '../netns.js';
 import type { DefaultBridgeOptions, ModelContext } from './context.js';
 import { DnsService, type DnsOptions } from './dns-service.js';
-import { ensureFirewall } from './firewall-setup.js';
-import { FirewallGuard } from './firewall-guard.js';
-import { Networks } from './networks.js';
+import { ensureFirewall } from './firewall/setup.js';
+import { FirewallGuard } from './firewall/guard.js';
+import { Networks } from './networks/networks.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
-import { Sandboxes } from './sandboxes.js';
-import { ModelState } from './state.js';
+import { Sandboxes } from './sandboxes/sandboxes.js';
+import { ModelState } from './state/state.js';
 
 export interface EngineOptions {
   /** One root for run/ (runtime state) and lib/ (networks); default NETPLUMB_STATE_DIR, else /run/netplumb and /var/lib/netplumb. */

@@ -1,10 +1,10 @@
 export { Engine, type EngineOptions } from './engine.js';
-export { Networks, DEFAULT_NETWORK, type NetworkCreateOptions } from './networks.js';
-export { Sandboxes, type SandboxCreateOptions, type NetworkConnectOptions, type NetworkMode } from './sandboxes.js';
+export { Networks, DEFAULT_NETWORK, type NetworkCreateOptions } from './networks/networks.js';
+export { Sandboxes, type SandboxCreateOptions, type NetworkConnectOptions, type NetworkMode } from './sandboxes/sandboxes.js';
 export type { NetworkInspect, SandboxInfo, SandboxEndpointInfo } from './inspect.js';
-export type { PublishedPort } from './records.js';
+export type { PublishedPort, NetworkRecord, SandboxRecord, EndpointRecord, SandboxMode } from './state/records.js';
+export type { PortBinding, PortProtocol, HostPort } from '../addressing/port-spec.js';
 export type { ReconcileReport } from './reconcile.js';
 export type { DnsOptions } from './dns-service.js';
 export type { DefaultBridgeOptions } from './context.js';
-export { NoSuchObjectError, ConflictError } from './errors.js';
-export { describePort } from './ports.js';
+export { describePort } from './sandboxes/ports.js';

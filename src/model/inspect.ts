@@ -1,6 +1,6 @@
 // Records as the plain objects `docker network inspect` and `docker inspect`
 // show (their key names), so that tools written for Docker read them as they are.
-import type { NetworkRecord, PublishedPort, SandboxRecord } from './records.js';
+import type { NetworkRecord, PublishedPort, SandboxRecord } from './state/records.js';
 
 export interface NetworkInspect {
   Name: string;

@@ -3,23 +3,23 @@
 // our names but belong to no record are deleted; addresses held by no live
 // endpoint are freed; missing bridges and host veths are made again; and the
 // firewall is rebuilt from the records in one transaction.
-import { addrCalls } from '../addr.js';
-import { linkCalls, type Link } from '../link.js';
-import type { NativeNetns } from '../native.js';
+import { addrCalls } from '../rtnl/addr.js';
+import { linkCalls, type Link } from '../rtnl/link.js';
+import type { NativeNetns } from '../addon/native.js';
 import { Netns, netnsCalls } from '../netns.js';
 import { nftCalls } from '../nft/nftables.js';
-import type { Change } from '../nft/model.js';
+import type { Change } from '../addon/wire/nft.js';
 import type { ModelContext } from './context.js';
-import { addEndpointCalls } from './endpoint-calls.js';
-import { removeSandboxEtc } from './etc-files.js';
+import { addEndpointCalls } from './sandboxes/endpoint-calls.js';
+import { removeSandboxEtc } from './sandboxes/etc-files.js';
 import { baseChanges, FIREWALL_TABLE, networkChanges, publishChanges } from './firewall/index.js';
-import { firewallNetwork, portMappings } from './firewall-view.js';
-import { HOST_VETH_PREFIX, isOurBridgeAlias, NETNS_PREFIX } from './names.js';
-import { createNetworkCalls } from './network-calls.js';
-import { sharedBaseChanges } from './firewall-setup.js';
-import type { NetworkRecord, SandboxRecord } from './records.js';
-import { forgetEndpoints, teardownKernel } from './sandbox-ops.js';
-import type { TakenPort } from './ports.js';
+import { firewallNetwork, portMappings } from './firewall/view.js';
+import { HOST_VETH_PREFIX, isOurBridgeAlias, NETNS_PREFIX } from './state/names.js';
+import { createNetworkCalls } from './networks/network-calls.js';
+import { sharedBaseChanges } from './firewall/setup.js';
+import type { NetworkRecord, SandboxRecord } from './state/records.js';
+import { forgetEndpoints, teardownKernel } from './sandboxes/sandbox-ops.js';
+import type { TakenPort } from './sandboxes/ports.js';
 
 export interface ReconcileReport {
   /** Sandboxes whose namespace had vanished, now removed. */
@@ -128,7 +128,7 @@ export async function reconcile(ctx: ModelContext): Promise<ReconcileReport> {
       const missing = s.endpoints.filter((e) => !names.has(e.hostIfname) && byId.has(e.networkId));
       if (missing.length === 0 || s.netns.kind === 'host') continue;
       const plan = ctx.host.plan();
-      const ns = plan.add<NativeNetns>({ op: 'netns.open', args: { path: s.netns.path } });
+      const ns = plan.add<NativeNetns>(netnsCalls.open({ path: s.netns.path }));
       for (const e of missing) {
         plan.add(linkCalls.delete(e.ifname, { ifExists: true }), ns);
         addEndpointCalls(plan, ns, { ...e, ports: [] }, byId.get(e.networkId) as NetworkRecord);

@@ -2,10 +2,10 @@
 // .counter().masquerade(). The builder adds the protocol matches a field
 // depends on (meta nfproto in inet tables, meta l4proto for ports) once per
 // rule, as nft does, and produces the kernel's expressions.
-import { ValidationError } from '../errors.js';
+import { ValidationError } from '../core/errors.js';
 import { encode, LENGTHS, padded, type DataTypeName } from './datatypes.js';
 import { regOfWord, type Dep, type MapValue, type Match } from './fields.js';
-import type { Chain, Expr, Family, Rule, Verdict } from './model.js';
+import type { Chain, Expr, Family, Rule, Verdict } from '../addon/wire/nft.js';
 
 type NatAddress = 'ipv4_addr' | 'ipv6_addr';
 /** Where nat sends the packet: a fixed address (and port), or a value from a map. */

@@ -2,7 +2,7 @@
 // set key, and the number nft gives the type (NFTA_SET_KEY_TYPE), so that
 // `nft list` prints our sets and elements as it prints its own.
 import { isIP } from 'node:net';
-import { ValidationError } from '../errors.js';
+import { ValidationError } from '../core/errors.js';
 
 export const DATATYPES = {
   verdict: 1,

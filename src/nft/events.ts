@@ -1,9 +1,9 @@
 // Ruleset changes in a namespace as an async iterator: tables, chains, rules,
 // sets and elements added or deleted, and each committed generation, so that
 // a watcher notices someone flushing or deleting what it owns.
-import { EventStream } from '../events.js';
-import type { Netns } from '../netns.js';
-import type { Chain, ElementList, Rule, SetSpec, Table } from './model.js';
+import { EventStream } from '../kernel/events.js';
+import type { Netns } from '../kernel/netns.js';
+import type { Chain, ElementList, Rule, SetSpec, Table } from '../addon/wire/nft.js';
 
 const NETLINK_NETFILTER = 12;
 const NFNLGRP_NFTABLES = 7;

@@ -2,9 +2,9 @@
 // route lookups, each with its datatype and how it is loaded into a register.
 // Matches and lookups built from these carry the protocol dependencies
 // (meta nfproto, meta l4proto) the rule builder adds, as nft does.
-import { ValidationError } from '../errors.js';
+import { ValidationError } from '../core/errors.js';
 import { encode, encodeTuple, LENGTHS, padded, type DataTypeName, type ValueOf } from './datatypes.js';
-import type { Expr } from './model.js';
+import type { Expr } from '../addon/wire/nft.js';
 
 /** A protocol a field needs to have been matched first. */
 export type Dep = 'ipv4' | 'ipv6' | 'tcp' | 'udp' | 'sctp';

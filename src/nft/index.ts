@@ -1,6 +1,6 @@
 // nf_tables over netlink: typed objects, a rule builder, one-batch
 // transactions, read-back, rendering in nft syntax and events.
-export type * from './model.js';
+export type * from '../addon/wire/nft.js';
 export {
   DATATYPES, VERDICT_DATA_TYPE, encode, format, formatTuple, typeNumber, typesOfNumber,
   type DataTypeName, type ValueOf,

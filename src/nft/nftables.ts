@@ -1,12 +1,13 @@
 // Running nf_tables transactions and reading the ruleset back in a namespace.
 // A Transaction collects changes and sends them as one batch: the kernel
 // applies all of them or none.
-import { ValidationError } from '../errors.js';
-import type { Call } from '../native.js';
-import type { Netns } from '../netns.js';
-import { integer, oneOf } from '../validate.js';
+import { ValidationError } from '../core/errors.js';
+import type { Call } from '../addon/native.js';
+import type { Netns } from '../kernel/netns.js';
+import { integer, oneOf } from '../core/validate.js';
 import { renderRule } from './render.js';
-import type { ApplyResult, Chain, Change, Element, Family, Rule, Ruleset, SetSpec, Table } from './model.js';
+import type { ApplyResult, Chain, Change, Element, Family, Rule, Ruleset, SetSpec, Table } from '../addon/wire/nft.js';
+import { opCall, type ArgsOf } from '../addon/ops.js';
 
 /** A set or map made with nftSet()/nftMap(). */
 type AnySet = { readonly name: string; readonly spec: SetSpec };
@@ -15,18 +16,18 @@ export const nftCalls = {
   /** One transaction; with `genid`, refused (ERESTART) when the ruleset changed since that generation. */
   apply(changes: Change[], opts: { genid?: number } = {}): Call {
     if (!Array.isArray(changes)) throw new ValidationError('changes', 'changes must be an array');
-    const args: Record<string, unknown> = { changes };
+    const args: ArgsOf<'nft.apply'> = { changes };
     if (opts.genid !== undefined) args.genid = integer(opts.genid, 'genid', 0, 0xffffffff);
-    return { op: 'nft.apply', args };
+    return opCall('nft.apply', args);
   },
   list(filter: { family?: Family; table?: string } = {}): Call {
-    const args: Record<string, unknown> = {};
+    const args: ArgsOf<'nft.list'> = {};
     if (filter.family) args.family = oneOf(filter.family, 'family', ['ip', 'ip6', 'inet', 'bridge', 'netdev', 'arp'] as const);
     if (filter.table) args.table = filter.table;
-    return { op: 'nft.list', args };
+    return opCall('nft.list', args);
   },
   getgen(): Call {
-    return { op: 'nft.getgen', args: {} };
+    return opCall('nft.getgen', {});
   },
 };
 

@@ -1,14 +1,14 @@
 // Tables, chains, and typed named sets and maps: plain model objects that a
 // transaction adds and rules refer to.
-import { ValidationError } from '../errors.js';
-import { integer, oneOf } from '../validate.js';
+import { ValidationError } from '../core/errors.js';
+import { integer, oneOf } from '../core/validate.js';
 import {
   encode, encodeTuple, HOST_ORDER, LENGTHS, padded, typeNumber, VERDICT_DATA_TYPE, type DataTypeName, type ValueOf,
 } from './datatypes.js';
 import type { MapRef, SetRef } from './fields.js';
 import type {
   Chain, ChainType, Element, Family, Hook, Policy, SetFlag, SetSpec, Table, TableFlag, Verdict,
-} from './model.js';
+} from '../addon/wire/nft.js';
 
 const FAMILIES: readonly Family[] = ['ip', 'ip6', 'inet', 'bridge', 'netdev', 'arp'];
 const NAME = /^[A-Za-z_][A-Za-z0-9_.\-/]{0,255}$/;

@@ -5,7 +5,7 @@
 // field's dependency are left out, as nft leaves them out.
 import { format, type DataTypeName } from './datatypes.js';
 import { ALL_FIELDS, type Dep, type Field } from './fields.js';
-import type { Expr, Rule, UnknownExpr } from './model.js';
+import type { Expr, Rule, UnknownExpr } from '../addon/wire/nft.js';
 
 type Reg =
   | { kind: 'field'; field: Field<DataTypeName>; name: string }

@@ -3,6 +3,8 @@
 // failure later in the same plan can put the kernel back as it was.
 #pragma once
 
+#include "core/registry_macros.h"
+
 #include <exception>
 #include <functional>
 #include <string>
@@ -79,8 +81,6 @@ Value run_plan(const NetnsRef& ns, const std::vector<OpCall>& calls, std::vector
 
 }  // namespace netplumb
 
-#define NETPLUMB_CAT2(a, b) a##b
-#define NETPLUMB_CAT(a, b) NETPLUMB_CAT2(a, b)
 // Registers `fn` under `name` at load time.
 #define NETPLUMB_OP(name, fn) \
   static const bool NETPLUMB_CAT(netplumb_op_registered_, __LINE__) = (::netplumb::Ops::add(name, fn), true)

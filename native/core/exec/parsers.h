@@ -4,7 +4,7 @@
 
 #include <linux/netlink.h>
 
-#include "core/exec/ops.h"
+#include "core/registry_macros.h"
 #include "core/value.h"
 
 namespace netplumb {

@@ -4,7 +4,6 @@
 #include <string>
 
 #include "core/errors.h"
-#include "core/exec/ops.h"
 
 namespace netplumb::nft {
 

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/exec/ops.h"
+#include "core/registry_macros.h"
 #include "core/nft/common.h"
 
 namespace netplumb::nft {

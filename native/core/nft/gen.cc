@@ -1,6 +1,5 @@
 #include "core/nft/gen.h"
 
-#include "core/exec/ops.h"
 #include "core/nft/objects.h"
 
 namespace netplumb::nft {
@@ -14,12 +13,4 @@ uint32_t read_genid(nl::Socket& sock) {
   return id;
 }
 
-namespace {
-
-// {} → the current generation id.
-Value getgen(OpContext& ctx, const Value&) { return Value(static_cast<int64_t>(read_genid(ctx.ns.nfnl()))); }
-
-NETPLUMB_OP("nft.getgen", getgen);
-
-}  // namespace
 }  // namespace netplumb::nft

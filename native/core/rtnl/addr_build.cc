@@ -6,7 +6,7 @@
 #include <sys/socket.h>
 
 #include "core/errors.h"
-#include "core/rtnl/addr_parser.h"
+#include "core/rtnl/addr_parse.h"
 
 namespace netplumb::rtnl {
 

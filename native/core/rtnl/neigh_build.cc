@@ -6,7 +6,7 @@
 
 #include "core/errors.h"
 #include "core/netlink/attrs.h"
-#include "core/rtnl/neigh_parser.h"
+#include "core/rtnl/neigh_parse.h"
 
 namespace netplumb::rtnl {
 

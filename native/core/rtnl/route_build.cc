@@ -4,8 +4,8 @@
 #include <sys/socket.h>
 
 #include "core/errors.h"
-#include "core/rtnl/addr_parser.h"
-#include "core/rtnl/route_parser.h"
+#include "core/rtnl/addr_parse.h"
+#include "core/rtnl/route_parse.h"
 
 namespace netplumb::rtnl {
 

@@ -6,7 +6,7 @@
 // sending NEWTABLE with owner + persist (owner alone is refused: persist
 // cannot be switched); while another socket owns it, the kernel answers EPERM.
 // Measured on 6.18 in the sandbox.
-import { NetlinkError } from '../../errors.js';
+import { NetlinkError } from '../../core/errors.js';
 import { Nftables, isStaleGeneration } from '../../nft/index.js';
 import type { Netns } from '../../netns.js';
 import { baseChanges } from './base.js';

@@ -1,8 +1,8 @@
 // What the network manager hands the firewall, and the checks that turn bad
 // input into a ValidationError before any change is built.
 import { isIP } from 'node:net';
-import { ValidationError } from '../../errors.js';
-import { cidr, integer, interfaceName, ipAddress, oneOf } from '../../validate.js';
+import { ValidationError } from '../../core/errors.js';
+import { cidr, integer, interfaceName, ipAddress, oneOf } from '../../core/validate.js';
 
 export interface FirewallNetwork {
   /** The network's bridge; its chains are named after it. */

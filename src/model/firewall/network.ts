@@ -2,9 +2,9 @@
 // element per chain (per subnet for nat) and its bridge in @bridges, so that
 // removing the network is deleting those elements and chains by name, never
 // a rule by handle.
-import { ValidationError } from '../../errors.js';
+import { ValidationError } from '../../core/errors.js';
 import { Transaction, ct, meta, rule, type Change, type Element, type Rule } from '../../nft/index.js';
-import { cidr } from '../../validate.js';
+import { cidr } from '../../core/validate.js';
 import { checkNetwork, type FirewallNetwork } from './inputs.js';
 import { maps, networkChains, sets } from './layout.js';
 

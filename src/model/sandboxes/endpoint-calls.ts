@@ -1,0 +1,60 @@
+// The kernel side of an endpoint: a veth pair with the sandbox end created
+// directly in the sandbox's namespace under its final name, the host end on
+// the network's bridge with hairpin on (so the sandbox reaches its own
+// published ports through the host address), the address, the default route
+// and the published ports, added to a plan so that all of it is one unit.
+import { addrCalls } from '../../rtnl/addr.js';
+import { linkCalls } from '../../rtnl/link.js';
+import type { NativeNetns } from '../../addon/native.js';
+import { nftCalls } from '../../nft/nftables.js';
+import type { Plan, PlanRef } from '../../addon/plan.js';
+import { routeCalls } from '../../rtnl/route.js';
+import { publishChanges, unpublishChanges } from '../firewall/index.js';
+import { portMappings } from '../firewall/view.js';
+import type { EndpointRecord, NetworkRecord } from '../state/records.js';
+
+function prefixLength(subnet: string): number {
+  return Number(subnet.slice(subnet.indexOf('/') + 1));
+}
+
+export function addEndpointCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: EndpointRecord, n: NetworkRecord): void {
+  const addrGenMode = n.ipv6 ? undefined : ('none' as const);
+  plan.add(
+    linkCalls.addVeth({
+      name: e.hostIfname,
+      master: n.bridge,
+      up: true,
+      // The model keeps its own record; reading both ends back would only cost time.
+      readBack: false,
+      ...(n.mtu !== undefined ? { mtu: n.mtu } : {}),
+      ...(addrGenMode ? { addrGenMode } : {}),
+      peer: { name: e.ifname, netns: sandbox, up: true, address: e.mac, ...(addrGenMode ? { addrGenMode } : {}) },
+    }),
+  );
+  // Without br_netfilter, bridged traffic never reaches the forward hook: ICC off then rests on isolated ports.
+  plan.add(linkCalls.setBridgePort(e.hostIfname, { hairpin: true, ...(n.icc ? {} : { isolated: true }) }));
+  plan.add(addrCalls.add({ dev: e.ifname, address: `${e.ipv4}/${prefixLength(n.ipv4.subnet)}` }), sandbox);
+  if (e.ipv6 && n.ipv6)
+    plan.add(addrCalls.add({ dev: e.ifname, address: `${e.ipv6}/${prefixLength(n.ipv6.subnet)}`, flags: { nodad: true } }), sandbox);
+  if (e.gatewayRoute) {
+    plan.add(routeCalls.add({ destination: 'default', gateway: n.ipv4.gateway }), sandbox);
+    if (e.ipv6 && n.ipv6) plan.add(routeCalls.add({ destination: 'default', gateway: n.ipv6.gateway }), sandbox);
+  }
+  if (e.ports.length > 0) plan.add(nftCalls.apply(publishChanges(portMappings(e))));
+}
+
+/** The published ports of endpoints, removed in one transaction (nothing when none). */
+export function unpublishCall(endpoints: readonly EndpointRecord[]) {
+  const mappings = endpoints.flatMap(portMappings);
+  return mappings.length > 0 ? nftCalls.apply(unpublishChanges(mappings)) : undefined;
+}
+
+/**
+ * Removes one endpoint from a namespace that stays (disconnect, or an adopted
+ * namespace): deleting the host end takes the pair with it.
+ */
+export function removeEndpointCalls(plan: Plan, e: EndpointRecord): void {
+  const unpublish = unpublishCall([e]);
+  if (unpublish) plan.add(unpublish);
+  plan.add(linkCalls.delete(e.hostIfname, { ifExists: true }));
+}

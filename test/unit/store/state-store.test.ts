@@ -1,0 +1,152 @@
+import { fork, spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ValidationError } from '../../../src/core/errors.js';
+import { LockTimeoutError } from '../../../src/core/errors.js';
+import { createPool } from '../../../src/addressing/ipam.js';
+import { compare, parseAddress } from '../../../src/addressing/ipnet.js';
+import { acquireLock, processAlive, withLock } from '../../../src/store/lock.js';
+import { StateStore, stateDirs } from '../../../src/store/state-store.js';
+import { transpileTree } from '../fixtures/transpile.js';
+
+let scratch: string;
+beforeAll(async () => {
+  scratch = await fs.mkdtemp(join(tmpdir(), 'netplumb-state-'));
+});
+afterAll(async () => {
+  await fs.rm(scratch, { recursive: true, force: true });
+});
+
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  const pid = child.pid as number;
+  await new Promise((r) => child.once('exit', r));
+  return pid;
+}
+
+describe('stateDirs', () => {
+  it("splits runtime and configuration like Docker's, overridable", () => {
+    expect(stateDirs({}, {})).toEqual({ runtime: '/run/netplumb', config: '/var/lib/netplumb' });
+    expect(stateDirs({}, { NETPLUMB_STATE_DIR: '/tmp/x' })).toEqual({ runtime: '/tmp/x/run', config: '/tmp/x/lib' });
+    expect(stateDirs({ config: '/c' }, { NETPLUMB_STATE_DIR: '/tmp/x' })).toEqual({ runtime: '/tmp/x/run', config: '/c' });
+  });
+});
+
+describe('StateStore', () => {
+  it('writes, reads, lists and removes documents', async () => {
+    const store = new StateStore(join(scratch, 'docs'));
+    expect(await store.read('networks', 'a')).toBeUndefined();
+    expect(await store.list('networks')).toEqual([]);
+    await store.write('networks', 'b', { n: 2 });
+    await store.write('networks', 'a', { n: 1 });
+    await store.write('networks', 'a', { n: 3 });
+    expect(await store.read('networks', 'a')).toEqual({ n: 3 });
+    expect(await store.list('networks')).toEqual(['a', 'b']);
+    expect(await store.remove('networks', 'a')).toBe(true);
+    expect(await store.remove('networks', 'a')).toBe(false);
+    expect(await store.list('networks')).toEqual(['b']);
+    // No temp files are left behind.
+    expect(await fs.readdir(join(store.dir, 'networks'))).toEqual(['b.json']);
+  });
+
+  it('refuses names that could escape the directory', async () => {
+    const store = new StateStore(join(scratch, 'docs'));
+    for (const bad of ['../x', '.hidden', 'a/b', '', 'x.tmp', '-x']) {
+      await expect(store.read('networks', bad)).rejects.toThrow(ValidationError);
+    }
+    await expect(store.list('..')).rejects.toThrow(ValidationError);
+  });
+
+  it('updates under the lock', async () => {
+    const store = new StateStore(join(scratch, 'upd'));
+    await Promise.all(
+      Array.from({ length: 20 }, () => store.update<number>('counters', 'c', (n) => (n ?? 0) + 1)),
+    );
+    expect(await store.read('counters', 'c')).toBe(20);
+  });
+});
+
+describe('lock', () => {
+  it('excludes, times out with a typed error, and releases', async () => {
+    const path = join(scratch, 'l1.lock');
+    const held = await acquireLock(path);
+    const err = await acquireLock(path, { timeoutMs: 50 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LockTimeoutError);
+    expect((err as LockTimeoutError).holderPid).toBe(process.pid);
+    expect((err as Error).message).toMatch(/within 50 ms; it is held by process \d+/);
+    await held.release();
+    await held.release();
+    await withLock(path, () => undefined, { timeoutMs: 50 });
+    await expect(fs.stat(path)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('takes over a lock whose owner is dead', async () => {
+    const path = join(scratch, 'l2.lock');
+    const pid = await deadPid();
+    expect(processAlive(pid)).toBe(false);
+    await fs.writeFile(path, `${pid} deadbeef\n`);
+    // Several takers at once: each still gets the lock, one at a time.
+    let inside = 0;
+    let most = 0;
+    await Promise.all(
+      Array.from({ length: 5 }, () =>
+        withLock(
+          path,
+          async () => {
+            most = Math.max(most, ++inside);
+            await new Promise((r) => setTimeout(r, 5));
+            inside--;
+          },
+          { timeoutMs: 2000 },
+        ),
+      ),
+    );
+    expect(most).toBe(1);
+    await expect(fs.readdir(scratch)).resolves.not.toContain('l2.lock.takeover');
+  });
+
+  it('clears a takeover guard left by a dead taker', async () => {
+    const path = join(scratch, 'l3.lock');
+    const pid = await deadPid();
+    await fs.writeFile(path, `${pid} aaaa\n`);
+    await fs.writeFile(`${path}.takeover`, `${pid} bbbb\n`);
+    await withLock(path, () => undefined, { timeoutMs: 2000 });
+    expect((await fs.readdir(scratch)).filter((n) => n.startsWith('l3.'))).toEqual([]);
+  });
+
+  it('two processes allocating 200 addresses each at once get 400 distinct ones', async () => {
+    const code = await fs.mkdtemp(join(tmpdir(), 'netplumb-code-'));
+    try {
+      await transpileTree(['src/core', 'src/addressing', 'src/store', 'test/unit/fixtures/alloc-worker.ts'], code);
+      const dir = join(scratch, 'race');
+      const store = new StateStore(dir);
+      await store.write('networks', 'pool', createPool({ subnet: '10.20.0.0/16' }));
+      const worker = join(code, 'test/unit/fixtures/alloc-worker.js');
+      const children = ['a', 'b'].map((owner) => fork(worker, [dir, '200', owner], { stdio: 'inherit' }));
+      await Promise.all(children.map((c) => new Promise((r) => c.once('message', r))));
+      const results = children.map(
+        (c) =>
+          new Promise<string[]>((res, rej) => {
+            c.once('message', (m) => res((m as { got: string[] }).got));
+            c.once('exit', (status) => (status === 0 ? undefined : rej(new Error(`worker exited ${status}`))));
+          }),
+      );
+      for (const c of children) c.send('go');
+      const [a, b] = (await Promise.all(results)) as [string[], string[]];
+      expect(a).toHaveLength(200);
+      expect(b).toHaveLength(200);
+      expect(new Set([...a, ...b]).size).toBe(400);
+      const pool = await store.read<{ allocated: Record<string, string> }>('networks', 'pool');
+      expect(Object.keys(pool?.allocated ?? {})).toHaveLength(400);
+      // The two really ran at once: their addresses interleave in allocation order.
+      const owners = Object.entries(pool?.allocated ?? {})
+        .sort(([x], [y]) => compare(parseAddress(x), parseAddress(y)))
+        .map(([, o]) => o[0]);
+      expect(owners.filter((o, i) => i > 0 && o !== owners[i - 1]).length).toBeGreaterThan(0);
+    } finally {
+      await fs.rm(code, { recursive: true, force: true });
+    }
+  });
+});

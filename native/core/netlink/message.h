@@ -35,6 +35,9 @@ class Message {
   void put_be32(uint16_t type, uint32_t v);
   void put_be64(uint16_t type, uint64_t v);
   void put_str(uint16_t type, const std::string& s);  // with the trailing NUL
+  // Without the NUL: for attributes whose kernel limit counts the text alone
+  // (IFLA_IFALIAS takes 255 bytes; with a NUL the 255th is refused).
+  void put_text(uint16_t type, const std::string& s) { put(type, s.data(), s.size()); }
   void put_bytes(uint16_t type, const Bytes& b) { put(type, b.data(), b.size()); }
 
   // Nests are closed in reverse order of opening; end_nest fixes the length.

@@ -42,7 +42,7 @@ nl::Message set_request(nl::Socket& sock, const LinkTarget& t, const Value& args
   if (args.has("netns")) m.put_u32(IFLA_NET_NS_FD, static_cast<uint32_t>(args["netns"].as_netns("netns")->fd()));
   if (args.has("mtu")) m.put_u32(IFLA_MTU, static_cast<uint32_t>(int_arg(args, "mtu", 68, 65535)));
   if (args.has("address")) m.put_bytes(IFLA_ADDRESS, nl::parse_mac(args.str("address"), "address"));
-  if (args.has("alias")) m.put_str(IFLA_IFALIAS, args.str("alias"));
+  if (args.has("alias")) m.put_text(IFLA_IFALIAS, args.str("alias"));
   if (args.has("txQueueLen"))
     m.put_u32(IFLA_TXQLEN, static_cast<uint32_t>(int_arg(args, "txQueueLen", 0, 0xffffffffLL)));
   if (args.bool_or("nomaster", false)) {
@@ -72,7 +72,7 @@ nl::Message restore_request(int index, const Value& before, const Value& args, i
   if (args.has("address") && before["address"].is_string())
     m.put_bytes(IFLA_ADDRESS, nl::parse_mac(before.str("address"), "address"));
   if (args.has("newName")) m.put_str(IFLA_IFNAME, before.str("name"));
-  if (args.has("alias")) m.put_str(IFLA_IFALIAS, before.str_or("alias", ""));
+  if (args.has("alias")) m.put_text(IFLA_IFALIAS, before.str_or("alias", ""));
   if (args.has("txQueueLen")) m.put_u32(IFLA_TXQLEN, static_cast<uint32_t>(before.integer("txQueueLen")));
   if (wants_master_change(args)) m.put_u32(IFLA_MASTER, static_cast<uint32_t>(before.int_or("master", 0)));
   return m;

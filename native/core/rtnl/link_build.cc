@@ -207,7 +207,7 @@ void put_addr_gen_mode(nl::Message& m, const std::string& mode) {
 bool put_post_create(nl::Message& m, const Value& args) {
   bool any = false;
   if (args.has("alias")) {
-    m.put_str(IFLA_IFALIAS, args.str("alias"));
+    m.put_text(IFLA_IFALIAS, args.str("alias"));
     any = true;
   }
   if (args.has("addrGenMode")) {

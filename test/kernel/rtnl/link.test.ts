@@ -247,6 +247,15 @@ describe('links: change, enslave, move, delete', () => {
     expect((await links.setUp(after.index)).up).toBe(true);
   });
 
+  it('takes an alias of the kernel\'s full 255 bytes, at creation and by set', async () => {
+    const long = 'a'.repeat(254) + 'z';
+    await links.addVeth({ name: 'np-al0', alias: long, peer: { name: 'np-al1' } });
+    expect(ipLink(undefined, 'np-al0').ifalias).toBe(long);
+    const set = await links.set('np-al1', { alias: long });
+    expect(set.alias).toBe(long);
+    expect(ipLink(undefined, 'np-al1').ifalias).toBe(long);
+  });
+
   it('enslaves to a bridge and releases (master / nomaster)', async () => {
     const br = await links.addBridge({ name: 'np-mbr', up: true });
     await links.addVeth({ name: 'np-m0', peer: { name: 'np-m1' } });

@@ -27,13 +27,18 @@ function engineOptions(cmd: Command): { stateDir?: string } {
   return stateDir === undefined ? {} : { stateDir };
 }
 
-/** The daemon to go through: the one named by --host, else the one that owns the state root, else none. */
-export function daemonSocket(cmd: Command): string | undefined {
+/**
+ * The daemon to go through: the one named by --host (which must answer at
+ * once), else the one that owns the state root (which may still be starting:
+ * it is given a few seconds), else none.
+ */
+export function daemonSocket(cmd: Command): { socket: string; startTimeoutMs: number } | undefined {
   const { host } = cmd.optsWithGlobals<GlobalOptions>();
-  if (host) return host;
+  if (host) return { socket: host, startTimeoutMs: 0 };
   const stateDir = stateDirOf(cmd);
   const env = stateDir === undefined ? process.env : { ...process.env, NETPLUMB_STATE_DIR: stateDir };
-  return runningDaemon(stateDirs({}, env).runtime)?.sockets.find((s) => s.startsWith('unix://'));
+  const socket = runningDaemon(stateDirs({}, env).runtime)?.sockets.find((s) => s.startsWith('unix://'));
+  return socket === undefined ? undefined : { socket, startTimeoutMs: 10_000 };
 }
 
 async function inProcess(cmd: Command, serving: boolean): Promise<EngineApi> {
@@ -55,8 +60,8 @@ async function inProcess(cmd: Command, serving: boolean): Promise<EngineApi> {
  * is serving them.
  */
 export async function withEngine<T>(cmd: Command, fn: (engine: EngineApi) => Promise<T>): Promise<T> {
-  const socket = daemonSocket(cmd);
-  const engine = socket !== undefined ? await RemoteEngine.connect({ socket }) : await inProcess(cmd, false);
+  const daemon = daemonSocket(cmd);
+  const engine = daemon !== undefined ? await RemoteEngine.connect(daemon) : await inProcess(cmd, false);
   try {
     return await fn(engine);
   } finally {
@@ -71,6 +76,6 @@ export async function withEngine<T>(cmd: Command, fn: (engine: EngineApi) => Pro
  * on without, and says so.
  */
 export async function openServingEngine(cmd: Command): Promise<EngineApi> {
-  const socket = daemonSocket(cmd);
-  return socket !== undefined ? RemoteEngine.connect({ socket }) : inProcess(cmd, true);
+  const daemon = daemonSocket(cmd);
+  return daemon !== undefined ? RemoteEngine.connect(daemon) : inProcess(cmd, true);
 }

@@ -18,6 +18,8 @@ export interface CallOptions {
   replay?: Replay;
   /** Told when the request is sent again after a broken connection (a remove then accepts "already gone"). */
   onReplay?: () => void;
+  /** How long to keep trying to reach the daemon, instead of the caller's reconnect timeout. */
+  patienceMs?: number;
 }
 
 function decode(a: Answer): unknown {
@@ -35,7 +37,7 @@ export class Caller {
   ) {}
 
   async call<T>(method: string, path: string, body?: unknown, o: CallOptions = {}): Promise<T> {
-    const deadline = Date.now() + this.reconnectTimeoutMs;
+    const deadline = Date.now() + (o.patienceMs ?? this.reconnectTimeoutMs);
     let replayed = false;
     for (;;) {
       let answer: Answer;

@@ -25,6 +25,8 @@ export interface EngineConnectOptions {
   tls?: TlsCredentials;
   /** How long a request waits for a daemon that went away (a restart) to answer again (default 10 000 ms). */
   reconnectTimeoutMs?: number;
+  /** How long connect() waits for a daemon whose socket does not answer yet (one that is starting); default 0: fail at once. */
+  startTimeoutMs?: number;
 }
 
 export class RemoteEngine implements EngineApi {
@@ -46,7 +48,7 @@ export class RemoteEngine implements EngineApi {
     const address = parseAddress(o.socket ?? process.env.NETPLUMB_HOST ?? claimed ?? DEFAULT_SOCKET, 'socket');
     const caller = new Caller(new Transport(address, o.tls), o.reconnectTimeoutMs ?? 10_000);
     try {
-      return new RemoteEngine(caller, await caller.call<DaemonDescription>('GET', apiPaths.info, undefined, { replay: 'idempotent' }));
+      return new RemoteEngine(caller, await caller.call<DaemonDescription>('GET', apiPaths.info, undefined, { replay: 'idempotent', patienceMs: o.startTimeoutMs ?? 0 }));
     } catch (e) {
       caller.transport.close();
       throw e;

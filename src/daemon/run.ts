@@ -2,7 +2,8 @@
 // cannot), then stop cleanly on the first signal and at once on a second.
 // Shared by the netplumbd executable and `netplumb daemon`.
 import { packageVersion } from '../core/package.js';
-import { DaemonRunningError } from '../core/errors.js';
+import { DaemonRunningError, PermissionError } from '../core/errors.js';
+import { FIREWALL_TABLE } from '../model/firewall/layout.js';
 import { Daemon } from './daemon.js';
 import { createLogger } from './logger.js';
 import type { DaemonOptions } from './options.js';
@@ -14,10 +15,11 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   try {
     daemon = await Daemon.start(o, log, packageVersion());
   } catch (e) {
-    const message =
-      e instanceof DaemonRunningError
-        ? `another netplumbd (pid ${e.pid}) already owns the state in ${e.runtimeDir}${e.socket ? ` and listens on ${e.socket}` : ''}; stop it first, or give this one another --state-dir`
-        : (e as Error).message;
+    let message = (e as Error).message;
+    if (e instanceof DaemonRunningError)
+      message = `another netplumbd (pid ${e.pid}) already owns the state in ${e.runtimeDir}${e.socket ? ` and listens on ${e.socket}` : ''}; stop it first, or give this one another --state-dir`;
+    else if (e instanceof PermissionError && e.object === `table inet ${FIREWALL_TABLE}`)
+      message = `another process owns table inet ${FIREWALL_TABLE} in this network namespace (another netplumbd, on another state root?): one daemon per network namespace owns the firewall (${e.message})`;
     log.fatal({ err: e }, 'could not start');
     process.stderr.write(`netplumbd: ${message}\n`);
     return 1;

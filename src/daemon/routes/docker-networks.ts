@@ -66,10 +66,17 @@ async function inspect(c: Ctx): Promise<void> {
 
 async function create(c: Ctx): Promise<void> {
   const body = (await c.body(networkCreateBody, { required: true }))!;
-  if ((PREDEFINED as readonly string[]).includes(body.Name)) throw new ConflictError('name-in-use', `network with name ${body.Name} already exists`);
+  // dockerd's words for a taken name, predefined names included.
+  const taken = new ConflictError('name-in-use', `network with name ${body.Name} already exists`);
+  if ((PREDEFINED as readonly string[]).includes(body.Name)) throw taken;
   const opts = createOptions(body);
-  const n = await c.services.ops.run('network_create', () => c.services.engine.networks.create(opts));
-  sendJson(c.res, 201, { Id: n.Id, Warning: '' });
+  try {
+    const n = await c.services.ops.run('network_create', () => c.services.engine.networks.create(opts));
+    sendJson(c.res, 201, { Id: n.Id, Warning: '' });
+  } catch (e) {
+    if (e instanceof ConflictError && e.reason === 'name-in-use' && (await c.services.engine.networks.find(body.Name))?.name === body.Name) throw taken;
+    throw e;
+  }
 }
 
 async function remove(c: Ctx): Promise<void> {

@@ -24,6 +24,9 @@ export interface Answer {
 /** Codes that mean the request never reached the daemon, so sending it again is always safe. */
 export const NOT_SENT = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES']);
 
+/** A handshake that failed (certificates): nothing was sent, and sending again would fail the same way. */
+const TLS_REFUSAL = /^(ERR_TLS|ERR_SSL|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|EPROTO)/;
+
 export class Transport {
   private readonly agent: http.Agent;
   private httpsRequest: typeof http.request | undefined;
@@ -41,8 +44,9 @@ export class Transport {
   }
 
   private async request(method: string, path: string, headers: Record<string, string | number>): Promise<http.ClientRequest> {
-    const base = { method, path, headers: { Host: 'netplumb', ...headers } };
-    if (this.address.kind === 'unix') return http.request({ ...base, socketPath: this.address.path, agent: this.agent });
+    const base = { method, path, headers };
+    // Over a unix socket the Host header names no host; dockerd's clients send "docker", ours "netplumb".
+    if (this.address.kind === 'unix') return http.request({ ...base, headers: { Host: 'netplumb', ...headers }, socketPath: this.address.path, agent: this.agent });
     if (!this.tls)
       throw new DaemonConnectionError(this.label, 'EPROTO', `${this.label}: a tcp:// daemon is reached only with TLS client certificates (give tls: { ca, cert, key })`);
     this.httpsRequest ??= (await import('node:https')).request as typeof http.request;
@@ -53,7 +57,9 @@ export class Transport {
     const code = e.code ?? 'ECONNRESET';
     const what = NOT_SENT.has(code)
       ? `cannot reach netplumbd at ${this.label}: ${e.message}`
-      : `the connection to netplumbd at ${this.label} broke before it answered (${e.message}); the request may or may not have been carried out`;
+      : TLS_REFUSAL.test(code)
+        ? `TLS with netplumbd at ${this.label} failed before anything was sent: ${e.message}`
+        : `the connection to netplumbd at ${this.label} broke before it answered (${e.message}); the request may or may not have been carried out`;
     return new DaemonConnectionError(this.label, code, what);
   }
 

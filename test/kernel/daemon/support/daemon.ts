@@ -7,7 +7,6 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -82,8 +81,8 @@ export function raw(socket: string, bytes: string | Buffer, ms = 3000): Promise<
 }
 
 export interface DaemonOptions {
-  /** The namespace (under /run/netns) the daemon manages as its host. */
-  netns: string;
+  /** The namespace (under /run/netns) the daemon manages as its host; default the sandbox's own. */
+  netns?: string;
   /** More flags for netplumbd. */
   args?: string[];
 }
@@ -100,7 +99,8 @@ export class TestDaemon {
   private exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
 
   constructor(readonly o: DaemonOptions) {
-    this.dir = mkdtempSync(join(tmpdir(), 'npd-'));
+    // Under the sandbox's /run (tmpfs), as the daemon's default runtime state: state writes are fsynced, and on a disk that costs more than the kernel work.
+    this.dir = mkdtempSync('/run/npd-');
     this.stateDir = join(this.dir, 'state');
     this.socket = join(this.dir, 'np.sock');
     this.etcDir = join(this.dir, 'etc');
@@ -113,8 +113,10 @@ export class TestDaemon {
 
   /** Spawns the daemon (without waiting for it). */
   spawn(extra: string[] = []): ChildProcess {
-    const args = [`--net=/run/netns/${this.o.netns}`, '--', process.execPath, DAEMON, '--state-dir', this.stateDir, '-H', `unix://${this.socket}`, '--dns', '127.0.0.1', '--log-level', 'debug', ...(this.o.args ?? []), ...extra];
-    const child = spawn('nsenter', args, { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const enter = this.o.netns === undefined ? [] : ['nsenter', `--net=/run/netns/${this.o.netns}`, '--'];
+    const args = [...enter, process.execPath, DAEMON, '--state-dir', this.stateDir, '-H', `unix://${this.socket}`, '--dns', '127.0.0.1', '--log-level', 'debug', ...(this.o.args ?? []), ...extra];
+    const [file, ...rest] = args as [string, ...string[]];
+    const child = spawn(file, rest, { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
     this.exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));

@@ -1,5 +1,23 @@
-// Public API of netplumb: re-exports only. Every error class the package can
-// throw comes from core/errors.js, exported whole.
+// Public API of netplumb: re-exports, and Engine.connect attached to the
+// Engine (the model never imports its clients). Every error class the
+// package can throw comes from core/errors.js, exported whole.
+import { Engine } from './model/engine.js';
+import { RemoteEngine, type EngineConnectOptions } from './client/remote-engine.js';
+
+declare module './model/engine.js' {
+  namespace Engine {
+    /**
+     * The engine of the netplumbd that listens on `socket` (default
+     * NETPLUMB_HOST, else the daemon of the state root, else
+     * /run/netplumb/netplumb.sock): the same networks, sandboxes, reconcile
+     * and events as Engine.open, each a request to the daemon, with the same
+     * error classes.
+     */
+    function connect(o?: EngineConnectOptions): Promise<RemoteEngine>;
+  }
+}
+Object.assign(Engine, { connect: (o?: EngineConnectOptions) => RemoteEngine.connect(o) });
+
 export * from './core/errors.js';
 export { Netns, netnsCalls, DEFAULT_NETNS_DIR, type CreateNetnsOptions, type NetnsTarget } from './netns.js';
 export { Plan, PlanRef } from './addon/plan.js';
@@ -21,3 +39,8 @@ export { tcpProbe, type ProbeOptions, type ProbeResult } from './kernel/probe.js
 export { Engine, Networks, Sandboxes, DEFAULT_NETWORK, describePort } from './model/index.js';
 export type { EngineOptions, NetworkCreateOptions, SandboxCreateOptions, NetworkConnectOptions, NetworkMode, NetworkInspect, SandboxInfo, SandboxEndpointInfo, PublishedPort, NetworkRecord, SandboxRecord, EndpointRecord, SandboxMode, PortBinding, PortProtocol, HostPort, ReconcileReport, DnsOptions, DefaultBridgeOptions } from './model/index.js';
 export * as firewall from './model/firewall/index.js';
+export type { EngineApi, NetworksApi, SandboxesApi, ModelEvent, NetworkEvent, SandboxEvent, EndpointEvent, PortEvent, FirewallEvent, ObjectRef, EventSubscription, ExecOptions, ExecResult } from './model/index.js';
+// The daemon's clients: Engine.connect gives the same interface over netplumbd's socket.
+export { RemoteEngine, type EngineConnectOptions };
+export type { TlsCredentials } from './client/transport.js';
+export type { DaemonDescription } from './client/api.js';

@@ -1,10 +1,8 @@
-// Where the package's own files are: this module is dist/cli/*.js when
-// installed (or src/cli/*.ts in the repository), two levels below the root.
-import { fileURLToPath } from 'node:url';
+// Files of the package the CLI starts: scripts/sandbox, a throwaway
+// user+net+mount namespace around a command.
 import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../core/package.js';
 
-export const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export { PACKAGE_ROOT };
 
-/** scripts/sandbox: a throwaway user+net+mount namespace around a command. */
 export const SANDBOX_SCRIPT = join(PACKAGE_ROOT, 'scripts', 'sandbox');
-

@@ -2,6 +2,7 @@
 // options, generated --help); every command is built in its own file.
 import { Command, Option } from 'commander';
 import { createCommand } from './create.js';
+import { daemonCommand } from './daemon-cmd.js';
 import { demoCommand } from './demo.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import { networkCommand } from './network.js';
@@ -32,8 +33,13 @@ export function buildProgram(version: string): Command {
         'NETPLUMB_STATE_DIR',
       ),
     )
+    .addOption(
+      new Option('-H, --host <address>', "go through the netplumbd listening here (unix:///path); default: the daemon that owns the state, if one runs, else work in this process").env(
+        'NETPLUMB_HOST',
+      ),
+    )
     .addHelpText('after', `\n${EXIT_CODES_HELP}\n\nExample:\n  netplumb sandbox -- netplumb run --rm -p 8080:80 -- python3 -m http.server 80`);
-  for (const cmd of [networkCommand(), runCommand(), createCommand(), psCommand(), portCommand(), rmCommand(), sandboxCommand(), demoCommand()])
+  for (const cmd of [networkCommand(), runCommand(), createCommand(), psCommand(), portCommand(), rmCommand(), sandboxCommand(), demoCommand(), daemonCommand()])
     program.addCommand(cmd);
   configure(program);
   return program;

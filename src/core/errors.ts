@@ -234,3 +234,44 @@ export class DnsFormatError extends NetplumbError {
     super(message);
   }
 }
+
+// The daemon's and its clients' failures: a state root that a running daemon
+// owns, a daemon that cannot be reached, a request the daemon refused.
+
+/** A netplumbd process owns this state root: go through it (Engine.connect) instead of opening the state here. */
+export class DaemonRunningError extends NetplumbError {
+  constructor(
+    readonly pid: number,
+    /** Where the daemon listens (unix socket path or tcp:// URL), when it said. */
+    readonly socket: string | undefined,
+    readonly runtimeDir: string,
+  ) {
+    super(
+      `netplumbd (pid ${pid}) owns the state in ${runtimeDir}; ` +
+        (socket !== undefined ? `use Engine.connect({ socket: '${socket}' }) instead of Engine.open` : 'use Engine.connect() to its socket instead of Engine.open'),
+    );
+  }
+}
+
+/** The daemon could not be reached, or the connection broke before it answered. */
+export class DaemonConnectionError extends NetplumbError {
+  constructor(
+    readonly socket: string,
+    /** The system's code: ENOENT (no socket), ECONNREFUSED (nobody listens), ECONNRESET (it went away), ETIMEDOUT. */
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The daemon refused an HTTP request as such (malformed JSON, a field of the wrong type, an unknown field, a body too large). */
+export class RequestError extends NetplumbError {
+  constructor(
+    /** The HTTP status: 400, 404, 405, 413, 415 … */
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}

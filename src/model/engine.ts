@@ -1,6 +1,8 @@
 // The handle orchestrators import: networks and sandboxes over a state
 // directory, with the bridges and the firewall in one namespace (the "host").
 import { join } from 'node:path';
+import { DaemonRunningError } from '../core/errors.js';
+import { runningDaemon } from '../store/daemon-info.js';
 import type { AddressPool } from '../addressing/ipam.js';
 import type { PortRange } from '../addressing/port-spec.js';
 import { Netns, DEFAULT_NETNS_DIR } from '../netns.js';
@@ -12,6 +14,8 @@ import { Networks } from './networks/networks.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
 import { Sandboxes } from './sandboxes/sandboxes.js';
 import { ModelState } from './state/state.js';
+import type { EngineApi } from './api.js';
+import { ModelEvents, type EventSubscription, type ModelEvent } from './events.js';
 
 export interface EngineOptions {
   /** One root for run/ (runtime state) and lib/ (networks); default NETPLUMB_STATE_DIR, else /run/netplumb and /var/lib/netplumb. */
@@ -60,22 +64,32 @@ function etcDir(o: EngineOptions, env: NodeJS.ProcessEnv = process.env): string 
   return root ? join(root, 'etc') : '/etc';
 }
 
-export class Engine implements AsyncDisposable {
+export class Engine implements EngineApi {
   readonly networks: Networks;
   readonly sandboxes: Sandboxes;
 
   private guard: FirewallGuard | undefined;
+  private startupReport: ReconcileReport | undefined;
 
   private constructor(private readonly ctx: ModelContext) {
     this.networks = new Networks(ctx);
     this.sandboxes = new Sandboxes(ctx, this.networks);
   }
 
+  /**
+   * The engine in this process, over the state in `stateDir`. While a
+   * netplumbd owns that state, throws DaemonRunningError: go through the
+   * daemon with Engine.connect instead.
+   */
   static async open(o: EngineOptions = {}): Promise<Engine> {
+    const state = ModelState.fromOptions(o);
+    const daemon = runningDaemon(state.dirs.runtime);
+    if (daemon && daemon.pid !== process.pid) throw new DaemonRunningError(daemon.pid, daemon.sockets[0], state.dirs.runtime);
     const host = o.host ?? Netns.host();
     const dns = o.dns === false ? undefined : new DnsService(host, o.dns ?? {});
     const ctx: ModelContext = {
-      state: ModelState.fromOptions(o),
+      state,
+      events: new ModelEvents(),
       host,
       netnsDir: o.netnsDir ?? DEFAULT_NETNS_DIR,
       etcDir: etcDir(o),
@@ -87,7 +101,7 @@ export class Engine implements AsyncDisposable {
     };
     if ((await ctx.state.networks()).length > 0) await ensureFirewall(host, ctx.firewallOwner);
     const engine = new Engine(ctx);
-    if (o.reconcile) await engine.reconcile();
+    if (o.reconcile) engine.startupReport = await engine.reconcile();
     if (o.guardFirewall) engine.guard = await FirewallGuard.start(ctx);
     if (dns) {
       await dns.start(await ctx.state.networks(), await ctx.state.sandboxes());
@@ -100,6 +114,11 @@ export class Engine implements AsyncDisposable {
     return engine;
   }
 
+  /** What reconcile() repaired when the engine was opened with `reconcile: true`. */
+  get reconciledAtOpen(): ReconcileReport | undefined {
+    return this.startupReport;
+  }
+
   /** Where sandboxes' hosts and resolv.conf are written: <etcDir>/netns/<name>/. */
   get etcDir(): string {
     return this.ctx.etcDir;
@@ -108,6 +127,15 @@ export class Engine implements AsyncDisposable {
   /** The state directories in use. */
   get stateDirs(): { runtime: string; config: string } {
     return { ...this.ctx.state.dirs };
+  }
+
+  /**
+   * Every change this engine makes from now on (a daemon's engine makes every
+   * client's): networks, sandboxes, endpoints, published ports, firewall
+   * repairs. Stop with close() or by leaving `for await`.
+   */
+  events(): EventSubscription<ModelEvent> {
+    return this.ctx.events.subscribe();
   }
 
   /** Makes kernel and state agree after a restart or crash (see ReconcileReport). */

@@ -7,4 +7,7 @@ export type { PortBinding, PortProtocol, HostPort } from '../addressing/port-spe
 export type { ReconcileReport } from './reconcile.js';
 export type { DnsOptions } from './dns-service.js';
 export type { DefaultBridgeOptions } from './context.js';
-export { describePort } from './sandboxes/ports.js';
+export { describePort } from './sandboxes/describe-port.js';
+export type { EngineApi, NetworksApi, SandboxesApi } from './api.js';
+export type { ModelEvent, NetworkEvent, SandboxEvent, EndpointEvent, PortEvent, FirewallEvent, ObjectRef, EventSubscription } from './events.js';
+export type { ExecOptions, ExecResult } from './sandboxes/exec.js';

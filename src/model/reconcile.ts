@@ -92,6 +92,7 @@ export async function reconcile(ctx: ModelContext): Promise<ReconcileReport> {
       await removeSandboxEtc(ctx, s);
       await ctx.state.removeSandbox(s);
       ctx.dns?.removeSandbox(s.id);
+      ctx.events.sandbox('remove', s, networks);
       report.removedSandboxes.push(s.name);
     }
     sandboxes = sandboxes.filter((s) => alive.get(s.id));
@@ -160,5 +161,6 @@ export async function reconcile(ctx: ModelContext): Promise<ReconcileReport> {
     // 6. The firewall, from the records.
     await ctx.host.exec([nftCalls.apply(firewallRebuild(networks, sandboxes, ctx.firewallOwner))]);
   });
+  ctx.events.emit({ type: 'firewall', action: 'rebuild' });
   return report;
 }

@@ -15,6 +15,9 @@ import { syncFs as fs } from './sync-fs.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockTimeoutError } from '../core/errors.js';
 import { uniqueSuffix } from './unique.js';
+import { processAlive } from './process.js';
+
+export { processAlive };
 
 export interface LockOptions {
   /** Give up after this long (default 10 s). */
@@ -46,17 +49,6 @@ async function readOwner(path: string): Promise<Owner | undefined | 'gone'> {
   }
   const m = /^(\d+) (\S+)\n?$/.exec(raw);
   return m ? { pid: Number(m[1]), token: m[2] as string, raw } : undefined;
-}
-
-/** Whether a process with this PID exists (EPERM means it exists but is not ours). */
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Creates `path` with `content` only if it does not exist; false when it does. */

@@ -2,29 +2,13 @@
 // directory per kind (networks/, endpoints/, ...). Writes are atomic, so a
 // crash leaves either the old or the new document, never half of one.
 import { syncFs as fs } from './sync-fs.js';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValidationError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { withLock, type LockOptions } from './lock.js';
 
-export interface StateDirs {
-  /** Runtime state that dies with a reboot (namespaces, endpoints), like /run/docker. */
-  runtime: string;
-  /** Configuration that outlives a reboot (networks), like /var/lib/docker/network. */
-  config: string;
-}
-
-export const DEFAULT_STATE_DIRS: Readonly<StateDirs> = { runtime: '/run/netplumb', config: '/var/lib/netplumb' };
-
-/**
- * The directories to use: explicit options first, then NETPLUMB_STATE_DIR
- * (one root holding run/ and lib/, for tests and rootless use), then the defaults.
- */
-export function stateDirs(opts: Partial<StateDirs> = {}, env: NodeJS.ProcessEnv = process.env): StateDirs {
-  const root = env.NETPLUMB_STATE_DIR;
-  const base = root ? { runtime: join(root, 'run'), config: join(root, 'lib') } : DEFAULT_STATE_DIRS;
-  return { runtime: opts.runtime ?? base.runtime, config: opts.config ?? base.config };
-}
+export { stateDirs, DEFAULT_STATE_DIRS, type StateDirs } from './dirs.js';
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/;
 
@@ -36,6 +20,9 @@ function checkName(value: string, field: string): string {
     );
   return value;
 }
+
+/** Per lock file, the last turn queued in this process. */
+const turns = new Map<string, Promise<void>>();
 
 export class StateStore {
   constructor(
@@ -57,6 +44,11 @@ export class StateStore {
       throw e;
     }
     return JSON.parse(text) as T;
+  }
+
+  /** Whether the document exists. */
+  has(kind: string, id: string): boolean {
+    return existsSync(this.file(kind, id));
   }
 
   /** Replaces the document atomically. */
@@ -104,8 +96,22 @@ export class StateStore {
    * Every read-modify-write of shared state (IPAM above all) belongs inside.
    */
   async locked<T>(fn: () => Promise<T> | T, opts?: LockOptions): Promise<T> {
-    await fs.mkdir(this.dir, { recursive: true, mode: 0o755 });
-    return withLock(join(this.dir, '.lock'), fn, opts);
+    const path = join(this.dir, '.lock');
+    // Callers in this process queue here, in order, instead of polling the
+    // file with backoff against each other (a daemon serves many at once).
+    const before = turns.get(path) ?? Promise.resolve();
+    let done!: () => void;
+    const released = new Promise<void>((r) => (done = r));
+    const turn = before.then(() => released);
+    turns.set(path, turn);
+    await before;
+    try {
+      await fs.mkdir(this.dir, { recursive: true, mode: 0o755 });
+      return await withLock(path, fn, opts);
+    } finally {
+      done();
+      if (turns.get(path) === turn) turns.delete(path);
+    }
   }
 
   /** Reads, changes and writes one document under the lock; `change` returns the new document. */

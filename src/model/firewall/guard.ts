@@ -72,6 +72,7 @@ export class FirewallGuard {
         try {
           await rebuildFirewall(this.ctx);
           this.repairs++;
+          this.ctx.events.emit({ type: 'firewall', action: 'repair' });
         } catch (err) {
           this.onError(err);
         }

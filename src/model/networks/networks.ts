@@ -119,6 +119,7 @@ export class Networks {
       return n;
     });
     await this.ctx.dns?.addNetwork(record);
+    this.ctx.events.network('create', record);
     return networkInspect(record, []);
   }
 
@@ -126,7 +127,8 @@ export class Networks {
   async ensureDefault(): Promise<NetworkRecord> {
     const found = (await this.ctx.state.networks()).find((n) => n.isDefault);
     if (found) return found;
-    return this.ctx.state.locked(async () => {
+    let made: NetworkRecord | undefined;
+    const n = await this.ctx.state.locked(async () => {
       const existing = await this.ctx.state.networks();
       const again = existing.find((n) => n.isDefault);
       if (again) return again;
@@ -151,8 +153,10 @@ export class Networks {
       };
       if (d.mtu !== undefined) n.mtu = d.mtu;
       await this.materialize(n, existing.length === 0);
-      return n;
+      return (made = n);
     });
+    if (made) this.ctx.events.network('create', made);
+    return n;
   }
 
   private async materialize(n: NetworkRecord, first: boolean): Promise<void> {
@@ -222,6 +226,7 @@ export class Networks {
       return n;
     });
     this.ctx.dns?.removeNetwork(removed.id);
+    this.ctx.events.network('remove', removed);
   }
 
   /** Removes every network no sandbox uses; returns their names. */

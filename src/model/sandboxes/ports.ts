@@ -64,12 +64,6 @@ export function resolvePorts(
   return out;
 }
 
-/** `docker port` lines: "80/tcp -> 0.0.0.0:8080". */
-export function describePort(p: PublishedPort): string {
-  const ip = p.hostIp ?? '0.0.0.0';
-  return `${p.containerPort}/${p.protocol} -> ${ip.includes(':') ? `[${ip}]` : ip}:${p.hostPort}`;
-}
-
 export function refuseIfAny(bindings: readonly PortBinding[], mode: string): void {
   if (bindings.length > 0)
     throw new ValidationError(

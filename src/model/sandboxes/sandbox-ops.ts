@@ -127,6 +127,7 @@ export async function detachNetwork(ctx: ModelContext, s: SandboxRecord, n: Netw
   await ctx.state.writeSandbox(next);
   await forgetEndpoints(ctx, gone);
   ctx.dns?.updateSandbox(next);
+  for (const e of gone) ctx.events.endpoint('remove', s, e, n);
   return next;
 }
 
@@ -181,5 +182,6 @@ export async function destroySandbox(ctx: ModelContext, s: SandboxRecord): Promi
   await removeSandboxEtc(ctx, s);
   await ctx.state.removeSandbox(s);
   ctx.dns?.removeSandbox(s.id);
+  if (ctx.events.listening) ctx.events.sandbox('remove', s, await ctx.state.networks());
 }
 

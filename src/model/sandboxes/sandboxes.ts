@@ -18,6 +18,7 @@ import { sandboxInfo, type SandboxInfo } from '../inspect.js';
 import { newId, objectName, sandboxDefaultName, sandboxNetnsName, shortId } from '../state/names.js';
 import { DEFAULT_NETWORK, type Networks } from '../networks/networks.js';
 import { refuseIfAny } from './ports.js';
+import { execInSandbox, type ExecOptions, type ExecResult } from './exec.js';
 import type { NetworkRecord, PublishedPort, SandboxRecord } from '../state/records.js';
 import { destroySandbox, detachNetwork, PendingState, planEndpoint, teardownKernel, type EndpointRequest } from './sandbox-ops.js';
 
@@ -52,6 +53,13 @@ export interface SandboxCreateOptions {
   dnsOptions?: string[];
   /** --add-host NAME:IP. */
   extraHosts?: string[];
+  /**
+   * The caller's key for this request (letters, digits, '_', '-'; at most 128):
+   * while the sandbox it made exists, a create with the same key returns that
+   * sandbox instead of making another, so a request whose answer was lost
+   * (a daemon restarted, a CNI ADD retried) can be sent again safely.
+   */
+  idempotencyKey?: string;
 }
 
 export interface NetworkConnectOptions {
@@ -131,10 +139,19 @@ export class Sandboxes {
       throw new ValidationError('netns', `an adopted namespace cannot use network mode '${mode.kind}'`);
     const target: NetnsTarget | undefined = o.netns === undefined ? undefined : 'path' in o.netns ? { path: o.netns.path } : { pid: o.netns.pid };
     if (target) netnsCalls.openArgs(target);
+    const key = o.idempotencyKey;
+    if (key !== undefined && (typeof key !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(key)))
+      throw new ValidationError('idempotencyKey', `idempotency key '${String(key)}' must be 1-128 letters, digits, '_' or '-', starting with a letter or digit`);
     // Made before taking the lock: making it takes the lock itself.
     const network = mode.kind === 'network' ? await this.networks.get(mode.ref) : undefined;
 
+    let replayed: SandboxRecord | undefined;
     const record = await this.ctx.state.locked(async () => {
+      if (key !== undefined) {
+        const prior = await this.ctx.state.sandboxIdByKey(key);
+        const s = prior === undefined ? undefined : await this.ctx.state.sandbox(prior);
+        if (s && !s.removed) return (replayed = s);
+      }
       const id = newId();
       const name = o.name ?? sandboxDefaultName(id);
       if (await this.ctx.state.sandboxIdByName(name)) throw new ConflictError('name-in-use', `the sandbox name '${name}' is already in use; remove that sandbox or choose another name`);
@@ -149,6 +166,7 @@ export class Sandboxes {
         created: new Date().toISOString(),
       };
       if (o.filesDir !== undefined) s.filesDir = o.filesDir;
+      if (key !== undefined) s.idempotencyKey = key;
       if (o.dns || o.dnsSearch || o.dnsOptions)
         s.dns = { ...(o.dns ? { nameservers: o.dns.map((d) => canonicalAddress(d, 'dns')) } : {}), ...(o.dnsSearch ? { search: o.dnsSearch } : {}), ...(o.dnsOptions ? { options: o.dnsOptions } : {}) };
       if (extraHosts.length) s.extraHosts = extraHosts;
@@ -198,7 +216,9 @@ export class Sandboxes {
       }
       return s;
     });
+    if (replayed) return sandboxInfo(replayed, await this.ctx.state.networks());
     this.ctx.dns?.updateSandbox(record);
+    this.ctx.events.sandbox('create', record, network ? [network] : []);
     return sandboxInfo(record, network ? [network] : []);
   }
 
@@ -253,6 +273,8 @@ export class Sandboxes {
       return next;
     });
     this.ctx.dns?.updateSandbox(record);
+    const made = record.endpoints.find((e) => e.networkId === network.id);
+    if (made) this.ctx.events.endpoint('create', record, made, network);
     return sandboxInfo(record, await this.ctx.state.networks());
   }
 
@@ -286,6 +308,7 @@ export class Sandboxes {
       if (s.joiners && s.joiners.length > 0) {
         await this.ctx.state.hideSandbox({ ...s, removed: true });
         this.ctx.dns?.removeSandbox(s.id);
+        this.ctx.events.emit({ type: 'sandbox', action: 'remove', sandbox: { id: s.id, name: s.name } });
         return;
       }
       await destroySandbox(this.ctx, s);
@@ -313,6 +336,11 @@ export class Sandboxes {
   /** `docker port`. */
   async ports(ref: string): Promise<PublishedPort[]> {
     return (await this.get(ref)).endpoints.flatMap((e) => e.ports);
+  }
+
+  /** Runs argv to its end inside the sandbox's network (with its hosts and resolv.conf) and returns its status and output. */
+  async exec(ref: string, argv: string[], o: ExecOptions = {}): Promise<ExecResult> {
+    return execInSandbox(sandboxInfo(await this.get(ref), []), argv, this.ctx.etcDir, o);
   }
 
   /** The sandbox's namespace, to run sockets or processes in; close it when done. Host mode gives the engine's own, opened anew. */

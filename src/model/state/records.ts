@@ -82,5 +82,7 @@ export interface SandboxRecord {
   extraHosts?: { address: string; names: string[] }[];
   /** Removed while others still use its namespace: kept until the last of them goes. */
   removed?: boolean;
+  /** The caller's key for its create request: the same key again gets this sandbox instead of a second one. */
+  idempotencyKey?: string;
   created: string;
 }

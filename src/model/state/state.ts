@@ -11,6 +11,7 @@ const NETWORKS = 'networks';
 const IPAM = 'ipam';
 const SANDBOXES = 'sandboxes';
 const SANDBOX_NAMES = 'sandbox-names';
+const SANDBOX_KEYS = 'sandbox-keys';
 const PORTS = 'ports';
 const PORTS_ID = 'published';
 
@@ -61,26 +62,49 @@ export class ModelState {
   sandbox(id: string): Promise<SandboxRecord | undefined> {
     return this.runtime.read<SandboxRecord>(SANDBOXES, id);
   }
-  /** Writes the sandbox and its name index. */
+  /**
+   * Writes the sandbox and its indexes. The record goes last: it is what makes
+   * the sandbox exist, so a crash in between leaves an index pointing at
+   * nothing (ignored by the lookups), never a sandbox its name cannot find.
+   */
   async writeSandbox(s: SandboxRecord): Promise<void> {
-    await this.runtime.write(SANDBOXES, s.id, s);
     await this.runtime.write(SANDBOX_NAMES, s.name, { id: s.id });
+    if (s.idempotencyKey !== undefined) await this.runtime.write(SANDBOX_KEYS, s.idempotencyKey, { id: s.id });
+    await this.runtime.write(SANDBOXES, s.id, s);
   }
   /** Keeps the record (others still use its namespace) but frees its name, as a removed container's. */
   async hideSandbox(s: SandboxRecord): Promise<void> {
     await this.runtime.write(SANDBOXES, s.id, s);
     const index = await this.runtime.read<{ id: string }>(SANDBOX_NAMES, s.name);
     if (index?.id === s.id) await this.runtime.remove(SANDBOX_NAMES, s.name);
+    await this.forgetKey(s);
   }
-  async removeSandbox(s: Pick<SandboxRecord, 'id' | 'name'>): Promise<void> {
+  async removeSandbox(s: Pick<SandboxRecord, 'id' | 'name' | 'idempotencyKey'>): Promise<void> {
     const index = await this.runtime.read<{ id: string }>(SANDBOX_NAMES, s.name);
     if (index?.id === s.id) await this.runtime.remove(SANDBOX_NAMES, s.name);
+    await this.forgetKey(s);
     await this.runtime.remove(SANDBOXES, s.id);
+  }
+  private async forgetKey(s: Pick<SandboxRecord, 'id' | 'idempotencyKey'>): Promise<void> {
+    if (s.idempotencyKey === undefined) return;
+    const index = await this.runtime.read<{ id: string }>(SANDBOX_KEYS, s.idempotencyKey);
+    if (index?.id === s.id) await this.runtime.remove(SANDBOX_KEYS, s.idempotencyKey);
   }
   /** The sandbox id a name belongs to (an index, so that a lookup does not read every sandbox). */
   async sandboxIdByName(name: string): Promise<string | undefined> {
     if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/.test(name)) return undefined;
-    return (await this.runtime.read<{ id: string }>(SANDBOX_NAMES, name))?.id;
+    return this.indexed(SANDBOX_NAMES, name);
+  }
+
+  /** The sandbox id a create request's idempotency key made. */
+  sandboxIdByKey(key: string): Promise<string | undefined> {
+    return this.indexed(SANDBOX_KEYS, key);
+  }
+
+  /** The id an index document names, when that sandbox's record exists. */
+  private async indexed(kind: string, key: string): Promise<string | undefined> {
+    const id = (await this.runtime.read<{ id: string }>(kind, key))?.id;
+    return id !== undefined && this.runtime.has(SANDBOXES, id) ? id : undefined;
   }
 
   /** Every published port of every sandbox: one document, read only by attaches that publish. */

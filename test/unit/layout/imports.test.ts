@@ -21,8 +21,10 @@ const RANK: Record<string, number> = {
   'netns.ts': 4,
   model: 5,
   demo: 6,
-  cli: 7,
-  'index.ts': 8,
+  client: 6,
+  daemon: 7,
+  cli: 8,
+  'index.ts': 9,
 };
 
 function sources(dir: string): string[] {

@@ -9,7 +9,8 @@ import { DnsService, type DnsOptions } from './dns-service.js';
 import { ensureFirewall } from './firewall/setup.js';
 import { FirewallGuard } from './firewall/guard.js';
 import { Networks } from './networks/networks.js';
-import { reconcile, type ReconcileReport } from './reconcile.js';
+import { reconcile, type ReconcileReport } from './reconcile/index.js';
+import type { Damage } from './state/state.js';
 import { Sandboxes } from './sandboxes/sandboxes.js';
 import { ModelState } from './state/state.js';
 
@@ -85,7 +86,7 @@ export class Engine implements AsyncDisposable {
       ...(o.ephemeralPorts ? { ephemeralPorts: o.ephemeralPorts } : {}),
       ...(dns ? { dns } : {}),
     };
-    if ((await ctx.state.networks()).length > 0) await ensureFirewall(host, ctx.firewallOwner);
+    if ((await ctx.state.networks()).length > 0) await ensureFirewall(host, ctx.firewallOwner, ctx.state.owner);
     const engine = new Engine(ctx);
     if (o.reconcile) await engine.reconcile();
     if (o.guardFirewall) engine.guard = await FirewallGuard.start(ctx);
@@ -113,6 +114,11 @@ export class Engine implements AsyncDisposable {
   /** Makes kernel and state agree after a restart or crash (see ReconcileReport). */
   reconcile(): Promise<ReconcileReport> {
     return reconcile(this.ctx);
+  }
+
+  /** State files that listings skipped because they are damaged (reconcile() repairs or quarantines them). */
+  get damagedState(): Damage[] {
+    return [...this.ctx.state.damaged.values()];
   }
 
   /** Stops the DNS responders. Networks and sandboxes stay: they are state, not process. */

@@ -29,8 +29,15 @@ export async function withEngine<T>(cmd: Command, fn: (engine: Engine) => Promis
   try {
     return await fn(engine);
   } finally {
+    warnDamaged(engine);
     await engine.close();
   }
+}
+
+/** Damaged state files the command had to skip, on stderr: the command's own output stays what it was. */
+function warnDamaged(engine: Engine): void {
+  for (const d of engine.damagedState)
+    process.stderr.write(`netplumb: warning: skipped ${d.file}: ${d.problem}\n  run \`netplumb reconcile\` to repair or quarantine it\n`);
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   NoSuchObjectError,
   PermissionError,
   PoolExhaustedError,
+  StateError,
   ValidationError,
 } from '../core/errors.js';
 import { EXIT } from './exit-codes.js';
@@ -48,6 +49,8 @@ export function classify(e: unknown): Failure {
   if (e instanceof NoSuchObjectError) return { code: EXIT.notFound, message: e.message, hint: NOT_FOUND_HINT[e.kind] };
   if (e instanceof ConflictError || e instanceof AddressInUseError || e instanceof PoolExhaustedError)
     return { code: EXIT.conflict, message: e.message };
+  if (e instanceof StateError)
+    return { code: EXIT.state, message: e.message, hint: '`netplumb reconcile` rebuilds what it can from the other state files and the kernel, and moves the rest to a quarantine directory it names' };
   if (e instanceof LockTimeoutError)
     return { code: EXIT.conflict, message: e.message, hint: 'another netplumb process is changing this state directory; wait for it, or use another --state-dir' };
   if (e instanceof KernelError) {

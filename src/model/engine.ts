@@ -13,6 +13,45 @@ import { reconcile, type ReconcileReport } from './reconcile/index.js';
 import type { Damage } from './state/state.js';
 import { Sandboxes } from './sandboxes/sandboxes.js';
 import { ModelState } from './state/state.js';
+import { ValidationError } from '../core/errors.js';
+import { checkOptions, interfaceName, option, type OptionKind } from '../core/validate.js';
+import { networkMtu } from './networks/networks.js';
+
+const dir: OptionKind = { test: (v) => typeof v === 'string' && v !== '' && !v.includes('\0'), what: 'a directory path (no NUL)' };
+
+/** The kinds of EngineOptions, for callers from plain JavaScript. */
+const ENGINE_OPTIONS: Record<keyof EngineOptions, OptionKind> = {
+  stateDir: dir,
+  runtimeDir: dir,
+  configDir: dir,
+  host: { test: (v) => v instanceof Netns, what: 'a Netns' },
+  netnsDir: dir,
+  etcDir: dir,
+  defaultBridge: option.object,
+  addressPools: option.arrayOf(option.object),
+  ephemeralPorts: option.object,
+  dns: { test: (v) => v === false || option.object.test(v), what: 'false or DNS options' },
+  firewallOwner: option.boolean,
+  guardFirewall: option.boolean,
+  reconcile: option.boolean,
+};
+
+function checkEngineOptions(o: EngineOptions): void {
+  checkOptions(o, ENGINE_OPTIONS, 'engine options');
+  const d = o.defaultBridge;
+  if (d !== undefined) {
+    checkOptions(d, { subnet: option.string, gateway: option.string, bridge: option.string, mtu: option.integer }, 'defaultBridge', 'defaultBridge.');
+    if (d.bridge !== undefined) interfaceName(d.bridge, 'defaultBridge.bridge');
+    if (d.mtu !== undefined) networkMtu(d.mtu, false, 'defaultBridge.mtu');
+  }
+  if (o.ephemeralPorts !== undefined) {
+    checkOptions(o.ephemeralPorts, { start: option.integer, end: option.integer }, 'ephemeralPorts', 'ephemeralPorts.');
+    const { start, end } = o.ephemeralPorts;
+    if (!(start >= 1 && end <= 65535 && start <= end)) throw new ValidationError('ephemeralPorts', 'ephemeralPorts must be { start, end } with 1 <= start <= end <= 65535');
+  }
+  for (const [i, p] of (o.addressPools ?? []).entries()) checkOptions(p, { base: option.string, size: option.integer }, `addressPools[${i}]`, `addressPools[${i}].`);
+  if (o.dns) checkOptions(o.dns, { upstreams: option.arrayOf(option.object), resolvConfPath: dir, timeoutMs: option.integer, port: option.integer, tcpIdleTimeoutMs: option.integer }, 'dns', 'dns.');
+}
 
 export interface EngineOptions {
   /** One root for run/ (runtime state) and lib/ (networks); default NETPLUMB_STATE_DIR, else /run/netplumb and /var/lib/netplumb. */
@@ -73,6 +112,7 @@ export class Engine implements AsyncDisposable {
   }
 
   static async open(o: EngineOptions = {}): Promise<Engine> {
+    checkEngineOptions(o);
     const host = o.host ?? Netns.host();
     const dns = o.dns === false ? undefined : new DnsService(host, o.dns ?? {});
     const ctx: ModelContext = {

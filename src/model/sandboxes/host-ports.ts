@@ -7,8 +7,9 @@ import { isIP } from 'node:net';
 import { AlreadyExistsError, ConflictError } from '../../core/errors.js';
 import type { PortBinding } from '../../addressing/port-spec.js';
 import { opCall, type ListeningSocket } from '../../addon/ops.js';
-import type { Address } from '../../addon/wire/addr.js';
-import { addrCalls } from '../../rtnl/addr.js';
+import type { Route } from '../../addon/wire/route.js';
+import { contains, parseAddress, parsePrefix } from '../../addressing/ipnet.js';
+import { routeCalls } from '../../rtnl/route.js';
 import { Nftables } from '../../nft/nftables.js';
 import type { ModelContext } from '../context.js';
 import { readFirewall } from '../firewall/index.js';
@@ -34,13 +35,15 @@ export async function hostPortsInUse(ctx: ModelContext, bindings: readonly PortB
   const ports = fixed ? [...new Set(bindings.map((b) => (b.hostPort.kind === 'fixed' ? b.hostPort.port : 0)))] : undefined;
   const calls = [];
   if (protocols.length > 0) calls.push(opCall('sockets.listening', { protocols, ...(ports ? { ports } : {}) }));
-  if (hostIps.length > 0) calls.push(addrCalls.list());
+  // An address is the host's when the local table routes it as local (what `fib daddr type local` asks):
+  // its own addresses, all of 127.0.0.0/8, and any range routed locally (AnyIP).
+  if (hostIps.length > 0) calls.push(routeCalls.list({ table: 'local' }));
   const results = await ctx.host.exec(calls);
   const listening = (protocols.length > 0 ? results[0] : []) as ListeningSocket[];
   if (hostIps.length > 0) {
-    const local = new Set((results[results.length - 1] as Address[]).map((a) => a.address));
+    const local = (results[results.length - 1] as Route[]).filter((r) => r.type === 'local').map((r) => parsePrefix(r.destination.includes('/') ? r.destination : `${r.destination}/${r.family === 4 ? 32 : 128}`, 'route'));
     for (const ip of hostIps)
-      if (!local.has(ip))
+      if (!local.some((p) => contains(p, parseAddress(ip, 'hostIp'))))
         throw new ConflictError(
           'address-not-local',
           `host address ${ip} is not an address of the host, so nothing could reach a port published on it; publish on one of the host's addresses or on every address`,

@@ -8,6 +8,7 @@ import type { LinkedContainer } from '../../dns/hosts.js';
 import { canonicalAddress } from '../../addressing/ipnet.js';
 import { checkPortBinding, parsePortSpec, publishAll, type PortBinding } from '../../addressing/port-spec.js';
 import type { NativeNetns } from '../../addon/native.js';
+import type { Plan, PlanRef } from '../../addon/plan.js';
 import { Netns, netnsCalls, type NetnsTarget } from '../../netns.js';
 import { checkOptions, integer, option, unicastMac, type OptionKind } from '../../core/validate.js';
 import type { ModelContext } from '../context.js';
@@ -306,21 +307,27 @@ export class Sandboxes {
       }
       const linked = await this.linkedContainers(s, links);
 
+      // Everything that could still refuse the input is built before anything changes: the plan and the files.
+      let plan: Plan | undefined;
+      let cookie: number | undefined;
+      if (s.netns.kind === 'owned' || s.netns.kind === 'adopted') {
+        plan = this.ctx.host.plan();
+        let ns: NativeNetns | PlanRef;
+        if (s.netns.kind === 'owned') {
+          ns = plan.add<NativeNetns>(netnsCalls.create({ name: s.netns.name as string, dir: this.ctx.netnsDir, loopbackUp: true }));
+          cookie = plan.add(netnsCalls.cookie(), ns).$result;
+        } else {
+          ns = (adopted as { ns: Netns }).ns.handle;
+        }
+        for (const e of s.endpoints) addEndpointCalls(plan, ns, e, network as NetworkRecord, this.ctx.state.owner);
+      }
+      const files = s.netns.kind === 'owned' || s.filesDir !== undefined ? await this.filesOf(s, linked) : undefined;
+
       // From here on something changes: first the record, naming all of it.
       await this.ctx.state.writeSandbox(s);
       try {
         await this.ctx.state.indexName(s);
-        if (s.netns.kind === 'owned' || s.netns.kind === 'adopted') {
-          const plan = this.ctx.host.plan();
-          let cookie: number | undefined;
-          let ns: NativeNetns | ReturnType<typeof plan.add>;
-          if (s.netns.kind === 'owned') {
-            ns = plan.add<NativeNetns>(netnsCalls.create({ name: s.netns.name as string, dir: this.ctx.netnsDir, loopbackUp: true }));
-            cookie = plan.add(netnsCalls.cookie(), ns).$result;
-          } else {
-            ns = (adopted as { ns: Netns }).ns.handle;
-          }
-          for (const e of s.endpoints) addEndpointCalls(plan, ns, e, network as NetworkRecord, this.ctx.state.owner);
+        if (plan) {
           const results = await plan.run().catch(async (e: unknown) => {
             throw await publishConflict(this.ctx, e, s.endpoints.flatMap((x) => portMappings(x)));
           });
@@ -330,7 +337,7 @@ export class Sandboxes {
           }
         }
         await pending.commit();
-        if (s.netns.kind === 'owned' || s.filesDir !== undefined) await this.writeFiles(s, linked);
+        if (files) await writeSandboxEtc(this.ctx, s, files);
         delete s.pending;
         await this.ctx.state.writeSandbox(s);
         if (joined) await this.ctx.state.writeSandbox({ ...joined, joiners: [...(joined.joiners ?? []), s.id] });
@@ -371,10 +378,15 @@ export class Sandboxes {
     return out;
   }
 
-  private async writeFiles(s: SandboxRecord, linked?: LinkedContainer[]): Promise<void> {
+  /** The sandbox's hosts and resolv.conf (computed, not written). */
+  private async filesOf(s: SandboxRecord, linked?: LinkedContainer[]): Promise<{ hosts: string; resolvConf: string }> {
     const networks = new Map((await this.ctx.state.networks()).map((n) => [n.id, n]));
     const links = linked ?? (await this.linkedContainers(s, s.links.map((l) => ({ target: l.sandbox, alias: l.alias }))).catch(() => []));
-    await writeSandboxEtc(this.ctx, s, sandboxFiles(this.ctx, s, networks, links));
+    return sandboxFiles(this.ctx, s, networks, links);
+  }
+
+  private async writeFiles(s: SandboxRecord, linked?: LinkedContainer[]): Promise<void> {
+    await writeSandboxEtc(this.ctx, s, await this.filesOf(s, linked));
   }
 
   /** `docker network connect`: another endpoint (eth1, ...) in a running sandbox. */

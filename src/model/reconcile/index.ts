@@ -12,7 +12,9 @@
 //   - IPAM entries, the name index, the port index, joiners and the
 //     sandboxes' hosts/resolv.conf are rebuilt from the records;
 //   - this state's part of the firewall is brought in line by a diff.
+import { rmSync } from 'node:fs';
 import type { Link } from '../../addon/wire/link.js';
+import { netnsEtcDir } from '../../dns/hosts.js';
 import { Netns, netnsCalls } from '../../netns.js';
 import { linkCalls } from '../../rtnl/link.js';
 import { addrCalls } from '../../rtnl/addr.js';
@@ -127,6 +129,7 @@ export async function reconcile(ctx: ModelContext): Promise<ReconcileReport> {
     const gone = lostNamespaces.filter((n) => present.has(n));
     if (gone.length > 0) await ctx.host.exec(gone.map((n) => netnsCalls.remove(n, { dir: ctx.netnsDir, ifExists: true })));
     report.removedNamespaces.push(...gone);
+    for (const n of lostNamespaces) rmSync(netnsEtcDir(n, ctx.etcDir), { recursive: true, force: true });
 
     // 2. Creations that never finished: everything they name goes.
     for (const s of sandboxes.filter((x) => x.pending !== undefined)) {

@@ -410,7 +410,8 @@ describe('after a crash, reconcile', () => {
       expect(namespaces().filter((n) => OUR_NETNS.test(n))).toEqual(live.map((s) => s.netnsName).sort());
       const links = hostLinks();
       expect(links.find((l) => l.ifname === bridge)?.ifalias).toBe(`netplumb network ${net.Id}`);
-      expect(links.find((l) => l.ifname === bridge)?.group).toBe(group);
+      // iproute2 prints the group as a signed 32-bit number.
+      expect(Number(links.find((l) => l.ifname === bridge)?.group) >>> 0).toBe(Number(group));
       const veths = links.filter((l) => OUR_VETH.test(l.ifname));
       expect(veths.map((l) => l.ifname).sort()).toEqual(live.map((s) => s.networks[0]!.hostIfname).sort());
       for (const v of veths) expect(v.master).toBe(bridge);

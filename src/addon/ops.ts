@@ -36,10 +36,12 @@ export interface LinkAddArgs {
   masterIndex?: number;
   txQueueLen?: number;
   addrGenMode?: AddrGenMode;
+  /** IFLA_GROUP, set by the create request itself (0-4294967295). */
+  deviceGroup?: number;
   /** false: resolve to null instead of reading the link back (saves a request on hot paths). */
   readBack?: boolean;
   /** veth: the other end. */
-  peer?: { name: string; netns?: NetnsRefArg; address?: string; mtu?: number; up?: boolean; addrGenMode?: AddrGenMode };
+  peer?: { name: string; netns?: NetnsRefArg; address?: string; mtu?: number; up?: boolean; addrGenMode?: AddrGenMode; deviceGroup?: number };
   /** bridge */
   stp?: boolean;
   forwardDelay?: number;
@@ -140,6 +142,18 @@ export interface OpenedSocket {
   port: number;
 }
 
+/** A socket that holds a port: a TCP listener or a bound, unconnected UDP socket. */
+export interface ListeningSocket {
+  protocol: 'tcp' | 'udp';
+  family: IpFamily;
+  /** The local address: 0.0.0.0 or :: for every address. */
+  address: string;
+  port: number;
+  inode: number;
+  /** IPv6 sockets: whether it refuses IPv4 (IPV6_V6ONLY). */
+  v6only?: boolean;
+}
+
 /** An operation's signature; the value only carries the types. */
 export interface OpSignature<A, R> {
   readonly args?: A;
@@ -153,13 +167,17 @@ type IfExists = Partial<typeof ifExists>;
 /** Every operation the addon registers. */
 export const OPS = {
   'netns.create': op<{ name?: string; dir?: string; loopbackUp?: boolean }, NativeNetns>(),
-  'netns.open': op<{ name?: string; dir?: string; path?: string; pid?: number }, NativeNetns>(),
-  'netns.delete': op<{ name: string; dir?: string } & IfExists, boolean>(),
+  /** With `cookie`, refused (ESTALE) unless the namespace found is the one with that cookie. */
+  'netns.open': op<{ name?: string; dir?: string; path?: string; pid?: number; cookie?: string }, NativeNetns>(),
+  /** `peers`: host ends of veths into this namespace, deleted when another process keeps it alive. */
+  'netns.delete': op<{ name: string; dir?: string; peers?: string[] } & IfExists, boolean>(),
   'netns.list': op<{ dir?: string }, string[]>(),
+  /** The call's namespace's SO_NETNS_COOKIE, as decimal text. */
+  'netns.cookie': op<Record<string, never>, string>(),
   'link.add': op<LinkAddArgs, Link | null>(),
   'link.set': op<LinkSetArgs, Link>(),
   'link.setBridgePort': op<BridgePortArgs, Link>(),
-  'link.delete': op<LinkRefArgs & IfExists, boolean>(),
+  'link.delete': op<LinkRefArgs & IfExists & { deviceGroup?: number }, boolean>(),
   'link.get': op<LinkRefArgs, Link>(),
   'link.list': op<LinkListArgs, Link[]>(),
   'addr.add': op<AddrAddArgs, Address>(),
@@ -175,6 +193,7 @@ export const OPS = {
   'sysctl.get': op<{ key: string }, string>(),
   'sysctl.set': op<{ key: string; value: string | number | boolean }, string>(),
   'socket.open': op<SocketOpenArgs, OpenedSocket>(),
+  'sockets.listening': op<{ protocols?: ('tcp' | 'udp')[]; ports?: number[] }, ListeningSocket[]>(),
   'events.open': op<{ protocol: number; groups: number[] }, number>(),
   'nft.apply': op<{ changes: Change[]; genid?: number }, ApplyResult>(),
   'nft.list': op<{ family?: Family; table?: string }, Ruleset>(),

@@ -65,8 +65,16 @@ export async function withEngine<T>(cmd: Command, fn: (engine: EngineApi) => Pro
   try {
     return await fn(engine);
   } finally {
+    warnDamaged(engine);
     await engine.close();
   }
+}
+
+/** Damaged state files an in-process engine had to skip, on stderr: the command's own output stays what it was. */
+function warnDamaged(engine: EngineApi): void {
+  const damaged = (engine as { damagedState?: readonly { file: string; problem: string }[] }).damagedState ?? [];
+  for (const d of damaged)
+    process.stderr.write(`netplumb: warning: skipped ${d.file}: ${d.problem}\n  run \`netplumb reconcile\` to repair or quarantine it\n`);
 }
 
 /**

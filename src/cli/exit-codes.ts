@@ -14,6 +14,8 @@ export const EXIT = {
   conflict: 4,
   /** The kernel refused the request (including missing CAP_NET_ADMIN). */
   kernel: 5,
+  /** A state file is damaged (StateError): `netplumb reconcile` repairs or quarantines it. */
+  state: 6,
   /** `run`: netplumb failed before the command started. */
   runSetup: 125,
   /** `run`: the command was found but could not be executed. */
@@ -30,6 +32,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   3    not found (network, sandbox, endpoint)
   4    conflict (name, address or port taken; network in use; state locked)
   5    the kernel refused the request (e.g. no CAP_NET_ADMIN: use \`netplumb sandbox --\`)
+  6    a state file is damaged (run \`netplumb reconcile\`)
   125  run: netplumb failed before CMD started (the message says why)
   126  run: CMD could not be executed
   127  run: CMD was not found

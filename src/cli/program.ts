@@ -9,6 +9,7 @@ import { networkCommand } from './network.js';
 import { runCommand } from './run.js';
 import { sandboxCommand } from './sandbox-cmd.js';
 import { portCommand, psCommand, rmCommand } from './sandboxes.js';
+import { reconcileCommand } from './reconcile.js';
 
 /** Settings every command needs, applied down the tree (addCommand does not inherit them). */
 function configure(cmd: Command): void {
@@ -39,7 +40,7 @@ export function buildProgram(version: string): Command {
       ),
     )
     .addHelpText('after', `\n${EXIT_CODES_HELP}\n\nExample:\n  netplumb sandbox -- netplumb run --rm -p 8080:80 -- python3 -m http.server 80`);
-  for (const cmd of [networkCommand(), runCommand(), createCommand(), psCommand(), portCommand(), rmCommand(), sandboxCommand(), demoCommand(), daemonCommand()])
+  for (const cmd of [networkCommand(), runCommand(), createCommand(), psCommand(), portCommand(), rmCommand(), reconcileCommand(), sandboxCommand(), demoCommand(), daemonCommand()])
     program.addCommand(cmd);
   configure(program);
   return program;

@@ -93,7 +93,7 @@ export class SystemCallError extends KernelError {
 
 /** EEXIST: the object is already there. */
 export class AlreadyExistsError extends KernelError {}
-/** ENOENT / ENODEV / ESRCH / EADDRNOTAVAIL: the object is not there. */
+/** ENOENT / ENODEV / ESRCH / EADDRNOTAVAIL / ESTALE (a namespace path now names another namespace): the object is not there. */
 export class NotFoundError extends KernelError {}
 /** EPERM / EACCES: not allowed (no CAP_NET_ADMIN in the namespace, or an owned nf_tables table). */
 export class PermissionError extends KernelError {}
@@ -110,6 +110,7 @@ const byCode: Record<string, new (m: string, f: KernelErrorFields, r: KernelRequ
   ENODEV: NotFoundError,
   ESRCH: NotFoundError,
   EADDRNOTAVAIL: NotFoundError,
+  ESTALE: NotFoundError,
   EPERM: PermissionError,
   EACCES: PermissionError,
   EBUSY: BusyError,
@@ -177,11 +178,17 @@ export class NoSuchObjectError extends NetplumbError {
   }
 }
 
-/** The request conflicts with what exists: a name taken, a port published, a network still in use. */
+/**
+ * The request conflicts with what exists: a name taken, a port published (by
+ * this state, another netplumb state root, or a process listening on the
+ * host), an address that is not the host's, a network still in use.
+ */
 export class ConflictError extends NetplumbError {
   constructor(
-    readonly reason: 'name-in-use' | 'port-in-use' | 'in-use' | 'already-connected' | 'mode',
+    readonly reason: 'name-in-use' | 'port-in-use' | 'address-not-local' | 'in-use' | 'already-connected' | 'mode',
     message: string,
+    /** The other owner, when the conflict is with another netplumb state root: its state directory. */
+    readonly owner?: string,
   ) {
     super(message);
   }
@@ -189,6 +196,23 @@ export class ConflictError extends NetplumbError {
 
 // The state store's and the allocators' failures: a resource taken or used up,
 // or a lock that could not be had.
+
+/**
+ * A state file that cannot be used: unreadable, empty, truncated, not JSON,
+ * or JSON of the wrong shape. Nothing was changed; `engine.reconcile()`
+ * (`netplumb reconcile`) rebuilds what it can and moves the rest to a
+ * quarantine directory.
+ */
+export class StateError extends NetplumbError {
+  constructor(
+    /** The file. */
+    readonly file: string,
+    /** What is wrong with it. */
+    readonly problem: string,
+  ) {
+    super(`state file ${file} is damaged: ${problem}`);
+  }
+}
 
 /** The state lock was still held by another live process when the deadline passed. */
 export class LockTimeoutError extends NetplumbError {

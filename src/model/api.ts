@@ -3,7 +3,7 @@
 // types switches between the two with one line.
 import type { EventSubscription, ModelEvent } from './events.js';
 import type { Networks } from './networks/networks.js';
-import type { ReconcileReport } from './reconcile.js';
+import type { ReconcileReport } from './reconcile/index.js';
 import type { Sandboxes } from './sandboxes/sandboxes.js';
 
 export type NetworksApi = Pick<Networks, 'create' | 'list' | 'inspect' | 'remove' | 'prune'>;

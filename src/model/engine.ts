@@ -11,11 +11,51 @@ import { DnsService, type DnsOptions } from './dns-service.js';
 import { ensureFirewall } from './firewall/setup.js';
 import { FirewallGuard } from './firewall/guard.js';
 import { Networks } from './networks/networks.js';
-import { reconcile, type ReconcileReport } from './reconcile.js';
+import { reconcile, type ReconcileReport } from './reconcile/index.js';
+import type { Damage } from './state/state.js';
 import { Sandboxes } from './sandboxes/sandboxes.js';
 import { ModelState } from './state/state.js';
 import type { EngineApi } from './api.js';
 import { ModelEvents, type EventSubscription, type ModelEvent } from './events.js';
+import { ValidationError } from '../core/errors.js';
+import { checkOptions, interfaceName, option, type OptionKind } from '../core/validate.js';
+import { networkMtu } from './networks/networks.js';
+
+const dir: OptionKind = { test: (v) => typeof v === 'string' && v !== '' && !v.includes('\0'), what: 'a directory path (no NUL)' };
+
+/** The kinds of EngineOptions, for callers from plain JavaScript. */
+const ENGINE_OPTIONS: Record<keyof EngineOptions, OptionKind> = {
+  stateDir: dir,
+  runtimeDir: dir,
+  configDir: dir,
+  host: { test: (v) => v instanceof Netns, what: 'a Netns' },
+  netnsDir: dir,
+  etcDir: dir,
+  defaultBridge: option.object,
+  addressPools: option.arrayOf(option.object),
+  ephemeralPorts: option.object,
+  dns: { test: (v) => v === false || option.object.test(v), what: 'false or DNS options' },
+  firewallOwner: option.boolean,
+  guardFirewall: option.boolean,
+  reconcile: option.boolean,
+};
+
+function checkEngineOptions(o: EngineOptions): void {
+  checkOptions(o, ENGINE_OPTIONS, 'engine options');
+  const d = o.defaultBridge;
+  if (d !== undefined) {
+    checkOptions(d, { subnet: option.string, gateway: option.string, bridge: option.string, mtu: option.integer }, 'defaultBridge', 'defaultBridge.');
+    if (d.bridge !== undefined) interfaceName(d.bridge, 'defaultBridge.bridge');
+    if (d.mtu !== undefined) networkMtu(d.mtu, false, 'defaultBridge.mtu');
+  }
+  if (o.ephemeralPorts !== undefined) {
+    checkOptions(o.ephemeralPorts, { start: option.integer, end: option.integer }, 'ephemeralPorts', 'ephemeralPorts.');
+    const { start, end } = o.ephemeralPorts;
+    if (!(start >= 1 && end <= 65535 && start <= end)) throw new ValidationError('ephemeralPorts', 'ephemeralPorts must be { start, end } with 1 <= start <= end <= 65535');
+  }
+  for (const [i, p] of (o.addressPools ?? []).entries()) checkOptions(p, { base: option.string, size: option.integer }, `addressPools[${i}]`, `addressPools[${i}].`);
+  if (o.dns) checkOptions(o.dns, { upstreams: option.arrayOf(option.object), resolvConfPath: dir, timeoutMs: option.integer, port: option.integer, tcpIdleTimeoutMs: option.integer }, 'dns', 'dns.');
+}
 
 export interface EngineOptions {
   /** One root for run/ (runtime state) and lib/ (networks); default NETPLUMB_STATE_DIR, else /run/netplumb and /var/lib/netplumb. */
@@ -82,6 +122,7 @@ export class Engine implements EngineApi {
    * daemon with Engine.connect instead.
    */
   static async open(o: EngineOptions = {}): Promise<Engine> {
+    checkEngineOptions(o);
     const state = ModelState.fromOptions(o);
     const daemon = runningDaemon(state.dirs.runtime);
     if (daemon && daemon.pid !== process.pid) throw new DaemonRunningError(daemon.pid, daemon.sockets[0], state.dirs.runtime);
@@ -99,7 +140,7 @@ export class Engine implements EngineApi {
       ...(o.ephemeralPorts ? { ephemeralPorts: o.ephemeralPorts } : {}),
       ...(dns ? { dns } : {}),
     };
-    if ((await ctx.state.networks()).length > 0) await ensureFirewall(host, ctx.firewallOwner);
+    if ((await ctx.state.networks()).length > 0) await ensureFirewall(host, ctx.firewallOwner, ctx.state.owner);
     const engine = new Engine(ctx);
     if (o.reconcile) engine.startupReport = await engine.reconcile();
     if (o.guardFirewall) engine.guard = await FirewallGuard.start(ctx);
@@ -141,6 +182,11 @@ export class Engine implements EngineApi {
   /** Makes kernel and state agree after a restart or crash (see ReconcileReport). */
   reconcile(): Promise<ReconcileReport> {
     return reconcile(this.ctx);
+  }
+
+  /** State files that listings skipped because they are damaged (reconcile() repairs or quarantines them). */
+  get damagedState(): Damage[] {
+    return [...this.ctx.state.damaged.values()];
   }
 
   /** Stops the DNS responders. Networks and sandboxes stay: they are state, not process. */

@@ -4,7 +4,8 @@ export { Sandboxes, type SandboxCreateOptions, type NetworkConnectOptions, type 
 export type { NetworkInspect, SandboxInfo, SandboxEndpointInfo } from './inspect.js';
 export type { PublishedPort, NetworkRecord, SandboxRecord, EndpointRecord, SandboxMode } from './state/records.js';
 export type { PortBinding, PortProtocol, HostPort } from '../addressing/port-spec.js';
-export type { ReconcileReport } from './reconcile.js';
+export type { ReconcileReport, QuarantinedFile } from './reconcile/index.js';
+export type { Damage } from './state/state.js';
 export type { DnsOptions } from './dns-service.js';
 export type { DefaultBridgeOptions } from './context.js';
 export { describePort } from './sandboxes/describe-port.js';

@@ -35,6 +35,12 @@ export interface CommonLinkOptions {
    */
   addrGenMode?: AddrGenMode;
   /**
+   * The device group (IFLA_GROUP, 0-4294967295), set by the request that
+   * creates the link: a mark that is on the link from its first instant
+   * (the alias, which the kernel ignores in a create request, is not).
+   */
+  deviceGroup?: number;
+  /**
    * For plans that do not use the result: false makes the call resolve to
    * `{ index, name }` (a veth's with `peer: { name }`) instead of the link(s)
    * read back, which saves reading and converting both ends (~0.15 ms a
@@ -54,6 +60,7 @@ export interface VethPeerOptions {
   up?: boolean;
   /** 'none' on the namespace end: no link-local address, so no DAD, RS or MLD flooded by the bridge. */
   addrGenMode?: AddrGenMode;
+  deviceGroup?: number;
 }
 
 export interface AddVethOptions extends CommonLinkOptions {
@@ -173,6 +180,7 @@ function commonArgs(kind: LinkKind, o: CommonLinkOptions): LinkAddArgs {
   if (o.txQueueLen !== undefined) a.txQueueLen = integer(o.txQueueLen, 'txQueueLen', 0, 2 ** 32 - 1);
   if (o.addrGenMode !== undefined) a.addrGenMode = oneOf(o.addrGenMode, 'addrGenMode', addrGenModes);
   if (o.readBack !== undefined) a.readBack = bool(o.readBack, 'readBack');
+  if (o.deviceGroup !== undefined) a.deviceGroup = integer(o.deviceGroup, 'deviceGroup', 0, 2 ** 32 - 1);
   return a;
 }
 
@@ -185,6 +193,7 @@ function peerArgs(p: VethPeerOptions): NonNullable<LinkAddArgs['peer']> {
   if (p.mtu !== undefined) a.mtu = mtu(p.mtu, 'peer.mtu');
   if (p.up !== undefined) a.up = bool(p.up, 'peer.up');
   if (p.addrGenMode !== undefined) a.addrGenMode = oneOf(p.addrGenMode, 'peer.addrGenMode', addrGenModes);
+  if (p.deviceGroup !== undefined) a.deviceGroup = integer(p.deviceGroup, 'peer.deviceGroup', 0, 2 ** 32 - 1);
   return a;
 }
 
@@ -291,8 +300,13 @@ export const linkCalls = {
     return opCall('link.setBridgePort', args);
   },
 
-  delete(link: LinkRef, opts: { ifExists?: boolean } = {}): Call {
-    return opCall('link.delete', { ...refArgs(link, 'name', 'index'), ifExists: opts.ifExists ?? false });
+  /** With `deviceGroup`, only a link in that group is deleted (another is left alone and the call resolves false). */
+  delete(link: LinkRef, opts: { ifExists?: boolean; deviceGroup?: number } = {}): Call {
+    return opCall('link.delete', {
+      ...refArgs(link, 'name', 'index'),
+      ifExists: opts.ifExists ?? false,
+      ...(opts.deviceGroup !== undefined ? { deviceGroup: integer(opts.deviceGroup, 'deviceGroup', 0, 2 ** 32 - 1) } : {}),
+    });
   },
 
   get(link: LinkRef): Call {

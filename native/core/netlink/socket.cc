@@ -10,6 +10,7 @@
 #include <cstring>
 #include <optional>
 
+#include "core/boundary.h"
 #include "core/errors.h"
 #include "core/netlink/attrs.h"
 
@@ -150,12 +151,13 @@ void Socket::send_all(std::vector<Message>& msgs, const Message* head, const Mes
   }
   mh.msg_iov = iov.data();
   mh.msg_iovlen = iov.size();
+  const Message& first = msgs.empty() ? *head : msgs.front();
+  if (boundaries_enabled()) boundary(("send " + first.op() + " " + first.object()).c_str());
   ssize_t n;
   do {
     n = sendmsg(fd_, &mh, 0);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
-    const Message& first = msgs.empty() ? *head : msgs.front();
     throw NetlinkError(errno, first.op(), first.object(), "sendmsg failed");
   }
 }

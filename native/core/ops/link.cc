@@ -87,10 +87,23 @@ Value add(OpContext& ctx, const Value& args) {
   return link;
 }
 
-// {name|index, ifExists?} → true, or false when absent and ifExists. Not undone:
-// a deleted link cannot be brought back as it was.
+// {name|index, ifExists?, deviceGroup?} → true, or false when absent and
+// ifExists. With deviceGroup, a link in another group is left alone (false):
+// a name can be taken again by someone else's link after ours went. Not
+// undone: a deleted link cannot be brought back as it was.
 Value remove(OpContext& ctx, const Value& args) {
   LinkTarget t = target_of(args);
+  if (args.has("deviceGroup")) {
+    int64_t group = int_arg(args, "deviceGroup", 0, 0xffffffffLL);
+    try {
+      Value link = get_link(ctx.ns.rtnl(), t.index, t.name);
+      if (link["deviceGroup"].as_int() != group) return Value(false);
+      t.index = static_cast<int>(link["index"].as_int());
+    } catch (const NetlinkError& e) {
+      if (e.err == ENODEV && args.bool_or("ifExists", false)) return Value(false);
+      throw;
+    }
+  }
   nl::Message m = link_request(RTM_DELLINK, 0, t.index, t.name, "RTM_DELLINK");
   try {
     ctx.ns.rtnl().request(m);

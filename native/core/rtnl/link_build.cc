@@ -32,6 +32,10 @@ void put_create_common(nl::Message& m, const Value& a, const std::string& field_
   if (a.has("address")) m.put_bytes(IFLA_ADDRESS, nl::parse_mac(a.str("address"), (field_prefix + "address").c_str()));
   if (a.has("txQueueLen"))
     m.put_u32(IFLA_TXQLEN, static_cast<uint32_t>(int_arg(a, "txQueueLen", 0, 0xffffffffLL)));
+  // The device group is one of the few attributes the kernel applies in the
+  // create request itself, so a mark carried there is on the link from its first instant.
+  if (a.has("deviceGroup"))
+    m.put_u32(IFLA_GROUP, static_cast<uint32_t>(int_arg(a, "deviceGroup", 0, 0xffffffffLL)));
 }
 
 struct IpAddr {

@@ -145,11 +145,13 @@ Value parse_link(const nlmsghdr* h) {
                         "peerIndex", "bridge", "vxlan", "macvlan", "bridgePort", "stats"})
     v.set(k, nullptr);
   v.set("operstate", "unknown");
+  v.set("deviceGroup", 0);
   for (nl::Attr a : attrs) {
     switch (a.type) {
       case IFLA_IFNAME: v.set("name", a.str()); break;
       case IFLA_MTU: v.set("mtu", a.u32()); break;
       case IFLA_TXQLEN: v.set("txQueueLen", a.u32()); break;
+      case IFLA_GROUP: v.set("deviceGroup", a.u32()); break;
       case IFLA_OPERSTATE: v.set("operstate", operstate_name(a.u8())); break;
       case IFLA_ADDRESS: v.set("address", nl::format_mac(a.data, a.len)); break;
       case IFLA_BROADCAST: v.set("broadcast", nl::format_mac(a.data, a.len)); break;

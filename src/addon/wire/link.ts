@@ -101,6 +101,8 @@ export interface Link {
   address: string | null;
   broadcast: string | null;
   txQueueLen: number;
+  /** The device group (IFLA_GROUP); 0 is the kernel's default. */
+  deviceGroup: number;
   /** ifindex of the master (bridge) or null. */
   master: number | null;
   alias: string | null;

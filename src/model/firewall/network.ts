@@ -36,10 +36,11 @@ function subnetElements(n: FirewallNetwork, withVerdict: boolean) {
   const chain = networkChains(n.bridge).nat.name;
   const v4: Element[] = [];
   const v6: Element[] = [];
+  const comment = withVerdict && n.comment !== undefined ? { comment: n.comment } : {};
   for (const s of n.subnets) {
     const { family } = cidr(s, 'subnets');
     const m = family === 4 ? maps.natSrc4 : maps.natSrc6;
-    const els = m.prefix(s, withVerdict ? { data: { verdict: 'jump', chain } } : {});
+    const els = m.prefix(s, withVerdict ? { data: { verdict: 'jump', chain }, ...comment } : {});
     (family === 4 ? v4 : v6).push(...els);
   }
   return { v4, v6 };
@@ -62,13 +63,14 @@ export function networkChanges(n: FirewallNetwork): Change[] {
   checkSubnets(n);
   const c = networkChains(n.bridge);
   const r = networkRules(n);
-  const tx = new Transaction(undefined).createChain(c.from).createChain(c.to).createChain(c.nat);
+  const note = n.comment !== undefined ? { comment: n.comment } : {};
+  const tx = new Transaction(undefined).createChain({ ...c.from, ...note }).createChain({ ...c.to, ...note }).createChain({ ...c.nat, ...note });
   for (const x of [...r.from, ...r.to, ...r.nat]) tx.addRule(x);
   const { v4, v6 } = subnetElements(n, true);
   return tx
-    .createElements(sets.bridges, [sets.bridges.element(n.bridge)])
-    .createElements(maps.fromBridge, [maps.fromBridge.entry(n.bridge, { verdict: 'jump', chain: c.from.name })])
-    .createElements(maps.toBridge, [maps.toBridge.entry(n.bridge, { verdict: 'jump', chain: c.to.name })])
+    .createElements(sets.bridges, [sets.bridges.element(n.bridge, note)])
+    .createElements(maps.fromBridge, [maps.fromBridge.entry(n.bridge, { verdict: 'jump', chain: c.from.name }, note)])
+    .createElements(maps.toBridge, [maps.toBridge.entry(n.bridge, { verdict: 'jump', chain: c.to.name }, note)])
     .createElements(maps.natSrc4, v4)
     .createElements(maps.natSrc6, v6)
     .changes;

@@ -1,15 +1,19 @@
 // Networks (the bridge driver): create, list, inspect, remove, prune, and the
 // default network `bridge` (docker0's equivalent) made on first use.
-import { ValidationError } from '../../core/errors.js';
+import { AlreadyExistsError, StateError, ValidationError } from '../../core/errors.js';
 import { createPool, DEFAULT_BRIDGE_SUBNET, defaultBridgePool, type PoolState } from '../../addressing/ipam.js';
 import { canonicalAddress } from '../../addressing/ipnet.js';
 import { routeCalls, type Route } from '../../rtnl/route.js';
-import { interfaceName, integer } from '../../core/validate.js';
+import { linkCalls, type Link } from '../../rtnl/link.js';
+import { Nftables, isStaleGeneration } from '../../nft/nftables.js';
+import { checkOptions, interfaceName, integer, option } from '../../core/validate.js';
 import type { ModelContext } from '../context.js';
 import { ConflictError, NoSuchObjectError } from '../../core/errors.js';
 import { networkInspect, type NetworkInspect } from '../inspect.js';
+import { joinTable, leaveNetwork, readFirewall } from '../firewall/index.js';
 import { bridgeName, DEFAULT_BRIDGE_NAME, newId, objectName } from '../state/names.js';
-import { createNetworkCalls, removeNetworkCalls } from './network-calls.js';
+import { NETWORKS } from '../state/state.js';
+import { createNetworkCalls, IPV6_MIN_MTU, networkRemovalChanges, removeNetworkCalls } from './network-calls.js';
 import type { NetworkRecord } from '../state/records.js';
 import { detachNetwork } from '../sandboxes/sandbox-ops.js';
 
@@ -39,6 +43,31 @@ export interface NetworkCreateOptions {
   labels?: Record<string, string>;
   /** Docker's --opt keys (com.docker.network.bridge.name, .enable_icc, .enable_ip_masquerade, .host_binding_ipv4, com.docker.network.driver.mtu). */
   options?: Record<string, string>;
+}
+
+/** The kinds of NetworkCreateOptions, for callers from plain JavaScript. */
+const CREATE_OPTIONS = {
+  name: option.string,
+  subnet: option.string,
+  gateway: option.string,
+  ipRange: option.string,
+  ipv6: option.object,
+  internal: option.boolean,
+  icc: option.boolean,
+  masquerade: option.boolean,
+  mtu: option.integer,
+  bridge: option.string,
+  hostBinding: option.string,
+  labels: option.stringMap,
+  options: option.stringMap,
+};
+
+/** The MTU a network may have: IPv6 needs 1280 at least. */
+export function networkMtu(mtu: unknown, ipv6: boolean, field = 'mtu'): number {
+  const m = integer(mtu, field, 68, 65535);
+  if (ipv6 && m < IPV6_MIN_MTU)
+    throw new ValidationError(field, `${field} ${m} is below ${IPV6_MIN_MTU}, the least IPv6 works with; give an MTU of at least ${IPV6_MIN_MTU} or leave IPv6 off`);
+  return m;
 }
 
 const BOOL_OPTS: Record<string, 'icc' | 'masquerade'> = {
@@ -78,11 +107,13 @@ export class Networks {
 
   /** Creates a network; its bridge, gateway address and firewall rules are one kernel transaction. */
   async create(opts: NetworkCreateOptions): Promise<NetworkInspect> {
+    checkOptions(opts, CREATE_OPTIONS, 'network options');
+    if (opts.ipv6 !== undefined) checkOptions(opts.ipv6, { subnet: option.string, gateway: option.string }, 'ipv6', 'ipv6.');
     const o = withDockerOptions(opts);
     const name = objectName(o.name, 'name');
     if (RESERVED.has(name))
       throw new ValidationError('name', `'${name}' is a pre-defined network mode and cannot be the name of a new network`);
-    if (o.mtu !== undefined) integer(o.mtu, 'mtu', 68, 65535);
+    if (o.mtu !== undefined) networkMtu(o.mtu, o.ipv6 !== undefined);
     if (o.bridge !== undefined) interfaceName(o.bridge, 'bridge');
     const hostBinding = o.hostBinding === undefined ? undefined : canonicalAddress(o.hostBinding, 'hostBinding');
     const record = await this.ctx.state.locked(async () => {
@@ -159,14 +190,62 @@ export class Networks {
     return n;
   }
 
+  /**
+   * Makes the network's kernel side in one plan, then writes its record. The
+   * firewall part is fitted to the table as it is (other owners may share
+   * it) and sent with that generation: if the ruleset moved meanwhile, the
+   * plan is undone and tried again.
+   */
   private async materialize(n: NetworkRecord, first: boolean): Promise<void> {
-    await this.ctx.host.exec(createNetworkCalls(n, { first, owner: this.ctx.firewallOwner }));
+    const owner = this.ctx.state.owner;
+    const nf = new Nftables(this.ctx.host);
+    for (;;) {
+      const current = await nf.list({ family: 'inet' });
+      const join = joinTable(current, owner, { owned: this.ctx.firewallOwner });
+      try {
+        await this.ctx.host.exec(createNetworkCalls(n, { owner, join, genid: current.genid }));
+        break;
+      } catch (e) {
+        if (isStaleGeneration(e)) continue;
+        throw await this.bridgeConflict(e, n);
+      }
+    }
     try {
       await this.ctx.state.writeNetwork(n);
     } catch (e) {
-      await this.ctx.host.exec(removeNetworkCalls(n, first)).catch(() => undefined);
+      await this.unmaterialize(n, first).catch(() => undefined);
       throw e;
     }
+  }
+
+  /** Removes the network's firewall part and bridge, fitted to the table as it is. */
+  private async unmaterialize(n: NetworkRecord, last: boolean): Promise<void> {
+    const nf = new Nftables(this.ctx.host);
+    for (;;) {
+      const current = await nf.list({ family: 'inet' });
+      const changes = leaveNetwork(current, this.ctx.state.owner, last, networkRemovalChanges(n));
+      try {
+        await this.ctx.host.exec(removeNetworkCalls(n, changes, this.ctx.state.owner.id, current.genid));
+        return;
+      } catch (e) {
+        if (!isStaleGeneration(e)) throw e;
+      }
+    }
+  }
+
+  /** A bridge name that is taken: a ConflictError that says whose it is. */
+  private async bridgeConflict(e: unknown, n: NetworkRecord): Promise<unknown> {
+    if (!(e instanceof AlreadyExistsError) || e.op !== 'RTM_NEWLINK' || e.object !== n.bridge) return e;
+    const [link, ruleset] = await Promise.all([
+      this.ctx.host.exec([linkCalls.get(n.bridge)]).then((r) => r[0] as Link, () => undefined),
+      new Nftables(this.ctx.host).list({ family: 'inet' }),
+    ]);
+    const root = link ? readFirewall(ruleset).owners.get(link.deviceGroup) : undefined;
+    return new ConflictError(
+      'name-in-use',
+      `the bridge name '${n.bridge}' is taken on the host` + (root !== undefined ? ` by a network of the netplumb state root ${root}` : ' by an interface netplumb did not make here'),
+      root,
+    );
   }
 
   /** Prefixes routed on the host: automatic subnets avoid them, as dockerd does. */
@@ -175,12 +254,24 @@ export class Networks {
     return routes.filter((r) => r.destination !== 'default' && r.table === 254).map((r) => r.destination);
   }
 
-  /** A network by exact name, full id or unique id prefix (as the docker CLI resolves them). */
+  /** Damaged network documents seen by the last listing. */
+  private damagedNetworks() {
+    return [...this.ctx.state.damaged.values()].filter((d) => d.kind === NETWORKS);
+  }
+
+  /**
+   * A network by exact name, full id or unique id prefix (as the docker CLI
+   * resolves them). An id (or prefix) of a damaged network document is a
+   * StateError naming it.
+   */
   async find(ref: string): Promise<NetworkRecord | undefined> {
+    if (typeof ref !== 'string') throw new ValidationError('network', `a network is named by a string, got ${typeof ref}`);
     const all = await this.ctx.state.networks();
     const exact = all.find((n) => n.name === ref || n.id === ref);
     if (exact) return exact;
-    if (!/^[0-9a-f]{3,63}$/.test(ref)) return undefined;
+    if (!/^[0-9a-f]{3,64}$/.test(ref)) return undefined;
+    const damaged = this.damagedNetworks().find((d) => d.id.startsWith(ref));
+    if (damaged) throw new StateError(damaged.file, damaged.problem);
     const byPrefix = all.filter((n) => n.id.startsWith(ref));
     if (byPrefix.length > 1) throw new ConflictError('name-in-use', `network id prefix '${ref}' is ambiguous: it matches ${byPrefix.length} networks`);
     return byPrefix[0];
@@ -209,10 +300,12 @@ export class Networks {
    * Refused while sandboxes are attached, unless `force`, which disconnects them first.
    */
   async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
+    checkOptions(opts, { force: option.boolean }, 'remove options');
     const removed = await this.ctx.state.locked(async () => {
       const n = await this.find(ref);
       if (!n) throw new NoSuchObjectError('network', ref);
-      const last = (await this.ctx.state.networks()).length === 1;
+      // A damaged network document is a network too: its bridge and chains are still there.
+      const last = (await this.ctx.state.networks()).length === 1 && !this.damagedNetworks().length;
       const attached = (await this.ctx.state.sandboxes()).filter((s) => s.endpoints.some((e) => e.networkId === n.id));
       if (attached.length > 0 && !opts.force)
         throw new ConflictError(
@@ -220,7 +313,7 @@ export class Networks {
           `network '${n.name}' has active endpoints (${attached.map((s) => s.name).join(', ')}); disconnect them first or force the removal`,
         );
       for (const s of attached) await detachNetwork(this.ctx, s, n);
-      await this.ctx.host.exec(removeNetworkCalls(n, last));
+      await this.unmaterialize(n, last);
       await this.ctx.state.removeNetwork(n.id);
       await this.ctx.state.ipam.drop(n.id);
       return n;

@@ -11,24 +11,28 @@ import type { Plan, PlanRef } from '../../addon/plan.js';
 import { routeCalls } from '../../rtnl/route.js';
 import { publishChanges, unpublishChanges } from '../firewall/index.js';
 import { portMappings } from '../firewall/view.js';
+import { quietIpv6 } from '../networks/network-calls.js';
+import type { Owner } from '../state/owner.js';
 import type { EndpointRecord, NetworkRecord } from '../state/records.js';
 
 function prefixLength(subnet: string): number {
   return Number(subnet.slice(subnet.indexOf('/') + 1));
 }
 
-export function addEndpointCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: EndpointRecord, n: NetworkRecord): void {
-  const addrGenMode = n.ipv6 ? undefined : ('none' as const);
+export function addEndpointCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: EndpointRecord, n: NetworkRecord, owner: Owner): void {
+  const addrGenMode = quietIpv6(n) ? ('none' as const) : undefined;
   plan.add(
     linkCalls.addVeth({
       name: e.hostIfname,
       master: n.bridge,
       up: true,
+      // The owner's mark, on both ends from the request that makes them.
+      deviceGroup: owner.id,
       // The model keeps its own record; reading both ends back would only cost time.
       readBack: false,
       ...(n.mtu !== undefined ? { mtu: n.mtu } : {}),
       ...(addrGenMode ? { addrGenMode } : {}),
-      peer: { name: e.ifname, netns: sandbox, up: true, address: e.mac, ...(addrGenMode ? { addrGenMode } : {}) },
+      peer: { name: e.ifname, netns: sandbox, up: true, address: e.mac, deviceGroup: owner.id, ...(addrGenMode ? { addrGenMode } : {}) },
     }),
   );
   // Without br_netfilter, bridged traffic never reaches the forward hook: ICC off then rests on isolated ports.
@@ -40,12 +44,12 @@ export function addEndpointCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: 
     plan.add(routeCalls.add({ destination: 'default', gateway: n.ipv4.gateway }), sandbox);
     if (e.ipv6 && n.ipv6) plan.add(routeCalls.add({ destination: 'default', gateway: n.ipv6.gateway }), sandbox);
   }
-  if (e.ports.length > 0) plan.add(nftCalls.apply(publishChanges(portMappings(e))));
+  if (e.ports.length > 0) plan.add(nftCalls.apply(publishChanges(portMappings(e, owner))));
 }
 
 /** The published ports of endpoints, removed in one transaction (nothing when none). */
 export function unpublishCall(endpoints: readonly EndpointRecord[]) {
-  const mappings = endpoints.flatMap(portMappings);
+  const mappings = endpoints.flatMap((e) => portMappings(e));
   return mappings.length > 0 ? nftCalls.apply(unpublishChanges(mappings)) : undefined;
 }
 

@@ -1,7 +1,8 @@
 // A sandbox's /etc/hosts and /etc/resolv.conf: written under
 // <etc>/netns/<name>/ (where `ip netns exec` mounts them) and, when the caller
 // asked, into a directory of its choice (a container's rootfs, a bundle).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { syncFs as fs } from '../../store/sync-fs.js';
 import { hostsContent, netnsEtcDir, writeSandboxFiles, type LinkedContainer } from '../../dns/hosts.js';
 import { parseResolvConf, resolvConfContent, sandboxResolvConf, type ResolvConf } from '../../dns/resolv-conf.js';
@@ -59,4 +60,20 @@ export async function writeSandboxEtc(ctx: ModelContext, s: SandboxRecord, files
 export async function removeSandboxEtc(ctx: ModelContext, s: SandboxRecord): Promise<void> {
   if (s.netns.kind !== 'owned' || s.netns.name === undefined) return;
   await fs.rm(netnsEtcDir(s.netns.name, ctx.etcDir), { recursive: true, force: true });
+}
+
+/** Whether any of the files writeSandboxEtc writes is missing (a crash before they were written, or someone removed them). */
+export function sandboxEtcMissing(ctx: ModelContext, s: SandboxRecord): boolean {
+  return targets(ctx, s).some((dir) => !existsSync(join(dir, 'hosts')) || !existsSync(join(dir, 'resolv.conf')));
+}
+
+/** The --link targets of `s` among `sandboxes`, on a network both are on (those that cannot be resolved are left out). */
+export function linksAmong(s: SandboxRecord, sandboxes: readonly SandboxRecord[]): LinkedContainer[] {
+  const out: LinkedContainer[] = [];
+  for (const l of s.links) {
+    const t = sandboxes.find((x) => x.name === l.sandbox || x.id === l.sandbox);
+    const shared = t?.endpoints.find((te) => s.endpoints.some((e) => e.networkId === te.networkId));
+    if (t && shared) out.push({ address: shared.ipv4, name: t.name, alias: l.alias, id: t.id, hostname: t.hostname });
+  }
+  return out;
 }

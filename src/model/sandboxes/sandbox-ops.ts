@@ -10,9 +10,10 @@ import type { Plan } from '../../addon/plan.js';
 import type { ModelContext } from '../context.js';
 import { removeEndpointCalls, unpublishCall } from './endpoint-calls.js';
 import { allocateAddresses } from './ipam-ops.js';
-import type { Allocation } from '../state/ipam-store.js';
+import type { Allocation, Cursor } from '../state/ipam-store.js';
 import { hostVethName, newId } from '../state/names.js';
 import { resolvePorts, type TakenPort } from './ports.js';
+import { hostPortsInUse } from './host-ports.js';
 import type { EndpointRecord, IpamRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
 import { removeSandboxEtc } from './etc-files.js';
 
@@ -30,6 +31,8 @@ export interface EndpointRequest {
  */
 export class PendingState {
   private readonly ipam = new Map<string, IpamRecord>();
+  /** Each network's cursor as it was before, to put back when the attach is undone. */
+  private readonly cursors = new Map<string, Cursor>();
   private readonly claims: { networkId: string; allocation: Allocation }[] = [];
   ports: TakenPort[] | undefined;
   constructor(private readonly ctx: ModelContext) {}
@@ -37,10 +40,20 @@ export class PendingState {
   async ipamOf(networkId: string): Promise<IpamRecord> {
     let r = this.ipam.get(networkId);
     if (!r) {
+      this.cursors.set(networkId, await this.ctx.state.ipam.storedCursor(networkId));
       r = await this.ctx.state.ipam.cursor(networkId);
       this.ipam.set(networkId, r);
     }
     return r;
+  }
+
+  /**
+   * Puts the allocation cursors back as they were before this attach (its
+   * addresses and ports are freed by forgetEndpoints): an undone attach
+   * leaves every state file as it found it.
+   */
+  async restoreCursors(): Promise<void> {
+    for (const [id, cursor] of this.cursors) await this.ctx.state.ipam.restoreCursor(id, cursor);
   }
 
   claim(networkId: string, address: string, owner: string): void {
@@ -96,7 +109,10 @@ export async function planEndpoint(
   if (addrs.ipv6) e.ipv6 = addrs.ipv6;
   if (req.ports && req.ports.length > 0) {
     const taken = await pending.takenPorts();
+    // Ports processes on the host listen on: never published over (random ones avoid them).
+    const busy = await hostPortsInUse(ctx, req.ports, n.hostBinding);
     e.ports = resolvePorts(req.ports, taken, {
+      busy,
       ...(n.hostBinding ? { hostBinding: n.hostBinding } : {}),
       ...(ctx.ephemeralPorts ? { ephemeral: ctx.ephemeralPorts } : {}),
     });
@@ -112,7 +128,9 @@ export async function forgetEndpoints(ctx: ModelContext, endpoints: readonly End
   if (endpoints.some((e) => e.ports.length > 0)) {
     const ids = new Set(endpoints.map((e) => e.id));
     const ports = await ctx.state.ports();
-    await ctx.state.writePorts(ports.filter((p) => !ids.has(p.endpoint)));
+    const kept = ports.filter((p) => !ids.has(p.endpoint));
+    // Untouched when it never held them (an attach undone before its state was written).
+    if (kept.length !== ports.length) await ctx.state.writePorts(kept);
   }
 }
 
@@ -122,7 +140,7 @@ export async function detachNetwork(ctx: ModelContext, s: SandboxRecord, n: Netw
   if (gone.length === 0) return s;
   const plan = ctx.host.plan();
   for (const e of gone) removeEndpointCalls(plan, e);
-  await plan.run();
+  await runTolerant(ctx, plan);
   const next: SandboxRecord = { ...s, endpoints: s.endpoints.filter((e) => e.networkId !== n.id) };
   await ctx.state.writeSandbox(next);
   await forgetEndpoints(ctx, gone);
@@ -135,10 +153,11 @@ export async function detachNetwork(ctx: ModelContext, s: SandboxRecord, n: Netw
  * Removes a sandbox's kernel side in one trip: its published ports, and its
  * namespace when it is ours (its veth pairs go with it, in the kernel's
  * background work); an adopted namespace only loses our interfaces. The host
- * ends are taken down first: if some process still holds the namespace, its
- * freed addresses must not stay live on the bridge (deleting the veth instead
- * costs ~27 ms of the kernel's time; reconcile deletes such leftovers).
- * Safe to repeat; a vanished namespace or element is fine.
+ * ends are taken down first, so that freed addresses are never live on the
+ * bridge, and when some process still holds the namespace (so the kernel
+ * keeps it, and the veths) the namespace deletion deletes them: nothing of
+ * the sandbox is left on the host either way. Safe to repeat; a vanished
+ * namespace or element is fine.
  */
 export async function teardownKernel(ctx: ModelContext, s: SandboxRecord): Promise<void> {
   const plan = ctx.host.plan();
@@ -146,7 +165,7 @@ export async function teardownKernel(ctx: ModelContext, s: SandboxRecord): Promi
     const unpublish = unpublishCall(s.endpoints);
     if (unpublish) plan.add(unpublish);
     for (const e of s.endpoints) plan.add(linkCalls.set(e.hostIfname, { up: false }));
-    plan.add(netnsCalls.remove(s.netns.name, { dir: ctx.netnsDir, ifExists: true }));
+    plan.add(netnsCalls.remove(s.netns.name, { dir: ctx.netnsDir, ifExists: true, peers: s.endpoints.map((e) => e.hostIfname) }));
   } else {
     for (const e of s.endpoints) removeEndpointCalls(plan, e);
   }

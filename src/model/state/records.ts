@@ -68,7 +68,18 @@ export interface SandboxRecord {
    * namespace) and only released; `host`: the engine's own namespace;
    * `joined`: another sandbox's (container:<id>).
    */
-  netns: { kind: 'owned' | 'adopted' | 'host' | 'joined'; path: string; name?: string; pid?: number };
+  netns: {
+    kind: 'owned' | 'adopted' | 'host' | 'joined';
+    path: string;
+    name?: string;
+    pid?: number;
+    /**
+     * The namespace's SO_NETNS_COOKIE (decimal) when the sandbox was made:
+     * nothing changes a namespace at `path` whose cookie differs (its path or
+     * pid now names another container's namespace).
+     */
+    cookie?: string;
+  };
   /** For container:<id>: the sandbox whose namespace this one uses. */
   joinedTo?: string;
   /** Sandboxes that use this one's namespace (container:<this>): it lives until the last of them goes. */
@@ -84,5 +95,11 @@ export interface SandboxRecord {
   removed?: boolean;
   /** The caller's key for its create request: the same key again gets this sandbox instead of a second one. */
   idempotencyKey?: string;
+  /**
+   * Written before the kernel is touched, cleared once the sandbox is whole:
+   * a record still 'create' under the state lock belongs to a process that
+   * died half way, and is rolled back (everything it names is removed).
+   */
+  pending?: 'create';
   created: string;
 }

@@ -387,7 +387,7 @@ describe('firewall: a later process takes the table over', () => {
       expect(second.status).toBe(0);
       const [claim, state] = second.out.trim().split('\n');
       expect(JSON.parse(claim!)).toEqual({ owned: true });
-      expect(JSON.parse(state!)).toEqual({
+      expect(JSON.parse(state!)).toMatchObject({
         networks: ['br-c'],
         ports: [{ endpoint: 'ep-c', hostPort: 8443, protocol: 'tcp', containerIp: '172.31.7.2', containerPort: 443 }],
       });

@@ -38,10 +38,10 @@ export class ChildLib {
    * Starts `node` on a module whose body is `body`, with `Engine` and `Netns`
    * imported and `args` (JSON) in scope as `args`.
    */
-  start(body: string, args: unknown): { child: ChildProcess; done: Promise<ChildResult> } {
+  start(body: string, args: unknown, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<ChildResult> } {
     const file = join(this.dir, 'lib', 'addon', `child-${++this.count}.mjs`);
     writeFileSync(file, `import { Engine, Netns } from './netplumb.mjs';\nconst args = JSON.parse(process.argv[2]);\n${body}\n`);
-    const child = spawn(process.execPath, [file, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [file, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));

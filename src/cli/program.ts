@@ -3,6 +3,7 @@
 import { Command, Option } from 'commander';
 import { createCommand } from './create.js';
 import { demoCommand } from './demo.js';
+import { execCommand } from './exec.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import { networkCommand } from './network.js';
 import { runCommand } from './run.js';
@@ -33,7 +34,7 @@ export function buildProgram(version: string): Command {
       ),
     )
     .addHelpText('after', `\n${EXIT_CODES_HELP}\n\nExample:\n  netplumb sandbox -- netplumb run --rm -p 8080:80 -- python3 -m http.server 80`);
-  for (const cmd of [networkCommand(), runCommand(), createCommand(), psCommand(), portCommand(), rmCommand(), sandboxCommand(), demoCommand()])
+  for (const cmd of [networkCommand(), runCommand(), createCommand(), execCommand(), psCommand(), portCommand(), rmCommand(), sandboxCommand(), demoCommand()])
     program.addCommand(cmd);
   configure(program);
   return program;

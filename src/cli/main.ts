@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import { classify, report } from './errors.js';
 import { EXIT } from './exit-codes.js';
-import { PACKAGE_ROOT } from './package-root.js';
+import { PACKAGE_ROOT } from '../addon/package-root.js';
 import { buildProgram } from './program.js';
 
 const { version } = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };

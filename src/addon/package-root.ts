@@ -1,5 +1,6 @@
-// Where the package's own files are: this module is dist/cli/*.js when
-// installed (or src/cli/*.ts in the repository), two levels below the root.
+// Where the package's own files are (the addon's build or prebuilds, the
+// sandbox script): this module is dist/addon/*.js when installed (or
+// src/addon/*.ts in the repository), two levels below the root.
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 

@@ -23,8 +23,10 @@ export interface OwnerRecord {
 export function processId(pid: number): ProcessId | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which may hold spaces and parentheses: starttime is the 20th.
+    // Fields after the command name, which may hold spaces and parentheses: the state
+    // first, starttime the 20th. A zombie has finished: it counts as gone.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
     return { pid, start: Number(fields[19]) };
   } catch {
     return undefined;

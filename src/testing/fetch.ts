@@ -1,7 +1,10 @@
 // Node's fetch (undici, the implementation Node ships) with every connection
 // opened inside a namespace: undici's Agent asks our connector for a socket,
 // and the connector resolves the name as the namespace resolves it and
-// connects from inside, then wraps TLS around it for https.
+// connects from inside, then wraps TLS around it for https. No keep-alive:
+// each fetch opens its own connection, so a fault injected between two
+// fetches (a partition, a dropped port) meets the second one, as it would
+// meet a new client, instead of a pooled connection from before it.
 import type net from 'node:net';
 import tls from 'node:tls';
 import { Agent, fetch as undiciFetch, type RequestInfo, type RequestInit, type Response } from 'undici';
@@ -24,6 +27,7 @@ export class NamespaceFetcher {
     let agent = this.agents.get(key);
     if (agent) return agent;
     agent = new Agent({
+      pipelining: 0,
       connect: (opts, callback) => {
         const https = opts.protocol === 'https:';
         const port = opts.port ? Number(opts.port) : https ? 443 : 80;

@@ -91,6 +91,26 @@ export abstract class LabNode {
     return this.connectResolved(host, port);
   }
 
+  /**
+   * Resolves once something accepts TCP connections on `port` (of `host`,
+   * default its own address), tried from inside it: for a service started
+   * with spawn(). Rejects after `timeoutMs` (default 10 s) with the last refusal.
+   */
+  async waitForPort(port: number, opts: { host?: string; timeoutMs?: number } = {}): Promise<void> {
+    this.world.assertOpen();
+    const host = opts.host ?? this.address;
+    const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+    for (;;) {
+      try {
+        (await connectTcp(this.netns, { host: (await this.resolve(host))[0] as string, port, timeoutMs: 1000 })).destroy();
+        return;
+      } catch (e) {
+        if (Date.now() >= deadline) throw Object.assign(new Error(`nothing accepted connections on ${host}:${port} in ${this.name} within ${opts.timeoutMs ?? 10_000} ms: ${(e as Error).message}`), { cause: e });
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
   /** A UDP socket bound inside it. */
   async bindUdp(opts: UdpOptions = {}): Promise<dgram.Socket> {
     this.world.assertOpen();

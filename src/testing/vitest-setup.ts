@@ -30,6 +30,7 @@ export default async function setup(): Promise<void> {
         `or kernel.apparmor_restrict_unprivileged_userns=0 on Ubuntu), or run them as root. Otherwise: ${HOW_TO_RUN}`,
     );
   }
+  process.stderr.write('netplumb: running the tests inside a sandbox (a fresh user+net+mount namespace, scripts/sandbox)\n');
   const child = spawn(SANDBOX_SCRIPT, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
   const forward = (sig: NodeJS.Signals): void => void child.kill(sig);
   for (const s of FORWARDED) process.on(s, forward);

@@ -92,8 +92,8 @@ describe('faults', () => {
     // Witness: nft in the lab's host namespace has no element for the port any more.
     const elements = (): string => JSON.stringify(nftJsonIn(lab.root));
     expect(elements()).not.toMatch(/18082/);
-    // A new connection is refused (one already open stays: conntrack keeps its translation, as in a real reload).
-    await expect(lab.host.connect(18082, '127.0.0.1')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    // A new connection is refused (one already open would stay: conntrack keeps its translation, as in a real reload).
+    await expect(lab.host.fetch('http://127.0.0.1:18082/')).rejects.toMatchObject({ cause: { code: 'ECONNREFUSED' } });
     await api.restorePublishedPort(18082);
     expect(elements()).toMatch(/18082/);
     expect(await (await lab.host.fetch('http://127.0.0.1:18082/')).text()).toBe('ok');

@@ -33,6 +33,7 @@ export { Nftables, nftEvents, renderRule, type NftEvent } from './nft/index.js';
 export { Addresses, addrCalls, type Address, type AddressFlags, type AddressScope, type Lifetime, type InterfaceSelector, type AddAddressOptions, type DeleteAddressOptions, type ListAddressOptions, type SettableAddressFlags } from './rtnl/addr.js';
 export { Routes, routeCalls, type Route, type RouteScope, type RouteProtocol, type RouteType, type RouteTable, type RouteOptions, type DeleteRouteOptions, type ListRouteOptions } from './rtnl/route.js';
 export { Neighbours, neighCalls, type Neighbour, type NeighbourFlags, type NeighbourStateName, type AddNeighbourOptions, type AddFdbOptions, type DeleteNeighbourOptions, type DeleteFdbOptions, type ListNeighbourOptions } from './rtnl/neigh.js';
+export { Qdiscs, qdiscCalls, type NetemSettings, type RateLimitSettings, type Qdisc, type NetemOptions, type TbfOptions } from './rtnl/qdisc.js';
 export { rtnlEvents, type RtnlEvent, type RtnlEventKind, type RtnlEventKinds } from './rtnl/events.js';
 export { tcpProbe, type ProbeOptions, type ProbeResult } from './kernel/probe.js';
 // Docker's networking model: networks, sandboxes, endpoints over a state directory.

@@ -11,6 +11,7 @@ import { Addresses } from './rtnl/addr.js';
 import { Routes } from './rtnl/route.js';
 import { Neighbours } from './rtnl/neigh.js';
 import { Sysctl } from './rtnl/sysctl.js';
+import { Qdiscs } from './rtnl/qdisc.js';
 
 declare module './kernel/netns.js' {
   interface Netns {
@@ -24,6 +25,8 @@ declare module './kernel/netns.js' {
     readonly neighbours: Neighbours;
     /** net.* sysctls of this namespace. */
     readonly sysctl: Sysctl;
+    /** Root queueing disciplines (netem, tbf) of this namespace's interfaces. */
+    readonly qdiscs: Qdiscs;
     /** A TCP server listening inside this namespace. */
     listenTcp(opts?: ListenOptions, onConnection?: (socket: Socket) => void): Promise<Server>;
     /** A TCP connection made from inside this namespace. */
@@ -33,7 +36,7 @@ declare module './kernel/netns.js' {
   }
 }
 
-const parts = { links: Links, addresses: Addresses, routes: Routes, neighbours: Neighbours, sysctl: Sysctl };
+const parts = { links: Links, addresses: Addresses, routes: Routes, neighbours: Neighbours, sysctl: Sysctl, qdiscs: Qdiscs };
 for (const [key, Part] of Object.entries(parts)) {
   Object.defineProperty(Netns.prototype, key, {
     get(this: Netns) {

@@ -8,6 +8,7 @@ import type { Call, NativeNetns, ResultRef } from './native.js';
 import type { Address, AddressScope, Lifetime } from './wire/addr.js';
 import type { AddrGenMode, BridgePortOptions, Link, LinkKind, MacvlanMode } from './wire/link.js';
 import type { Neighbour } from './wire/neigh.js';
+import type { NetemOptions, Qdisc, TbfOptions } from './wire/qdisc.js';
 import type { ApplyResult, Change, Family, Ruleset } from './wire/nft.js';
 import type { Route, RouteProtocol, RouteScope, RouteTable, RouteType } from './wire/route.js';
 
@@ -127,6 +128,8 @@ export interface NeighAddArgs extends InterfaceArgs {
   replace?: boolean;
 }
 
+export type QdiscReplaceArgs = InterfaceArgs & ({ type: 'netem'; netem: NetemOptions } | { type: 'tbf'; tbf: TbfOptions });
+
 export interface SocketOpenArgs {
   type: 'tcp' | 'udp';
   family?: IpFamily;
@@ -190,6 +193,9 @@ export const OPS = {
   'neigh.add': op<NeighAddArgs, null>(),
   'neigh.delete': op<NeighAddArgs & IfExists, boolean>(),
   'neigh.list': op<InterfaceArgs & { family?: IpFamily | 'bridge' }, Neighbour[]>(),
+  'qdisc.replace': op<QdiscReplaceArgs, boolean>(),
+  'qdisc.delete': op<InterfaceArgs & IfExists, boolean>(),
+  'qdisc.list': op<InterfaceArgs, Qdisc[]>(),
   'sysctl.get': op<{ key: string }, string>(),
   'sysctl.set': op<{ key: string; value: string | number | boolean }, string>(),
   'socket.open': op<SocketOpenArgs, OpenedSocket>(),

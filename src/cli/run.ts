@@ -1,11 +1,12 @@
 // `netplumb run … -- CMD ARGS…`: a sandbox with its network, CMD started in
-// its namespace (nsenter from util-linux; host mode runs CMD as it is), stdio
-// and exit status passed through. The engine stays open while CMD runs, so
+// it by the engine's launcher (engine.sandboxes.spawn: its namespace, its
+// hosts and resolv.conf; host mode runs CMD as it is), stdio and exit status
+// passed through. The engine stays open while CMD runs, so
 // this process serves the user networks' DNS for it.
 import { constants } from 'node:os';
 import { Command } from 'commander';
 import type { EngineApi, SandboxInfo } from '../model/index.js';
-import { runChild } from './child.js';
+import { waitForChild } from './child.js';
 import { openServingEngine } from './engine.js';
 import { classify, report, UsageError } from './errors.js';
 import { EXIT } from './exit-codes.js';
@@ -64,8 +65,13 @@ export function runCommand(): Command {
         process.exitCode = 128 + (constants.signals[stoppedBy] ?? 0);
         return;
       }
-      const { commandInSandbox } = await import('../model/sandboxes/exec.js');
-      const status = await runChild(commandInSandbox(sandbox, argv, engine.etcDir));
+      let status: number;
+      try {
+        status = await waitForChild(await engine.sandboxes.spawn(sandbox.id, argv, { stdio: 'inherit' }), argv[0] ?? '');
+      } catch (e) {
+        report(classify(e));
+        status = EXIT.runSetup;
+      }
       await teardown(engine, sandbox, o.rm === true);
       process.exitCode = status;
     });

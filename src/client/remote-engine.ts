@@ -39,7 +39,7 @@ export class RemoteEngine implements EngineApi {
     readonly daemon: DaemonDescription,
   ) {
     this.networks = new RemoteNetworks(caller);
-    this.sandboxes = new RemoteSandboxes(caller, daemon.pid);
+    this.sandboxes = new RemoteSandboxes(caller, daemon.pid, daemon.etcDir);
   }
 
   /** Connects to netplumbd and asks who it is (which also proves it answers). */

@@ -3,10 +3,21 @@
 // whose answer a daemon restart swallowed is sent again and answered with
 // the sandbox it made, never a second one.
 import { NoSuchObjectError } from '../core/errors.js';
-import type { ExecOptions, ExecResult, NetworkConnectOptions, PublishedPort, SandboxCreateOptions, SandboxInfo, SandboxesApi } from '../model/index.js';
+import type { ChildProcess } from 'node:child_process';
+import { netnsEtcDir } from '../dns/hosts.js';
+import type { ExecResult, LaunchOptions, LaunchTarget } from '../kernel/launch.js';
+import type { NetworkConnectOptions, PublishedPort, SandboxCreateOptions, SandboxInfo, SandboxesApi } from '../model/index.js';
 import type { Netns } from '../netns.js';
 import { apiPaths } from './api.js';
 import type { Caller } from './caller.js';
+
+/** The options of exec that cross the wire to the daemon. */
+export interface RemoteExecOptions {
+  input?: string;
+  env?: Record<string, string>;
+  cwd?: string;
+  timeoutMs?: number;
+}
 
 let keys = 0;
 
@@ -21,6 +32,8 @@ export class RemoteSandboxes implements SandboxesApi {
     private readonly caller: Caller,
     /** The daemon's pid: a host-mode sandbox's namespace is the daemon's own. */
     private readonly daemonPid: number,
+    /** The daemon's etc directory: sandboxes' hosts and resolv.conf are under <etcDir>/netns/<name>/. */
+    private readonly etcDir: string,
   ) {}
 
   create(o: SandboxCreateOptions = {}): Promise<SandboxInfo> {
@@ -61,8 +74,22 @@ export class RemoteSandboxes implements SandboxesApi {
     return this.caller.call('GET', apiPaths.sandboxPorts(ref), undefined, { replay: 'idempotent' });
   }
 
-  exec(ref: string, argv: string[], o: ExecOptions = {}): Promise<ExecResult> {
+  /** Runs argv to its end in the sandbox, in the daemon; what can cross the wire of ExecOptions. */
+  exec(ref: string, argv: readonly string[], o: RemoteExecOptions = {}): Promise<ExecResult> {
     return this.caller.call('POST', apiPaths.sandboxExec(ref), { argv, ...o });
+  }
+
+  /** Where the sandbox's processes run, for a process this client starts itself (it needs the rights to enter the namespace). */
+  async launchTarget(ref: string): Promise<LaunchTarget> {
+    const s = await this.inspect(ref);
+    if (s.mode === 'host' || s.netnsPath === '') return { netnsPath: `/proc/${this.daemonPid}/ns/net` };
+    return s.netnsName === undefined ? { netnsPath: s.netnsPath } : { netnsPath: s.netnsPath, etcDir: netnsEtcDir(s.netnsName, this.etcDir) };
+  }
+
+  /** Starts a process in the sandbox from this process (as `docker exec` runs in the daemon's, this needs the same rights). */
+  async spawn(ref: string, argv: readonly string[], opts: LaunchOptions = {}): Promise<ChildProcess> {
+    const { spawnIn } = await import('../kernel/launch.js');
+    return spawnIn(await this.launchTarget(ref), argv, opts);
   }
 
   /** The sandbox's namespace, opened in this process (which needs the addon and the rights to open it). */

@@ -299,3 +299,34 @@ export class RequestError extends NetplumbError {
     super(message);
   }
 }
+
+// Running processes and labs: what the machine lacks for them.
+
+/** A program netplumb starts for a process launch or a lab (nsenter, unshare, setpriv, umount) is not installed or not on PATH. */
+export class MissingToolError extends NetplumbError {
+  constructor(
+    readonly tool: string,
+    /** The package that ships it (Debian's name). */
+    readonly packageName: string,
+    purpose: string,
+  ) {
+    super(`${tool} is needed ${purpose} but was not found on PATH; install ${packageName}`);
+  }
+}
+
+/** This process may not make network namespaces: no CAP_NET_ADMIN and CAP_SYS_ADMIN where it runs. */
+export class SandboxRequiredError extends NetplumbError {
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** The kernel lacks a feature that was asked for (netem for delay and loss); `feature` names it. */
+export class FeatureUnavailableError extends NetplumbError {
+  constructor(
+    readonly feature: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -7,7 +7,7 @@ import type { ReconcileReport } from './reconcile/index.js';
 import type { Sandboxes } from './sandboxes/sandboxes.js';
 
 export type NetworksApi = Pick<Networks, 'create' | 'list' | 'inspect' | 'remove' | 'prune'>;
-export type SandboxesApi = Pick<Sandboxes, 'create' | 'connect' | 'disconnect' | 'remove' | 'inspect' | 'list' | 'ports' | 'exec' | 'netns'>;
+export type SandboxesApi = Pick<Sandboxes, 'create' | 'connect' | 'disconnect' | 'remove' | 'inspect' | 'list' | 'ports' | 'exec' | 'spawn' | 'netns'>;
 
 export interface EngineApi extends AsyncDisposable {
   readonly networks: NetworksApi;

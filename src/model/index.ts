@@ -11,4 +11,4 @@ export type { DefaultBridgeOptions } from './context.js';
 export { describePort } from './sandboxes/describe-port.js';
 export type { EngineApi, NetworksApi, SandboxesApi } from './api.js';
 export type { ModelEvent, NetworkEvent, SandboxEvent, EndpointEvent, PortEvent, FirewallEvent, ObjectRef, EventSubscription } from './events.js';
-export type { ExecOptions, ExecResult } from './sandboxes/exec.js';
+export type { ExecOptions, ExecResult, LaunchOptions } from '../kernel/launch.js';

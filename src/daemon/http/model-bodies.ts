@@ -1,7 +1,8 @@
 // The bodies of netplumb's own API: the model's option types, checked field
 // by field (names exact, unknown ones refused), so that what reaches the
 // model has the types it declares.
-import type { ExecOptions, NetworkConnectOptions, NetworkCreateOptions, PortBinding, SandboxCreateOptions } from '../../model/index.js';
+import type { RemoteExecOptions } from '../../client/remote-sandboxes.js';
+import type { NetworkConnectOptions, NetworkCreateOptions, PortBinding, SandboxCreateOptions } from '../../model/index.js';
 import { bool, either, int, list, literal, object, str, stringMap, type Check } from './schema.js';
 
 const strings = list(str);
@@ -60,4 +61,4 @@ export const connectBody: Check<NetworkConnectOptions & { network: string }> = o
 
 export const disconnectBody = object({ network: str });
 
-export const execBody: Check<ExecOptions & { argv: string[] }> = object({ argv: strings }, { stdin: str, env: stringMap, timeoutMs: int });
+export const execBody: Check<RemoteExecOptions & { argv: string[] }> = object({ argv: strings }, { input: str, env: stringMap, cwd: str, timeoutMs: int });

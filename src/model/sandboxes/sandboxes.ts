@@ -2,6 +2,7 @@
 // modes or adopt a runtime's namespace, connect/disconnect networks, publish
 // ports, and remove. Each change is one unit: the kernel part is one plan
 // (undone by the kernel layer on failure) and the state is written after it.
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { ValidationError } from '../../core/errors.js';
 import type { LinkedContainer } from '../../dns/hosts.js';
@@ -21,8 +22,9 @@ import { sandboxInfo, type SandboxInfo } from '../inspect.js';
 import { newId, objectName, sandboxDefaultName, sandboxNetnsName, shortId } from '../state/names.js';
 import { DEFAULT_NETWORK, type Networks } from '../networks/networks.js';
 import { refuseIfAny } from './ports.js';
-import { execInSandbox, type ExecOptions, type ExecResult } from './exec.js';
 import type { NetworkRecord, PublishedPort, SandboxRecord } from '../state/records.js';
+import { execIn, spawnIn, type ExecOptions, type ExecResult, type LaunchOptions } from '../../kernel/launch.js';
+import { launchTarget } from './processes.js';
 import { destroySandbox, detachNetwork, PendingState, planEndpoint, teardownKernel, type EndpointRequest } from './sandbox-ops.js';
 
 /** `bridge` (the default network), `host`, `none`, `container:<name or id>`, or a network's name. */
@@ -530,9 +532,18 @@ export class Sandboxes {
     return (await this.get(ref)).endpoints.flatMap((e) => e.ports);
   }
 
-  /** Runs argv to its end inside the sandbox's network (with its hosts and resolv.conf) and returns its status and output. */
-  async exec(ref: string, argv: string[], o: ExecOptions = {}): Promise<ExecResult> {
-    return execInSandbox(sandboxInfo(await this.get(ref), []), argv, this.ctx.etcDir, o);
+  /**
+   * Starts a process in the sandbox, as `docker exec` does: inside its
+   * namespace with its hosts and resolv.conf (nsenter and a private mount
+   * namespace, from util-linux). The options are Node's spawn's.
+   */
+  async spawn(ref: string, argv: readonly string[], opts: LaunchOptions = {}): Promise<ChildProcess> {
+    return spawnIn(launchTarget(this.ctx, await this.get(ref)), argv, opts);
+  }
+
+  /** Runs a process in the sandbox to completion: its exit code (128+N when killed by signal N) and output. */
+  async exec(ref: string, argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    return execIn(launchTarget(this.ctx, await this.get(ref)), argv, opts);
   }
 
   /** The sandbox's namespace, to run sockets or processes in; close it when done. Host mode gives the engine's own, opened anew. */

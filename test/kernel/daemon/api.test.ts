@@ -69,9 +69,9 @@ describe('Engine.connect', () => {
     }
 
     const ran = await engine.sandboxes.exec('a1', ['ip', '-j', 'addr', 'show', 'dev', 'eth0']);
-    expect(ran.exitCode).toBe(0);
+    expect(ran.code).toBe(0);
     expect(JSON.stringify(JSON.parse(ran.stdout))).toContain('"local":"10.63.0.2"');
-    expect(await engine.sandboxes.exec('a1', ['sh', '-c', 'cat; exit 3'], { stdin: 'in' })).toEqual(expect.objectContaining({ exitCode: 3, stdout: 'in' }));
+    expect(await engine.sandboxes.exec('a1', ['sh', '-c', 'cat; exit 3'], { input: 'in' })).toEqual(expect.objectContaining({ code: 3, stdout: 'in' }));
 
     await engine.networks.create({ name: 'apinet2', subnet: '10.64.0.0/24' });
     const both = await engine.sandboxes.connect('a1', 'apinet2', { ip: '10.64.0.9' });

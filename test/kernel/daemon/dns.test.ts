@@ -41,9 +41,9 @@ describe('network DNS served by the daemon', () => {
 
     // The system resolver inside each sandbox, through its resolv.conf (the gateway, where the daemon answers).
     const fromAlpha = await engine.sandboxes.exec('alpha', ['getent', 'hosts', 'beta']);
-    expect(fromAlpha).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(/^10\.72\.0\.3\s+beta\n$/) });
+    expect(fromAlpha).toMatchObject({ code: 0, stdout: expect.stringMatching(/^10\.72\.0\.3\s+beta\n$/) });
     const fromBeta = await engine.sandboxes.exec('beta', ['getent', 'hosts', 'first']);
-    expect(fromBeta).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(/^10\.72\.0\.2\s+first\n$/) });
+    expect(fromBeta).toMatchObject({ code: 0, stdout: expect.stringMatching(/^10\.72\.0\.2\s+first\n$/) });
     expect((await engine.sandboxes.exec('alpha', ['cat', '/etc/resolv.conf'])).stdout).toMatch(/^nameserver 10\.72\.0\.1$/m);
 
     // The same answer on the wire, asked from alpha's namespace, and bytes to the address it gave.
@@ -65,7 +65,7 @@ describe('network DNS served by the daemon', () => {
 
     // Removed through the daemon: the name goes with the sandbox.
     expect((await daemon.cli(['rm', 'beta'])).code).toBe(0);
-    expect((await engine.sandboxes.exec('alpha', ['getent', 'hosts', 'beta'])).exitCode).toBe(2);
+    expect((await engine.sandboxes.exec('alpha', ['getent', 'hosts', 'beta'])).code).toBe(2);
     expect((await daemon.cli(['rm', 'alpha'])).code).toBe(0);
     expect((await daemon.cli(['network', 'rm', 'dnsnet'])).code).toBe(0);
   });

@@ -108,7 +108,7 @@ describe('SIGTERM', () => {
     const slow = engine.sandboxes.exec('kept', ['sh', '-c', 'sleep 1; echo done']);
     await new Promise((r) => setTimeout(r, 300));
     const exit = daemon.stop();
-    expect(await slow).toMatchObject({ exitCode: 0, stdout: 'done\n' });
+    expect(await slow).toMatchObject({ code: 0, stdout: 'done\n' });
     expect(await exit).toEqual({ code: 0, signal: null });
     await engine.close();
     expect(daemon.logs().map((l) => l.msg)).toEqual(expect.arrayContaining(['stopping: answering the requests in flight', 'stopped; networks and sandboxes stay as they are']));

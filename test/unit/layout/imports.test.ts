@@ -22,6 +22,7 @@ const RANK: Record<string, number> = {
   model: 5,
   demo: 6,
   client: 6,
+  testing: 6,
   daemon: 7,
   cli: 8,
   'index.ts': 9,

@@ -18,14 +18,17 @@ export class ChildLib {
   private count = 0;
   private constructor(readonly dir: string) {}
 
-  /** Bundles src/model and src/index into <tmp>/lib/addon/netplumb.mjs: two levels under <tmp>, as src/addon/native.ts sits under the package root, so the addon is found in <tmp>/build. */
-  static async build(): Promise<ChildLib> {
+  /**
+   * Bundles src/model and src/index into <tmp>/lib/addon/netplumb.mjs: two levels under <tmp>, as src/addon/native.ts sits under the package root, so the addon is found in <tmp>/build.
+   * `extra`: more export lines for the bundle (paths relative to the repository root), for a body to import('./netplumb.mjs').
+   */
+  static async build(extra: string[] = []): Promise<ChildLib> {
     const dir = mkdtempSync(join(tmpdir(), 'np-child-'));
     const root = resolve(import.meta.dirname, '../../../..');
     symlinkSync(join(root, 'build'), join(dir, 'build'));
     symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
     writeFileSync(join(dir, 'entry.ts'),
-      `export * from '${root}/src/model/index.ts';\nexport { Netns } from '${root}/src/index.ts';\n`);
+      `export * from '${root}/src/model/index.ts';\nexport { Netns } from '${root}/src/index.ts';\n${extra.map((l) => l.replace(/'\.\//, `'${root}/`)).join('\n')}\n`);
     const { build } = await import('rolldown');
     await build({
       input: join(dir, 'entry.ts'), platform: 'node', external: ['node-gyp-build'],

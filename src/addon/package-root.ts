@@ -1,5 +1,5 @@
-// Files of the package the CLI starts: scripts/sandbox, a throwaway
-// user+net+mount namespace around a command.
+// The package's own files that processes are started from (scripts/sandbox:
+// a throwaway user+net+mount namespace around a command).
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../core/package.js';
 

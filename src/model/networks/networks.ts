@@ -6,12 +6,13 @@ import { canonicalAddress } from '../../addressing/ipnet.js';
 import { routeCalls, type Route } from '../../rtnl/route.js';
 import { interfaceName, integer } from '../../core/validate.js';
 import type { ModelContext } from '../context.js';
-import { ConflictError, NoSuchObjectError } from '../../core/errors.js';
+import { ConflictError, NoSuchObjectError, PoolExhaustedError } from '../../core/errors.js';
 import { networkInspect, type NetworkInspect } from '../inspect.js';
 import { bridgeName, DEFAULT_BRIDGE_NAME, newId, objectName } from '../state/names.js';
 import { createNetworkCalls, removeNetworkCalls } from './network-calls.js';
 import type { NetworkRecord } from '../state/records.js';
 import { detachNetwork } from '../sandboxes/sandbox-ops.js';
+import { allocateAddresses } from '../sandboxes/ipam-ops.js';
 
 export const DEFAULT_NETWORK = 'bridge';
 /** Names of network modes, never of networks a user creates. */
@@ -188,6 +189,18 @@ export class Networks {
     const n = await this.find(ref);
     if (!n) throw new NoSuchObjectError('network', ref);
     return n;
+  }
+
+  /** The addresses the next attach would get; undefined when the network's pool has none left. */
+  async nextAddresses(ref: string): Promise<{ ipv4: string; ipv6?: string } | undefined> {
+    const n = await this.get(ref);
+    const ipam = await this.ctx.state.ipam.cursor(n.id);
+    try {
+      return allocateAddresses(n, ipam, 'probe', {}, (a) => this.ctx.state.ipam.isAllocated(n.id, a));
+    } catch (e) {
+      if (e instanceof PoolExhaustedError) return undefined;
+      throw e;
+    }
   }
 
   async list(): Promise<NetworkInspect[]> {

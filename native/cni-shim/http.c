@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 
 /* The header's value in the header block [start, end), or NULL. */
 static const char *header(const char *start, const char *end, const char *name, size_t *len) {
@@ -48,8 +47,9 @@ int http_post_json(int fd, const char *path, const struct buf *json, int *status
     errno = ENAMETOOLONG;
     return -1;
   }
+  /* No shutdown(SHUT_WR) after the body: Node's HTTP server drops a half-closed
+   * connection before it answers. "Connection: close" ends the answer instead. */
   if (write_all(fd, head, (size_t)n) < 0 || write_all(fd, json->data, json->len) < 0) return -1;
-  shutdown(fd, SHUT_WR);
 
   struct buf in = {0};
   if (buf_read_all(&in, fd, (size_t)256 << 20) < 0) {

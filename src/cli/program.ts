@@ -1,6 +1,7 @@
 // The `netplumb` command tree. Commander parses (subcommands, repeatable
 // options, generated --help); every command is built in its own file.
 import { Command, Option } from 'commander';
+import { cniCommand } from './cni.js';
 import { createCommand } from './create.js';
 import { demoCommand } from './demo.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
@@ -33,7 +34,7 @@ export function buildProgram(version: string): Command {
       ),
     )
     .addHelpText('after', `\n${EXIT_CODES_HELP}\n\nExample:\n  netplumb sandbox -- netplumb run --rm -p 8080:80 -- python3 -m http.server 80`);
-  for (const cmd of [networkCommand(), runCommand(), createCommand(), psCommand(), portCommand(), rmCommand(), sandboxCommand(), demoCommand()])
+  for (const cmd of [networkCommand(), runCommand(), createCommand(), psCommand(), portCommand(), rmCommand(), sandboxCommand(), demoCommand(), cniCommand()])
     program.addCommand(cmd);
   configure(program);
   return program;

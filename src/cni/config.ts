@@ -118,17 +118,25 @@ function oneOrMany(v: unknown, key: string): string[] {
 }
 
 /** Subnets with their gateways, at most one per family. */
-function subnetsByFamily(entries: { subnet: unknown; gateway?: unknown; where: string }[]): { ipv4?: SubnetSpec; ipv6?: SubnetSpec } {
+interface SubnetEntry {
+  subnet: unknown;
+  gateway?: unknown;
+  /** The keys they came from, for messages. */
+  subnetKey: string;
+  gatewayKey: string;
+}
+
+function subnetsByFamily(entries: SubnetEntry[]): { ipv4?: SubnetSpec; ipv6?: SubnetSpec } {
   const out: { ipv4?: SubnetSpec; ipv6?: SubnetSpec } = {};
   for (const e of entries) {
-    const p = asConfigError(() => parsePrefix(e.subnet, `${e.where}.subnet`));
+    const p = asConfigError(() => parsePrefix(e.subnet, e.subnetKey));
     const key = p.family === 4 ? 'ipv4' : 'ipv6';
     if (out[key])
-      throw unsupported(`${e.where}.subnet`, e.subnet, `netplumb networks have one IPv${p.family} subnet (${out[key].subnet} is already given)`);
-    const spec: SubnetSpec = { subnet: asConfigError(() => canonicalPrefix(e.subnet as string, `${e.where}.subnet`)) };
+      throw unsupported(e.subnetKey, e.subnet, `netplumb networks have one IPv${p.family} subnet (${out[key].subnet} is already given)`);
+    const spec: SubnetSpec = { subnet: asConfigError(() => canonicalPrefix(e.subnet as string, e.subnetKey)) };
     if (e.gateway !== undefined) {
-      const g = asConfigError(() => parseAddress(e.gateway, `${e.where}.gateway`));
-      if (g.family !== p.family || !contains(p, g)) throw invalid(`${e.where}.gateway ${String(e.gateway)} is not inside ${spec.subnet}`);
+      const g = asConfigError(() => parseAddress(e.gateway, e.gatewayKey));
+      if (g.family !== p.family || !contains(p, g)) throw invalid(`${e.gatewayKey} ${String(e.gateway)} is not inside ${spec.subnet}`);
       spec.gateway = canonicalAddress(e.gateway as string);
     }
     out[key] = spec;
@@ -137,7 +145,7 @@ function subnetsByFamily(entries: { subnet: unknown; gateway?: unknown; where: s
 }
 
 /** host-local's `ranges`: a list of range sets (one address each), each a list of ranges. */
-function rangeEntries(ranges: unknown): { subnet: unknown; gateway?: unknown; where: string }[] {
+function rangeEntries(ranges: unknown): SubnetEntry[] {
   if (!Array.isArray(ranges) || ranges.length === 0) throw invalid('ipam.ranges must be a non-empty list of range sets');
   return ranges.map((set, i) => {
     if (!Array.isArray(set) || set.length === 0) throw invalid(`ipam.ranges[${i}] must be a non-empty list of ranges`);
@@ -147,7 +155,7 @@ function rangeEntries(ranges: unknown): { subnet: unknown; gateway?: unknown; wh
     if (typeof r !== 'object' || r === null) throw invalid(`ipam.ranges[${i}][0] must be an object`);
     for (const k of ['rangeStart', 'rangeEnd'])
       if (r[k] !== undefined) throw unsupported(`ipam.ranges[${i}][0].${k}`, r[k], 'netplumb allocates from the whole subnet');
-    return { subnet: r.subnet, gateway: r.gateway, where: `ipam.ranges[${i}][0]` };
+    return { subnet: r.subnet, gateway: r.gateway, subnetKey: `ipam.ranges[${i}][0].subnet`, gatewayKey: `ipam.ranges[${i}][0].gateway` };
   });
 }
 
@@ -199,7 +207,7 @@ export function networkSpec(raw: Json): NetworkSpec {
   if (given.length === 0) throw invalid('the network needs a subnet: "subnet": "10.88.0.0/16" (or host-local\'s ipam.ranges)');
   if (given.length > 1) throw invalid(`give the network's subnets once, not as ${given.join(' and ')}`);
 
-  let entries: { subnet: unknown; gateway?: unknown; where: string }[];
+  let entries: SubnetEntry[];
   if (raw.subnet !== undefined || ipam?.subnet !== undefined) {
     const where = raw.subnet !== undefined ? '' : 'ipam.';
     const src = raw.subnet !== undefined ? raw : (ipam as Json);
@@ -209,7 +217,8 @@ export function networkSpec(raw: Json): NetworkSpec {
       subnet,
       // A gateway belongs to the subnet of its family.
       gateway: gateways.find((g) => (g.includes(':') ? 6 : 4) === (subnet.includes(':') ? 6 : 4)),
-      where: `${where}subnet`,
+      subnetKey: `${where}subnet`,
+      gatewayKey: `${where}gateway`,
     }));
   } else {
     entries = rangeEntries(ipam?.ranges);

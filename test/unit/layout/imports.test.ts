@@ -21,6 +21,7 @@ const RANK: Record<string, number> = {
   'netns.ts': 4,
   model: 5,
   demo: 6,
+  cni: 6,
   cli: 7,
   'index.ts': 8,
 };

@@ -9,12 +9,15 @@ import type { Engine } from '../../../../src/model/index.js';
 export interface CniServer {
   /** Requests served, and the time runCni took for the last one (ms). */
   readonly served: number;
+  /** What each request asked: CNI_COMMAND, CNI_CONTAINERID, CNI_NETNS, and the exit status it got. */
+  readonly requests: { command: string; containerId?: string; netns?: string; exitCode: number }[];
   readonly lastHandlerMs: number;
   close(): Promise<void>;
 }
 
 export async function startCniServer(engine: Engine, socket: string): Promise<CniServer> {
   const stats = { served: 0, lastHandlerMs: 0 };
+  const requests: CniServer['requests'] = [];
   const server: Server = createServer((req, res) => {
     if (req.method !== 'POST' || req.url !== '/netplumb/v1/cni') {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"not found"}');
@@ -35,6 +38,8 @@ export async function startCniServer(engine: Engine, socket: string): Promise<Cn
         const answer = await runCni(body as never, engine);
         stats.lastHandlerMs = performance.now() - t0;
         stats.served++;
+        const env = (body as { env?: Record<string, string> }).env ?? {};
+        requests.push({ command: env.CNI_COMMAND ?? '', containerId: env.CNI_CONTAINERID, netns: env.CNI_NETNS, exitCode: answer.exitCode } as CniServer['requests'][number]);
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
       })();
     });
@@ -50,6 +55,7 @@ export async function startCniServer(engine: Engine, socket: string): Promise<Cn
     get lastHandlerMs() {
       return stats.lastHandlerMs;
     },
+    requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

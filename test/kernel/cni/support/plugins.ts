@@ -13,7 +13,7 @@ export const ENTRY = join(ROOT, 'dist', 'cni', 'main.js');
 export const REFERENCE_PLUGINS = '/usr/lib/cni';
 
 /** Builds dist/ (the shim's fallback runs it) and installs netplumb into binDir with the reference plugins beside it. */
-export async function pluginDir(binDir: string, reference: string[] = ['tuning', 'bandwidth', 'bridge', 'host-local', 'portmap']): Promise<string> {
+export async function pluginDir(binDir: string, reference: string[] = ['loopback', 'tuning', 'bandwidth', 'bridge', 'host-local', 'portmap']): Promise<string> {
   // Incremental: each test file builds, and only the first pays for the whole build.
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--incremental', '--tsBuildInfoFile', join(ROOT, 'dist', '.tsbuildinfo')], { cwd: ROOT, stdio: 'pipe' });
   if (!existsSync(SHIM)) throw new Error(`${SHIM} is missing: run npm run build:native`);

@@ -25,7 +25,8 @@
         "<!@(node -e \"const fs=require('fs');console.log(fs.readdirSync('native/cni-shim').filter(f=>f.endsWith('.c')).sort().map(f=>'native/cni-shim/'+f).join(' '))\")"
       ],
       "cflags!": ["-fno-exceptions"],
-      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"]
+      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"],
+      "ldflags": ["-static", "-s"]
     }
   ]
 }

@@ -21,6 +21,7 @@ import { assertSandbox } from './support/witness.js';
 const repo = resolve(import.meta.dirname, '../..');
 const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { name: string; version: string };
 const prebuildName = 'prebuilds/linux-x64/netplumb.glibc.node';
+const shimName = 'prebuilds/linux-x64/netplumb-cni';
 let tmp = '';
 
 beforeAll(assertSandbox);
@@ -86,11 +87,14 @@ describe('npm package', () => {
     // The prebuild: the addon already built for this machine, copied under build-native's lock.
     const addon = process.env.NETPLUMB_TEST_PREBUILD ? resolve(repo, process.env.NETPLUMB_TEST_PREBUILD) : join(repo, 'build/Release/netplumb.node');
     execFileSync('flock', [join(process.env.TMPDIR ?? '/tmp', 'netplumb-build.lock'), 'cp', addon, join(stage, prebuildName)]);
+    // The CNI plugin's native shim ships prebuilt beside it (scripts/prebuild builds both).
+    execFileSync('flock', [join(process.env.TMPDIR ?? '/tmp', 'netplumb-build.lock'), 'cp', join(repo, 'build/Release/netplumb-cni'), join(stage, shimName)]);
 
     // What ships: the compiled JS with its types, the prebuild, and what a source build needs.
     const { tarball, files } = pack(stage, dest);
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'binding.gyp', prebuildName,
-      'dist/index.js', 'dist/index.d.ts', 'dist/addon/native.js', 'native/binding/addon.cc', 'native/core/value.h']));
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'binding.gyp', prebuildName, shimName,
+      'dist/index.js', 'dist/index.d.ts', 'dist/addon/native.js', 'dist/cni/main.js', 'native/binding/addon.cc', 'native/core/value.h',
+      'native/cni-shim/main.c']));
     const leaked = files.filter((f) => /^(src|test|bench|build|docs|examples|native\/tests|node_modules)\/|^scripts\/(?!sandbox$)|\.map$|^tsconfig|^\.|\.tgz$/.test(f));
     expect(leaked).toEqual([]);
 
@@ -142,6 +146,16 @@ describe('npm package', () => {
     expect(used.deleted).toBe(true);
     expect(used.links).toEqual(['lo:unknown', 'pkg0:up', 'pkg1:up']);
     expect(used.addons).toEqual([realpathSync(join(installed, prebuildName))]);
+
+    // The CNI plugin from the installed package: `netplumb cni install` puts the prebuilt shim in place, and with
+    // no daemon to answer, the shim runs the installed package's in-process entry.
+    const cniBin = join(tmp, 'cni-bin');
+    run('node', [join(installed, 'dist/cli/main.js'), 'cni', 'install', '--bin-dir', cniBin], { cwd: app, env });
+    const version = spawnSync(join(cniBin, 'netplumb'), [], {
+      input: '{"cniVersion":"1.0.0"}', encoding: 'utf8', env: { ...env, CNI_COMMAND: 'VERSION', NETPLUMB_HOST: `unix://${join(tmp, 'no-daemon.sock')}` },
+    });
+    expect(version.status, version.stderr).toBe(0);
+    expect(JSON.parse(version.stdout)).toEqual({ cniVersion: '1.0.0', supportedVersions: ['1.0.0', '1.1.0'] });
 
     // The control: the same package without its prebuild cannot install here, so the PATH really has
     // no way to compile and the install above was the prebuild's doing.

@@ -177,3 +177,26 @@ describe('port mappings', () => {
     expect(JSON.stringify(nftJson(undefined, 'list', 'map', 'inet', 'netplumb', 'any_ports4'))).not.toContain('9132');
   });
 });
+
+describe('isolation, MTU and DNS', () => {
+  it('keeps two networks apart (but for published ports), gives the veth the MTU, and passes DNS through to the result', async () => {
+    const a = lab.conflist('cadd', { subnet: '10.90.0.0/24', bridge: 'cadd0' });
+    const b = lab.conflist('cadd-iso', { subnet: '10.88.7.0/24', mtu: 1400, dns: { nameservers: ['10.88.7.1'], search: ['pods.local'], options: ['ndots:2'] } });
+    const podA = await lab.pod('cadd-ia');
+    const podB = await lab.pod('cadd-ib');
+    const ra = await lab.daemon.add(a, lab.rt('ia', 'cadd-ia'));
+    const rb = await lab.daemon.add(b, lab.rt('ib', 'cadd-ib', 'eth0', { portMappings: [{ hostPort: 8097, containerPort: 97 }] }));
+    expect(rb.dns).toEqual({ nameservers: ['10.88.7.1'], search: ['pods.local'], options: ['ndots:2'] });
+    expect((rb.interfaces as Json[]).map((i) => i.mtu)).toEqual([1400, 1400, 1400]);
+    expect(ipJson<{ mtu: number }[]>('cadd-ib', 'link', 'show', 'eth0')[0]?.mtu).toBe(1400);
+    const addrB = ((rb.ips as Json[])[0]?.address as string).split('/')[0]!;
+    expect(((ra.ips as Json[])[0]?.address as string).startsWith('10.90.0.')).toBe(true);
+    await withServer(podB, 97, 'b', async () => {
+      await expect(exchange(podA, addrB, 97, 'direct', 1000)).rejects.toThrow(/timed out/);
+      // Through the host's published port it is reachable, masqueraded into network b (its gateway is the source).
+      expect(await exchange(podA, HOST_WAN, 8097, 'published')).toBe('b saw 10.88.7.1: published');
+    });
+    await lab.daemon.del(a, lab.rt('ia', 'cadd-ia'));
+    await lab.daemon.del(b, lab.rt('ib', 'cadd-ib'));
+  });
+});

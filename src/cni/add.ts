@@ -16,7 +16,7 @@ export async function add(engine: Engine, env: CniEnv, raw: Json, version: CniVe
   const a = attachmentEnv(env);
   const netns = a.netns as string;
   const spec = networkSpec(raw);
-  const want = attachmentSpec(raw, spec, env.args);
+  const want = attachmentSpec(raw, spec, a.args);
   const prev = prevResultOf(raw);
   if (!existsSync(netns)) throw new CniError(CODE.invalidEnvironment, 'invalid CNI_NETNS', `CNI_NETNS ${netns} does not exist`);
   const n = await ensureNetwork(engine, spec);

@@ -12,13 +12,15 @@ export interface CniEnv {
   containerId?: string;
   netns?: string;
   ifname?: string;
-  args: CniArgs;
+  /** CNI_ARGS as given: only attachments read it. */
+  cniArgs: string;
 }
 
-/** An attachment's parameters, all present. */
+/** An attachment's parameters, all present, and CNI_ARGS read. */
 export interface AttachmentEnv extends CniEnv {
   containerId: string;
   ifname: string;
+  args: CniArgs;
 }
 
 const CONTAINER_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -32,7 +34,7 @@ export function parseEnv(env: Readonly<Record<string, string | undefined>>): Cni
   if (command === undefined || command === '') throw bad('CNI_COMMAND', `is not set: it must be one of ${COMMANDS.join(', ')}`);
   if (!(COMMANDS as readonly string[]).includes(command))
     throw bad('CNI_COMMAND', `is '${command}', which is not a CNI command (${COMMANDS.join(', ')})`);
-  const out: CniEnv = { command: command as CniCommand, args: parseCniArgs(env.CNI_ARGS ?? '') };
+  const out: CniEnv = { command: command as CniCommand, cniArgs: env.CNI_ARGS ?? '' };
   if (env.CNI_CONTAINERID) out.containerId = env.CNI_CONTAINERID;
   if (env.CNI_NETNS) out.netns = env.CNI_NETNS;
   if (env.CNI_IFNAME) out.ifname = env.CNI_IFNAME;
@@ -61,5 +63,5 @@ export function attachmentEnv(env: CniEnv): AttachmentEnv {
   }
   if (env.netns !== undefined && !env.netns.startsWith('/'))
     throw bad('CNI_NETNS', `'${env.netns}' must be an absolute path to a network namespace`);
-  return env as AttachmentEnv;
+  return { ...env, containerId, ifname: env.ifname as string, args: parseCniArgs(env.cniArgs) };
 }

@@ -56,6 +56,12 @@ describe('requests refused before the kernel is touched', () => {
         expect(typeof err.details).toBe('string');
         expect(err.cniVersion).toBe(c.cniVersion);
       }
+      if (d === lab.daemon) {
+        // The daemon serves one state root: a config naming another is refused.
+        const other = await request(d, 'ADD', conf({ stateDir: '/run/some-other-state' }), rt);
+        expect(JSON.parse(other.stdout)).toMatchObject({ code: 7 });
+        expect(JSON.parse(other.stdout).details).toContain('/run/some-other-state');
+      }
       const garbage = await d.exec('netplumb', 'ADD', {}, rt, {});
       expect(JSON.parse(garbage.stdout).code).toBe(7);
       const undecodable = await new CniDriver(d.path, d.cacheDir, { ...d.env }).exec('netplumb', 'ADD', [] as unknown as Json, rt);
@@ -157,6 +163,20 @@ describe('DEL', () => {
     await ns.delete();
     await lab.removePod('cfail-d3');
     expect((await request(lab.daemon, 'DEL', conf(), { containerId: 'd3', ifname: 'eth0', netns: '' })).exitCode).toBe(0);
+    expect(await lab.snapshot()).toBe(before);
+  });
+
+  it('lets the same interface be added again into the same namespace right after (the pair waiting for deletion goes first)', async () => {
+    await lab.pod('cfail-r');
+    const before = await lab.snapshot();
+    const rt = lab.rt('r1', 'cfail-r');
+    const first = await lab.daemon.add(list, rt);
+    await lab.daemon.del(list, rt);
+    const again = await lab.daemon.add(list, { ...rt, containerId: 'r2' });
+    expect((again.interfaces as Json[])[2]).toMatchObject({ name: 'eth0', sandbox: '/run/netns/cfail-r' });
+    expect((again.interfaces as Json[])[1]?.name).not.toBe((first.interfaces as Json[])[1]?.name);
+    expect(ipJson<{ ifname: string }[]>(undefined, 'link', 'show').map((l) => l.ifname)).not.toContain((first.interfaces as Json[])[1]?.name);
+    await lab.daemon.del(list, { ...rt, containerId: 'r2' });
     expect(await lab.snapshot()).toBe(before);
   });
 

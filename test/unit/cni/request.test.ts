@@ -8,6 +8,7 @@ import { attachmentName, attachmentSpec } from '../../../src/cni/attachment.js';
 import { parseCniArgs } from '../../../src/cni/cni-args.js';
 import { decodeJson, networkSpec, requestVersion } from '../../../src/cni/config.js';
 import { attachmentEnv, parseEnv } from '../../../src/cni/env.js';
+import { chained } from '../../../src/cni/result.js';
 import { runCni } from '../../../src/cni/run.js';
 import { versionResult } from '../../../src/cni/version.js';
 
@@ -51,6 +52,9 @@ describe('environment', () => {
     expect(codeOf(() => attachmentEnv(parseEnv({ ...env, CNI_IFNAME: 'a/b' })))).toBe(4);
     expect(codeOf(() => attachmentEnv(parseEnv({ ...env, CNI_IFNAME: 'sixteen-chars-xx' })))).toBe(4);
     expect(codeOf(() => attachmentEnv(parseEnv({ ...env, CNI_NETNS: 'relative' })))).toBe(4);
+    expect(codeOf(() => attachmentEnv(parseEnv({ ...env, CNI_ARGS: 'UNKNOWN=1' })))).toBe(4);
+    // Only attachments read CNI_ARGS.
+    expect(parseEnv({ CNI_COMMAND: 'VERSION', CNI_ARGS: 'UNKNOWN=1' }).command).toBe('VERSION');
   });
 });
 
@@ -162,6 +166,21 @@ describe('capability arguments', () => {
     expect(attachmentName('pods', 'c1', 'eth0')).toMatch(/^cni-[0-9a-f]{40}$/);
     expect(attachmentName('pods', 'c1', 'eth0')).not.toBe(attachmentName('pods', 'c1', 'net1'));
     expect(attachmentName('pods', 'c1', 'eth0')).not.toBe(attachmentName('other', 'c1', 'eth0'));
+  });
+});
+
+describe('a chained result', () => {
+  it("appends netplumb's part to a previous plugin's, its interface indexes shifted, DNS kept unless netplumb has some", () => {
+    const prev = { cniVersion: '1.1.0', interfaces: [{ name: 'lo', sandbox: '/x' }], ips: [{ address: '127.0.0.1/8', interface: 0 }], dns: { nameservers: ['1.1.1.1'] } };
+    const mine = { cniVersion: '1.1.0', interfaces: [{ name: 'br' }, { name: 'npv1' }, { name: 'eth0', sandbox: '/x' }], ips: [{ address: '10.0.0.2/24', gateway: '10.0.0.1', interface: 2 }], routes: [{ dst: '0.0.0.0/0', gw: '10.0.0.1' }] };
+    expect(chained(prev, mine)).toEqual({
+      cniVersion: '1.1.0',
+      interfaces: [{ name: 'lo', sandbox: '/x' }, { name: 'br' }, { name: 'npv1' }, { name: 'eth0', sandbox: '/x' }],
+      ips: [{ address: '127.0.0.1/8', interface: 0 }, { address: '10.0.0.2/24', gateway: '10.0.0.1', interface: 3 }],
+      routes: [{ dst: '0.0.0.0/0', gw: '10.0.0.1' }],
+      dns: { nameservers: ['1.1.1.1'] },
+    });
+    expect(chained(undefined, mine)).toBe(mine);
   });
 });
 

@@ -48,11 +48,11 @@ function portBindings(m: unknown, i: number): PortBinding[] {
   const o = m as Json;
   const hostPort = port(field(o, 'hostPort'), `${where}.hostPort`);
   const containerPort = port(field(o, 'containerPort'), `${where}.containerPort`);
-  const protoText = field(o, 'protocol') ?? 'tcp';
-  const protocol = typeof protoText === 'string' ? protoText.toLowerCase() : '';
-  if (!(PROTOCOLS as readonly string[]).includes(protocol === '' ? 'tcp' : protocol))
+  const protoText = field(o, 'protocol');
+  const protocol = protoText === undefined || protoText === '' ? 'tcp' : typeof protoText === 'string' ? protoText.toLowerCase() : '';
+  if (!(PROTOCOLS as readonly string[]).includes(protocol))
     throw invalid(`${where}.protocol must be tcp, udp or sctp, got ${JSON.stringify(protoText)}`);
-  const hostIpText = o.hostIP ?? o.HostIP ?? o.hostIp;
+  const hostIpText = field(o, 'hostIP') ?? o.hostIp;
   if (hostIpText !== undefined && typeof hostIpText !== 'string') throw invalid(`${where}.hostIP must be an address string`);
   // "", 0.0.0.0 and :: all mean every local address (Docker's 0.0.0.0 and ::).
   const hostIp = hostIpText === undefined || hostIpText === '' || hostIpText === '0.0.0.0' || hostIpText === '::'
@@ -62,7 +62,7 @@ function portBindings(m: unknown, i: number): PortBinding[] {
   if (typeof range !== 'number' || !Number.isInteger(range) || range < 1 || hostPort + range - 1 > 65535 || containerPort + range - 1 > 65535)
     throw invalid(`${where}.range must be a count of ports that stays within 65535, got ${JSON.stringify(range)}`);
   return Array.from({ length: range }, (_, k) => ({
-    protocol: (protocol === '' ? 'tcp' : protocol) as PortProtocol,
+    protocol: protocol as PortProtocol,
     containerPort: containerPort + k,
     hostPort: { kind: 'fixed' as const, port: hostPort + k },
     ...(hostIp !== undefined ? { hostIp } : {}),

@@ -190,52 +190,51 @@ function dnsOf(v: Json | undefined): CniDns | undefined {
 
 const DEFAULT_DST = new Set(['0.0.0.0/0', '::/0']);
 
+/** The network's subnets as given: top-level `subnet`/`gateway`, host-local's `ipam.subnet`/`ipam.gateway`, or `ipam.ranges`. */
+function subnetEntries(raw: Json, ipam: Json | undefined): SubnetEntry[] {
+  const given = [raw.subnet !== undefined && 'subnet', ipam?.subnet !== undefined && 'ipam.subnet', ipam?.ranges !== undefined && 'ipam.ranges'].filter(Boolean);
+  if (given.length === 0) throw invalid('the network needs a subnet: "subnet": "10.88.0.0/16" (or host-local\'s ipam.ranges)');
+  if (given.length > 1) throw invalid(`give the network's subnets once, not as ${given.join(' and ')}`);
+  if (ipam?.ranges !== undefined) return rangeEntries(ipam.ranges);
+  const where = raw.subnet !== undefined ? '' : 'ipam.';
+  const src = raw.subnet !== undefined ? raw : (ipam as Json);
+  const gateways = src.gateway === undefined ? [] : oneOrMany(src.gateway, `${where}gateway`);
+  const familyOf = (text: string): number => (text.includes(':') ? 6 : 4);
+  return oneOrMany(src.subnet, `${where}subnet`).map((subnet) => ({
+    subnet,
+    // A gateway belongs to the subnet of its family.
+    gateway: gateways.find((g) => familyOf(g) === familyOf(subnet)),
+    subnetKey: `${where}subnet`,
+    gatewayKey: `${where}gateway`,
+  }));
+}
+
+/** The default route per family unless routes are listed (or isDefaultGateway says otherwise), and the listed ones. */
+function routesOf(raw: Json, ipam: Json | undefined, ipv6: boolean): Pick<NetworkSpec, 'defaultRoute' | 'routes'> {
+  if (raw.routes !== undefined && ipam?.routes !== undefined) throw invalid('give routes once: routes or ipam.routes');
+  const given = raw.routes ?? ipam?.routes;
+  const listed = given === undefined ? [] : routeList(given, raw.routes !== undefined ? 'routes' : 'ipam.routes');
+  for (const r of listed) if (r.dst.includes(':') && !ipv6) throw invalid(`route ${r.dst} is IPv6 but the network has no IPv6 subnet`);
+  const defaultRoute = boolAt(raw, 'isDefaultGateway') ?? given === undefined;
+  return { defaultRoute, routes: defaultRoute ? listed.filter((r) => !(DEFAULT_DST.has(r.dst) && r.gw === undefined)) : listed };
+}
+
 /** The network the config describes (for ADD, CHECK and STATUS). */
 export function networkSpec(raw: Json): NetworkSpec {
   const name = networkName(raw);
   if (raw.type !== undefined && raw.type !== 'netplumb') throw invalid(`type is '${String(raw.type)}'; this plugin is netplumb`);
   if (boolAt(raw, 'isGateway') === false)
-    throw unsupported('isGateway', false, "netplumb networks always have their gateway address on the bridge");
+    throw unsupported('isGateway', false, 'netplumb networks always have their gateway address on the bridge');
   if (boolAt(raw, 'hairpinMode') === false)
     throw unsupported('hairpinMode', false, 'netplumb sets hairpin on every port so a pod reaches its own published ports');
   if (raw.vlan !== undefined && raw.vlan !== 0) throw unsupported('vlan', raw.vlan, 'netplumb bridges do no VLAN filtering');
-
   const ipam = objectAt(raw, 'ipam');
   if (ipam?.type !== undefined && ipam.type !== 'host-local' && ipam.type !== 'netplumb')
     throw unsupported('ipam.type', ipam.type, 'netplumb does its own address management: leave ipam.type out, or use "host-local"\'s keys');
-  const given = [raw.subnet !== undefined && 'subnet', ipam?.subnet !== undefined && 'ipam.subnet', ipam?.ranges !== undefined && 'ipam.ranges'].filter(Boolean);
-  if (given.length === 0) throw invalid('the network needs a subnet: "subnet": "10.88.0.0/16" (or host-local\'s ipam.ranges)');
-  if (given.length > 1) throw invalid(`give the network's subnets once, not as ${given.join(' and ')}`);
 
-  let entries: SubnetEntry[];
-  if (raw.subnet !== undefined || ipam?.subnet !== undefined) {
-    const where = raw.subnet !== undefined ? '' : 'ipam.';
-    const src = raw.subnet !== undefined ? raw : (ipam as Json);
-    const subnets = oneOrMany(src.subnet, `${where}subnet`);
-    const gateways = src.gateway === undefined ? [] : oneOrMany(src.gateway, `${where}gateway`);
-    entries = subnets.map((subnet) => ({
-      subnet,
-      // A gateway belongs to the subnet of its family.
-      gateway: gateways.find((g) => (g.includes(':') ? 6 : 4) === (subnet.includes(':') ? 6 : 4)),
-      subnetKey: `${where}subnet`,
-      gatewayKey: `${where}gateway`,
-    }));
-  } else {
-    entries = rangeEntries(ipam?.ranges);
-  }
-  const { ipv4, ipv6 } = subnetsByFamily(entries);
+  const { ipv4, ipv6 } = subnetsByFamily(subnetEntries(raw, ipam));
   if (!ipv4) throw unsupported('subnet', raw.subnet ?? ipam?.subnet ?? ipam?.ranges, 'netplumb networks need an IPv4 subnet (IPv6 comes beside it)');
-
-  const routesGiven = raw.routes ?? ipam?.routes;
-  if (raw.routes !== undefined && ipam?.routes !== undefined) throw invalid('give routes once: routes or ipam.routes');
-  const listed = routesGiven === undefined ? [] : routeList(routesGiven, raw.routes !== undefined ? 'routes' : 'ipam.routes');
-  for (const r of listed)
-    if (r.dst.includes(':') && !ipv6) throw invalid(`route ${r.dst} is IPv6 but the network has no IPv6 subnet`);
-  // Listed routes replace the default ones unless isDefaultGateway asks for them too.
-  const defaultRoute = boolAt(raw, 'isDefaultGateway') ?? routesGiven === undefined;
-  const routes = defaultRoute ? listed.filter((r) => !(DEFAULT_DST.has(r.dst) && r.gw === undefined)) : listed;
-
-  const spec: NetworkSpec = { name, masquerade: boolAt(raw, 'ipMasq') ?? true, ipv4, defaultRoute, routes };
+  const spec: NetworkSpec = { name, masquerade: boolAt(raw, 'ipMasq') ?? true, ipv4, ...routesOf(raw, ipam, ipv6 !== undefined) };
   if (ipv6) spec.ipv6 = ipv6;
   if (raw.bridge !== undefined) spec.bridge = asConfigError(() => interfaceName(raw.bridge, 'bridge'));
   if (raw.mtu !== undefined) spec.mtu = asConfigError(() => integer(raw.mtu, 'mtu', 68, 65535));

@@ -1,6 +1,7 @@
 // The `netplumb` command tree. Commander parses (subcommands, repeatable
 // options, generated --help); every command is built in its own file.
 import { Command, Option } from 'commander';
+import { cniCommand } from './cni.js';
 import { createCommand } from './create.js';
 import { daemonCommand } from './daemon-cmd.js';
 import { demoCommand } from './demo.js';
@@ -41,7 +42,7 @@ export function buildProgram(version: string): Command {
       ),
     )
     .addHelpText('after', `\n${EXIT_CODES_HELP}\n\nExample:\n  netplumb sandbox -- netplumb run --rm -p 8080:80 -- python3 -m http.server 80`);
-  for (const cmd of [networkCommand(), runCommand(), createCommand(), execCommand(), psCommand(), portCommand(), rmCommand(), reconcileCommand(), sandboxCommand(), demoCommand(), daemonCommand()])
+  for (const cmd of [networkCommand(), runCommand(), createCommand(), execCommand(), psCommand(), portCommand(), rmCommand(), reconcileCommand(), sandboxCommand(), demoCommand(), daemonCommand(), cniCommand()])
     program.addCommand(cmd);
   configure(program);
   return program;

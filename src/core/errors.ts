@@ -330,3 +330,19 @@ export class FeatureUnavailableError extends NetplumbError {
     super(message);
   }
 }
+
+/**
+ * A CNI request that the plugin answers with an error result: `cniCode` is the
+ * spec's code (1 incompatible version, 4 bad environment, 6 undecodable, 7
+ * invalid config, 2 unsupported field, 11 try again, 50 not available) or
+ * netplumb's own (100 and up, listed in README's `netplumb cni` section).
+ */
+export class CniError extends NetplumbError {
+  constructor(
+    readonly cniCode: number,
+    message: string,
+    readonly details?: string,
+  ) {
+    super(message);
+  }
+}

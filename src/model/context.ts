@@ -5,6 +5,7 @@ import type { PortRange } from '../addressing/port-spec.js';
 import type { Netns } from '../netns.js';
 import type { DnsService } from './dns-service.js';
 import type { ModelEvents } from './events.js';
+import type { LinkReaper } from './sandboxes/link-reaper.js';
 import type { ModelState } from './state/state.js';
 
 export interface DefaultBridgeOptions {
@@ -29,6 +30,8 @@ export interface ModelContext {
   readonly ephemeralPorts?: PortRange;
   /** The engine owns table inet netplumb (see firewall-setup.ts). */
   readonly firewallOwner: boolean;
+  /** Deletes the veth pairs of sandboxes removed in the background. */
+  readonly reaper: LinkReaper;
   /** The DNS responders of user networks, when this engine serves DNS. */
   readonly dns?: DnsService;
   /** Where the parts report what they changed (engine.events()). */

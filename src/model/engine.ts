@@ -13,6 +13,7 @@ import { FirewallGuard } from './firewall/guard.js';
 import { Networks } from './networks/networks.js';
 import { reconcile, type ReconcileReport } from './reconcile/index.js';
 import type { Damage } from './state/state.js';
+import { LinkReaper } from './sandboxes/link-reaper.js';
 import { Sandboxes } from './sandboxes/sandboxes.js';
 import { ModelState } from './state/state.js';
 import type { EngineApi } from './api.js';
@@ -136,6 +137,7 @@ export class Engine implements EngineApi {
       etcDir: etcDir(o),
       defaultBridge: o.defaultBridge ?? {},
       firewallOwner: o.firewallOwner ?? false,
+      reaper: new LinkReaper(host),
       ...(o.addressPools ? { pools: o.addressPools } : {}),
       ...(o.ephemeralPorts ? { ephemeralPorts: o.ephemeralPorts } : {}),
       ...(dns ? { dns } : {}),
@@ -189,8 +191,14 @@ export class Engine implements EngineApi {
     return [...this.ctx.state.damaged.values()];
   }
 
-  /** Stops the DNS responders. Networks and sandboxes stay: they are state, not process. */
+  /** Finishes background work now: deletes the veth pairs of sandboxes removed with `background`. */
+  settle(): Promise<void> {
+    return this.ctx.reaper.flush();
+  }
+
+  /** Stops the DNS responders and finishes background work. Networks and sandboxes stay: they are state, not process. */
   async close(): Promise<void> {
+    await this.ctx.reaper.flush();
     this.ctx.dns?.close();
     await this.guard?.close();
     this.guard = undefined;

@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PREBUILD as prebuildName, REPO as repo, pack, packWithDependencies, run, stagePackage, userEnv } from './support/package.js';
+import { PREBUILD as prebuildName, SHIM, REPO as repo, pack, packWithDependencies, run, stagePackage, userEnv } from './support/package.js';
 import { assertSandbox } from './support/witness.js';
 
 const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { name: string; version: string };
@@ -39,7 +39,7 @@ describe('npm package', () => {
     // What ships: the compiled JS with its types, the prebuild, and what a source build needs.
     const { tarball, files, deps } = packWithDependencies(stage, dest);
     expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'binding.gyp', prebuildName,
-      'dist/index.js', 'dist/index.d.ts', 'dist/addon/native.js', 'dist/testing/index.js', 'dist/testing/index.d.ts',
+      'dist/index.js', 'dist/index.d.ts', 'dist/addon/native.js', 'dist/cni/main.js', 'native/cni-shim/main.c', SHIM, 'dist/testing/index.js', 'dist/testing/index.d.ts',
       'dist/testing/vitest-setup.js', 'native/binding/addon.cc', 'native/core/value.h']));
     const leaked = files.filter((f) => /^(src|test|bench|build|docs|examples|native\/tests|node_modules)\/|^scripts\/(?!sandbox$)|\.map$|^tsconfig|^\.|\.tgz$/.test(f));
     expect(leaked).toEqual([]);
@@ -89,6 +89,16 @@ describe('npm package', () => {
     expect(used.deleted).toBe(true);
     expect(used.links).toEqual(['lo:unknown', 'pkg0:up', 'pkg1:up']);
     expect(used.addons).toEqual([realpathSync(join(installed, prebuildName))]);
+
+    // The CNI plugin from the installed package: `netplumb cni install` puts the prebuilt shim in place, and with
+    // no daemon to answer, the shim runs the installed package's in-process entry.
+    const cniBin = join(tmp, 'cni-bin');
+    run('node', [join(installed, 'dist/cli/main.js'), 'cni', 'install', '--bin-dir', cniBin], { cwd: app, env });
+    const version = spawnSync(join(cniBin, 'netplumb'), [], {
+      input: '{"cniVersion":"1.0.0"}', encoding: 'utf8', env: { ...env, CNI_COMMAND: 'VERSION', NETPLUMB_HOST: `unix://${join(tmp, 'no-daemon.sock')}` },
+    });
+    expect(version.status, version.stderr).toBe(0);
+    expect(JSON.parse(version.stdout)).toEqual({ cniVersion: '1.0.0', supportedVersions: ['1.0.0', '1.1.0'] });
 
     // The control: the same package without its prebuild cannot install here, so the PATH really has
     // no way to compile and the install above was the prebuild's doing.

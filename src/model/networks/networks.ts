@@ -8,7 +8,7 @@ import { linkCalls, type Link } from '../../rtnl/link.js';
 import { Nftables, isStaleGeneration } from '../../nft/nftables.js';
 import { checkOptions, interfaceName, integer, option } from '../../core/validate.js';
 import type { ModelContext } from '../context.js';
-import { ConflictError, NoSuchObjectError } from '../../core/errors.js';
+import { ConflictError, NoSuchObjectError, PoolExhaustedError } from '../../core/errors.js';
 import { networkInspect, type NetworkInspect } from '../inspect.js';
 import { joinTable, leaveNetwork, readFirewall } from '../firewall/index.js';
 import { bridgeName, DEFAULT_BRIDGE_NAME, newId, objectName } from '../state/names.js';
@@ -16,6 +16,7 @@ import { NETWORKS } from '../state/state.js';
 import { createNetworkCalls, IPV6_MIN_MTU, networkRemovalChanges, removeNetworkCalls } from './network-calls.js';
 import type { NetworkRecord } from '../state/records.js';
 import { detachNetwork } from '../sandboxes/sandbox-ops.js';
+import { allocateAddresses } from '../sandboxes/ipam-ops.js';
 
 export const DEFAULT_NETWORK = 'bridge';
 /** Names of network modes, never of networks a user creates. */
@@ -283,6 +284,18 @@ export class Networks {
     const n = await this.find(ref);
     if (!n) throw new NoSuchObjectError('network', ref);
     return n;
+  }
+
+  /** The addresses the next attach would get; undefined when the network's pool has none left. */
+  async nextAddresses(ref: string): Promise<{ ipv4: string; ipv6?: string } | undefined> {
+    const n = await this.get(ref);
+    const ipam = await this.ctx.state.ipam.cursor(n.id);
+    try {
+      return allocateAddresses(n, ipam, 'probe', {}, (a) => this.ctx.state.ipam.isAllocated(n.id, a));
+    } catch (e) {
+      if (e instanceof PoolExhaustedError) return undefined;
+      throw e;
+    }
   }
 
   async list(): Promise<NetworkInspect[]> {

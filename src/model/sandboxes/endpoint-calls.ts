@@ -44,6 +44,8 @@ export function addEndpointCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: 
     plan.add(routeCalls.add({ destination: 'default', gateway: n.ipv4.gateway }), sandbox);
     if (e.ipv6 && n.ipv6) plan.add(routeCalls.add({ destination: 'default', gateway: n.ipv6.gateway }), sandbox);
   }
+  for (const r of e.routes ?? [])
+    plan.add(routeCalls.add({ destination: r.destination, gateway: r.gateway ?? (r.destination.includes(':') ? n.ipv6?.gateway : n.ipv4.gateway) }), sandbox);
   if (e.ports.length > 0) plan.add(nftCalls.apply(publishChanges(portMappings(e, owner))));
 }
 

@@ -14,10 +14,14 @@ import type { Allocation, Cursor } from '../state/ipam-store.js';
 import { hostVethName, newId } from '../state/names.js';
 import { resolvePorts, type TakenPort } from './ports.js';
 import { hostPortsInUse } from './host-ports.js';
-import type { EndpointRecord, IpamRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
+import type { EndpointRecord, EndpointRoute, IpamRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
 import { removeSandboxEtc } from './etc-files.js';
 
 export interface EndpointRequest {
+  /** The interface's name in the sandbox (default: the next free ethN). */
+  ifname?: string;
+  /** Routes through this endpoint besides the default one. */
+  routes?: EndpointRoute[];
   ipv4?: string;
   ipv6?: string;
   aliases?: string[];
@@ -98,7 +102,7 @@ export async function planEndpoint(
   const e: EndpointRecord = {
     id,
     networkId: n.id,
-    ifname: nextIfname(s),
+    ifname: req.ifname ?? nextIfname(s),
     hostIfname: hostVethName(id),
     mac: req.mac ?? macFromIPv4(addrs.ipv4),
     ipv4: addrs.ipv4,
@@ -107,6 +111,7 @@ export async function planEndpoint(
     ports: [],
   };
   if (addrs.ipv6) e.ipv6 = addrs.ipv6;
+  if (req.routes?.length) e.routes = req.routes.map((r) => ({ ...r }));
   if (req.ports && req.ports.length > 0) {
     const taken = await pending.takenPorts();
     // Ports processes on the host listen on: never published over (random ones avoid them).
@@ -149,6 +154,15 @@ export async function detachNetwork(ctx: ModelContext, s: SandboxRecord, n: Netw
   return next;
 }
 
+export interface TeardownOptions {
+  /**
+   * An adopted namespace's veth pairs are taken down at once and deleted
+   * later by the engine's LinkReaper (see link-reaper.ts), so the caller does
+   * not wait for the kernel's ~20 ms veth deletion.
+   */
+  background?: boolean;
+}
+
 /**
  * Removes a sandbox's kernel side in one trip: its published ports, and its
  * namespace when it is ours (its veth pairs go with it, in the kernel's
@@ -159,17 +173,19 @@ export async function detachNetwork(ctx: ModelContext, s: SandboxRecord, n: Netw
  * the sandbox is left on the host either way. Safe to repeat; a vanished
  * namespace or element is fine.
  */
-export async function teardownKernel(ctx: ModelContext, s: SandboxRecord): Promise<void> {
+export async function teardownKernel(ctx: ModelContext, s: SandboxRecord, opts: TeardownOptions = {}): Promise<void> {
   const plan = ctx.host.plan();
-  if (s.netns.kind === 'owned' && s.netns.name !== undefined) {
+  const linger = opts.background === true && s.netns.kind === 'adopted';
+  if ((s.netns.kind === 'owned' && s.netns.name !== undefined) || linger) {
     const unpublish = unpublishCall(s.endpoints);
     if (unpublish) plan.add(unpublish);
     for (const e of s.endpoints) plan.add(linkCalls.set(e.hostIfname, { up: false }));
-    plan.add(netnsCalls.remove(s.netns.name, { dir: ctx.netnsDir, ifExists: true, peers: s.endpoints.map((e) => e.hostIfname) }));
+    if (!linger) plan.add(netnsCalls.remove(s.netns.name as string, { dir: ctx.netnsDir, ifExists: true, peers: s.endpoints.map((e) => e.hostIfname) }));
   } else {
     for (const e of s.endpoints) removeEndpointCalls(plan, e);
   }
   if (plan.calls.length > 0) await runTolerant(ctx, plan);
+  if (linger) ctx.reaper.schedule(s.netns.path, s.endpoints.map((e) => e.hostIfname));
 }
 
 const GONE = new Set(['ENOENT', 'ENODEV']);
@@ -195,8 +211,8 @@ async function runTolerant(ctx: ModelContext, plan: Plan): Promise<void> {
 }
 
 /** Everything of a sandbox, kernel and state; the caller holds the lock. */
-export async function destroySandbox(ctx: ModelContext, s: SandboxRecord): Promise<void> {
-  await teardownKernel(ctx, s);
+export async function destroySandbox(ctx: ModelContext, s: SandboxRecord, opts: TeardownOptions = {}): Promise<void> {
+  await teardownKernel(ctx, s, opts);
   await forgetEndpoints(ctx, s.endpoints);
   await removeSandboxEtc(ctx, s);
   await ctx.state.removeSandbox(s);

@@ -11,7 +11,7 @@ import { checkPortBinding, parsePortSpec, publishAll, type PortBinding } from '.
 import type { NativeNetns } from '../../addon/native.js';
 import type { Plan, PlanRef } from '../../addon/plan.js';
 import { Netns, netnsCalls, type NetnsTarget } from '../../netns.js';
-import { checkOptions, integer, option, unicastMac, type OptionKind } from '../../core/validate.js';
+import { checkOptions, cidr, integer, interfaceName, ipAddress, option, unicastMac, type OptionKind } from '../../core/validate.js';
 import type { ModelContext } from '../context.js';
 import { addEndpointCalls } from './endpoint-calls.js';
 import { ConflictError, NoSuchObjectError } from '../../core/errors.js';
@@ -22,10 +22,11 @@ import { sandboxInfo, type SandboxInfo } from '../inspect.js';
 import { newId, objectName, sandboxDefaultName, sandboxNetnsName, shortId } from '../state/names.js';
 import { DEFAULT_NETWORK, type Networks } from '../networks/networks.js';
 import { refuseIfAny } from './ports.js';
-import type { NetworkRecord, PublishedPort, SandboxRecord } from '../state/records.js';
+import { verifySandbox } from './verify.js';
+import type { EndpointRoute, NetworkRecord, PublishedPort, SandboxRecord } from '../state/records.js';
 import { execIn, spawnIn, type ExecOptions, type ExecResult, type LaunchOptions } from '../../kernel/launch.js';
 import { launchTarget } from './processes.js';
-import { destroySandbox, detachNetwork, PendingState, planEndpoint, teardownKernel, type EndpointRequest } from './sandbox-ops.js';
+import { destroySandbox, detachNetwork, PendingState, planEndpoint, teardownKernel, type EndpointRequest, type TeardownOptions } from './sandbox-ops.js';
 
 /** `bridge` (the default network), `host`, `none`, `container:<name or id>`, or a network's name. */
 export type NetworkMode = string;
@@ -48,6 +49,12 @@ export interface SandboxCreateOptions {
   /** --link NAME[:ALIAS]. */
   links?: string[];
   hostname?: string;
+  /** The interface's name in the sandbox on the first network (default eth0), as a CNI runtime's CNI_IFNAME. */
+  ifname?: string;
+  /** Routes through the first network besides (or, with defaultRoute false, instead of) the default route. */
+  routes?: EndpointRoute[];
+  /** A default route via the first network's gateway (default true). */
+  defaultRoute?: boolean;
   /** Adopt a namespace made by a runtime (runc, crun) instead of creating one: it is released, never deleted. */
   netns?: { path: string } | { pid: number };
   /** Also write hosts and resolv.conf here (a container's rootfs etc, a bundle). */
@@ -80,6 +87,9 @@ const portSpecs: OptionKind = {
 
 /** The kinds of SandboxCreateOptions, for callers from plain JavaScript. */
 const CREATE_OPTIONS: Record<keyof SandboxCreateOptions, OptionKind> = {
+  ifname: option.string,
+  routes: option.arrayOf(option.object),
+  defaultRoute: option.boolean,
   idempotencyKey: option.string,
   name: option.string,
   network: option.string,
@@ -231,8 +241,14 @@ export class Sandboxes {
     resolvWords(o.dnsOptions, 'dnsOptions');
     if (o.filesDir !== undefined && (o.filesDir === '' || o.filesDir.includes('\0')))
       throw new ValidationError('filesDir', 'filesDir must name a directory and hold no NUL');
-    if (mode.kind !== 'network' && (o.ip !== undefined || o.ip6 !== undefined || o.aliases?.length || links.length))
-      throw new ValidationError('network', `--ip, --ip6, --network-alias and --link need a bridge network, not network mode '${mode.kind}'`);
+    if (o.ifname !== undefined) interfaceName(o.ifname, 'ifname');
+    for (const r of o.routes ?? []) {
+      const family = cidr(r.destination, 'routes').family;
+      if (r.gateway !== undefined && ipAddress(r.gateway, 'routes') !== family)
+        throw new ValidationError('routes', `route ${r.destination} via ${r.gateway}: the gateway is not of the destination's family`);
+    }
+    if (mode.kind !== 'network' && (o.ip !== undefined || o.ip6 !== undefined || o.aliases?.length || links.length || o.ifname !== undefined || o.routes?.length))
+      throw new ValidationError('network', `--ip, --ip6, --network-alias, --link, ifname and routes need a bridge network, not network mode '${mode.kind}'`);
     if (o.netns !== undefined && (mode.kind === 'host' || mode.kind === 'container'))
       throw new ValidationError('netns', `an adopted namespace cannot use network mode '${mode.kind}'`);
     const target = adoptTarget(o.netns);
@@ -324,13 +340,17 @@ export class Sandboxes {
         s.netns = { kind: 'owned', path: join(this.ctx.netnsDir, nsName), name: nsName };
       }
 
+      // A pair of a sandbox removed in the background may still hold this interface name there.
+      if (s.netns.kind === 'adopted') await this.ctx.reaper.flush(s.netns.path);
       const pending = new PendingState(this.ctx);
       if (network) {
         const req: EndpointRequest = { ports, aliases: [...(o.aliases ?? [])] };
         if (o.ip !== undefined) req.ipv4 = o.ip;
         if (o.ip6 !== undefined) req.ipv6 = o.ip6;
         if (v.mac !== undefined) req.mac = v.mac;
-        s.endpoints.push(await planEndpoint(this.ctx, pending, s, network, req, true));
+        if (o.ifname !== undefined) req.ifname = o.ifname;
+        if (o.routes !== undefined) req.routes = o.routes;
+        s.endpoints.push(await planEndpoint(this.ctx, pending, s, network, req, o.defaultRoute ?? true));
       }
       const linked = await this.linkedContainers(s, links);
 
@@ -482,11 +502,13 @@ export class Sandboxes {
    * Removes a sandbox: its ports, endpoints and (when ours) namespace; an
    * adopted namespace is released. With `force`, a sandbox that is already
    * gone is not an error (as a CNI DEL). A sandbox whose namespace others
-   * joined stays hidden until the last of them is removed.
+   * joined stays hidden until the last of them is removed. With `background`,
+   * an adopted namespace's veth pairs are taken down now and deleted later
+   * (Engine.settle() and close() finish them).
    */
-  async remove(name: string, opts: { force?: boolean } = {}): Promise<void> {
+  async remove(name: string, opts: { force?: boolean } & TeardownOptions = {}): Promise<void> {
     checkRef(name, 'sandbox');
-    checkOptions(opts, { force: option.boolean }, 'remove options');
+    checkOptions(opts, { force: option.boolean, background: option.boolean }, 'remove options');
     await this.ctx.state.locked(async () => {
       // A record whose creation died half way is removed too (it is what `rm -f NAME` after a killed create finds).
       const s = await this.find(name, { pending: true });
@@ -505,7 +527,7 @@ export class Sandboxes {
         this.ctx.events.emit({ type: 'sandbox', action: 'remove', sandbox: { id: s.id, name: s.name } });
         return;
       }
-      await destroySandbox(this.ctx, s);
+      await destroySandbox(this.ctx, s, { background: opts.background === true });
       if (s.joinedTo !== undefined) {
         const owner = await this.ctx.state.sandbox(s.joinedTo);
         if (!owner) return;
@@ -515,6 +537,12 @@ export class Sandboxes {
         else await this.ctx.state.writeSandbox({ ...owner, joiners });
       }
     });
+  }
+
+  /** What of the sandbox's kernel side is missing (veths, addresses, routes, port elements), in words; empty when nothing is. */
+  async verify(ref: string): Promise<string[]> {
+    const s = await this.get(ref);
+    return verifySandbox(this.ctx, s, await this.ctx.state.networks());
   }
 
   async inspect(ref: string): Promise<SandboxInfo> {

@@ -40,6 +40,12 @@ export interface PublishedPort {
   containerPort: number;
 }
 
+/** A route in the sandbox: a CIDR, via `gateway` (default: the network's gateway of its family). */
+export interface EndpointRoute {
+  destination: string;
+  gateway?: string;
+}
+
 export interface EndpointRecord {
   id: string;
   networkId: string;
@@ -51,6 +57,8 @@ export interface EndpointRecord {
   ipv6?: string;
   /** Whether the sandbox's default route goes via this network's gateway. */
   gatewayRoute: boolean;
+  /** More routes in the sandbox through this endpoint (a CNI config's `routes`). */
+  routes?: EndpointRoute[];
   aliases: string[];
   ports: PublishedPort[];
 }

@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 
 export const REPO = resolve(import.meta.dirname, '../../..');
 export const PREBUILD = 'prebuilds/linux-x64/netplumb.glibc.node';
+/** The CNI plugin's native shim, shipped prebuilt beside the addon (scripts/prebuild builds both). */
+export const SHIM = 'prebuilds/linux-x64/netplumb-cni';
 
 /** The environment of a user's shell: none of the variables of the `npm test` (and the sandbox) we run under. */
 export function userEnv(path: string): NodeJS.ProcessEnv {
@@ -66,6 +68,7 @@ export function stagePackage(stage: string): void {
   // The prebuild: the addon already built for this machine, copied under build-native's lock.
   const addon = process.env.NETPLUMB_TEST_PREBUILD ? resolve(REPO, process.env.NETPLUMB_TEST_PREBUILD) : join(REPO, 'build/Release/netplumb.node');
   execFileSync('flock', [join(process.env.TMPDIR ?? '/tmp', 'netplumb-build.lock'), 'cp', addon, join(stage, PREBUILD)]);
+  execFileSync('flock', [join(process.env.TMPDIR ?? '/tmp', 'netplumb-build.lock'), 'cp', join(REPO, 'build/Release/netplumb-cni'), join(stage, SHIM)]);
 }
 
 /** The package's tarball and its runtime dependencies' tarballs, all in `dest`. */

@@ -23,6 +23,7 @@ const RANK: Record<string, number> = {
   demo: 6,
   client: 6,
   testing: 6,
+  cni: 6,
   daemon: 7,
   cli: 8,
   'index.ts': 9,

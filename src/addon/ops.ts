@@ -6,8 +6,9 @@
 import type { IpFamily } from '../core/validate.js';
 import type { Call, NativeNetns, ResultRef } from './native.js';
 import type { Address, AddressScope, Lifetime } from './wire/addr.js';
-import type { AddrGenMode, BridgePortOptions, Link, LinkKind, MacvlanMode } from './wire/link.js';
+import type { AddrGenMode, BridgePortOptions, IpvlanFlags, IpvlanMode, Link, LinkKind, MacvlanMode } from './wire/link.js';
 import type { Neighbour } from './wire/neigh.js';
+import type { Nexthop } from './wire/nexthop.js';
 import type { ApplyResult, Change, Family, Ruleset } from './wire/nft.js';
 import type { Route, RouteProtocol, RouteScope, RouteTable, RouteType } from './wire/route.js';
 
@@ -56,10 +57,16 @@ export interface LinkAddArgs {
   dev?: string;
   devIndex?: number;
   ttl?: number;
-  /** macvlan */
+  /** macvlan, ipvlan, vlan: the lower device (resolved in the request's namespace). */
   parent?: string;
   parentIndex?: number;
-  mode?: MacvlanMode;
+  mode?: MacvlanMode | IpvlanMode;
+  /** ipvlan */
+  ipvlanFlags?: IpvlanFlags;
+  /** vlan: the 802.1Q id. */
+  vlanId?: number;
+  /** Any kind but veth: create the link directly in this namespace. */
+  netns?: NetnsRefArg;
 }
 
 export interface LinkSetArgs extends LinkRefArgs {
@@ -108,6 +115,17 @@ export interface RouteArgs extends InterfaceArgs {
   type?: RouteType;
   onlink?: boolean;
   mtu?: number;
+  /** Through a nexthop object instead of gateway and device. */
+  nhid?: number;
+}
+
+export interface NexthopArgs extends InterfaceArgs {
+  id: number;
+  gateway?: string;
+  onlink?: boolean;
+  blackhole?: boolean;
+  /** Of a nexthop without gateway (default 4). */
+  family?: IpFamily;
 }
 
 export interface NeighAddArgs extends InterfaceArgs {
@@ -125,6 +143,12 @@ export interface NeighAddArgs extends InterfaceArgs {
   replace?: boolean;
 }
 
+/** One change of rtnl.apply: the arguments are those of route.add, neigh.add or nexthop.add. */
+export type RtnlChange =
+  | { action: 'add' | 'replace' | 'delete'; object: 'route'; args: RouteArgs & IfExists; before?: RouteArgs }
+  | { action: 'add' | 'replace' | 'delete'; object: 'neigh'; args: NeighAddArgs & IfExists; before?: NeighAddArgs }
+  | { action: 'add' | 'replace' | 'delete'; object: 'nexthop'; args: NexthopArgs & IfExists; before?: NexthopArgs };
+
 export interface SocketOpenArgs {
   type: 'tcp' | 'udp';
   family?: IpFamily;
@@ -140,6 +164,9 @@ export interface OpenedSocket {
   port: number;
 }
 
+const ifExists = { ifExists: false as boolean | undefined };
+type IfExists = Partial<typeof ifExists>;
+
 /** An operation's signature; the value only carries the types. */
 export interface OpSignature<A, R> {
   readonly args?: A;
@@ -147,8 +174,6 @@ export interface OpSignature<A, R> {
 }
 const op = <A, R>(): OpSignature<A, R> => ({});
 
-const ifExists = { ifExists: false as boolean | undefined };
-type IfExists = Partial<typeof ifExists>;
 
 /** Every operation the addon registers. */
 export const OPS = {
@@ -172,6 +197,10 @@ export const OPS = {
   'neigh.add': op<NeighAddArgs, null>(),
   'neigh.delete': op<NeighAddArgs & IfExists, boolean>(),
   'neigh.list': op<InterfaceArgs & { family?: IpFamily | 'bridge' }, Neighbour[]>(),
+  'nexthop.add': op<NexthopArgs, boolean>(),
+  'nexthop.delete': op<{ id: number } & IfExists, boolean>(),
+  'nexthop.list': op<InterfaceArgs, Nexthop[]>(),
+  'rtnl.apply': op<{ changes: RtnlChange[] }, number>(),
   'sysctl.get': op<{ key: string }, string>(),
   'sysctl.set': op<{ key: string; value: string | number | boolean }, string>(),
   'socket.open': op<SocketOpenArgs, OpenedSocket>(),

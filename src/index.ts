@@ -26,7 +26,7 @@ export { Sysctl, sysctlCalls, type SysctlValue } from './rtnl/sysctl.js';
 export { listenTcp, connectTcp, bindUdp, type ListenOptions, type ConnectOptions, type UdpOptions } from './kernel/sockets.js';
 export { EventStream, type OverrunEvent } from './kernel/events.js';
 export * as validate from './core/validate.js';
-export { Links, linkCalls, type LinkRef, type NetnsArg, type CommonLinkOptions, type VethPeerOptions, type AddVethOptions, type AddBridgeOptions, type AddDummyOptions, type AddVxlanOptions, type AddMacvlanOptions, type AddLinkOptions, type LinkChanges, type ListLinksFilter } from './rtnl/link.js';
+export { Links, linkCalls, type LinkRef, type NetnsArg, type CommonLinkOptions, type VethPeerOptions, type AddVethOptions, type AddBridgeOptions, type AddDummyOptions, type AddVxlanOptions, type StackedLinkOptions, type AddMacvlanOptions, type AddIpvlanOptions, type AddVlanOptions, type AddLinkOptions, type LinkChanges, type ListLinksFilter } from './rtnl/link.js';
 export type * from './addon/wire/link.js';
 export * as nft from './nft/index.js';
 export { Nftables, nftEvents, renderRule, type NftEvent } from './nft/index.js';
@@ -34,10 +34,14 @@ export { Addresses, addrCalls, type Address, type AddressFlags, type AddressScop
 export { Routes, routeCalls, type Route, type RouteScope, type RouteProtocol, type RouteType, type RouteTable, type RouteOptions, type DeleteRouteOptions, type ListRouteOptions } from './rtnl/route.js';
 export { Neighbours, neighCalls, type Neighbour, type NeighbourFlags, type NeighbourStateName, type AddNeighbourOptions, type AddFdbOptions, type DeleteNeighbourOptions, type DeleteFdbOptions, type ListNeighbourOptions } from './rtnl/neigh.js';
 export { Qdiscs, qdiscCalls, type NetemSettings, type RateLimitSettings, type Qdisc, type NetemOptions, type TbfOptions } from './rtnl/qdisc.js';
+export { Nexthops, nexthopCalls, type Nexthop, type NexthopOptions } from './rtnl/nexthop.js';
+export { rtnlCalls, rtnlChange } from './rtnl/apply.js';
+export type { RtnlChange } from './addon/ops.js';
 export { rtnlEvents, type RtnlEvent, type RtnlEventKind, type RtnlEventKinds } from './rtnl/events.js';
 export { tcpProbe, type ProbeOptions, type ProbeResult } from './kernel/probe.js';
 // Docker's networking model: networks, sandboxes, endpoints over a state directory.
 export { Engine, Networks, Sandboxes, DEFAULT_NETWORK, describePort } from './model/index.js';
+export type { ClusterOptions, ClusterStatus, NetworkDriver } from './model/index.js';
 export type { EngineOptions, NetworkCreateOptions, SandboxCreateOptions, NetworkConnectOptions, NetworkMode, NetworkInspect, SandboxInfo, SandboxEndpointInfo, PublishedPort, NetworkRecord, SandboxRecord, EndpointRecord, SandboxMode, PortBinding, PortProtocol, HostPort, ReconcileReport, DnsOptions, DefaultBridgeOptions } from './model/index.js';
 export * as firewall from './model/firewall/index.js';
 export type { EngineApi, NetworksApi, SandboxesApi, ModelEvent, NetworkEvent, SandboxEvent, EndpointEvent, PortEvent, FirewallEvent, ObjectRef, EventSubscription, ExecOptions, ExecResult } from './model/index.js';

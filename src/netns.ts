@@ -10,6 +10,7 @@ import { Links } from './rtnl/link.js';
 import { Addresses } from './rtnl/addr.js';
 import { Routes } from './rtnl/route.js';
 import { Neighbours } from './rtnl/neigh.js';
+import { Nexthops } from './rtnl/nexthop.js';
 import { Sysctl } from './rtnl/sysctl.js';
 import { Qdiscs } from './rtnl/qdisc.js';
 
@@ -23,6 +24,8 @@ declare module './kernel/netns.js' {
     readonly routes: Routes;
     /** ARP/NDP entries and bridge FDB entries of this namespace. */
     readonly neighbours: Neighbours;
+    /** Nexthop objects of this namespace. */
+    readonly nexthops: Nexthops;
     /** net.* sysctls of this namespace. */
     readonly sysctl: Sysctl;
     /** Root queueing disciplines (netem, tbf) of this namespace's interfaces. */
@@ -36,7 +39,7 @@ declare module './kernel/netns.js' {
   }
 }
 
-const parts = { links: Links, addresses: Addresses, routes: Routes, neighbours: Neighbours, sysctl: Sysctl, qdiscs: Qdiscs };
+const parts = { links: Links, addresses: Addresses, routes: Routes, neighbours: Neighbours, nexthops: Nexthops, sysctl: Sysctl, qdiscs: Qdiscs };
 for (const [key, Part] of Object.entries(parts)) {
   Object.defineProperty(Netns.prototype, key, {
     get(this: Netns) {

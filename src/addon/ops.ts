@@ -6,9 +6,10 @@
 import type { IpFamily } from '../core/validate.js';
 import type { Call, NativeNetns, ResultRef } from './native.js';
 import type { Address, AddressScope, Lifetime } from './wire/addr.js';
-import type { AddrGenMode, BridgePortOptions, Link, LinkKind, MacvlanMode } from './wire/link.js';
+import type { AddrGenMode, BridgePortOptions, IpvlanFlags, IpvlanMode, Link, LinkKind, MacvlanMode } from './wire/link.js';
 import type { Neighbour } from './wire/neigh.js';
 import type { NetemOptions, Qdisc, TbfOptions } from './wire/qdisc.js';
+import type { Nexthop } from './wire/nexthop.js';
 import type { ApplyResult, Change, Family, Ruleset } from './wire/nft.js';
 import type { Route, RouteProtocol, RouteScope, RouteTable, RouteType } from './wire/route.js';
 
@@ -59,10 +60,16 @@ export interface LinkAddArgs {
   dev?: string;
   devIndex?: number;
   ttl?: number;
-  /** macvlan */
+  /** macvlan, ipvlan, vlan: the lower device (resolved in the request's namespace). */
   parent?: string;
   parentIndex?: number;
-  mode?: MacvlanMode;
+  mode?: MacvlanMode | IpvlanMode;
+  /** ipvlan */
+  ipvlanFlags?: IpvlanFlags;
+  /** vlan: the 802.1Q id. */
+  vlanId?: number;
+  /** Any kind but veth: create the link directly in this namespace. */
+  netns?: NetnsRefArg;
 }
 
 export interface LinkSetArgs extends LinkRefArgs {
@@ -111,6 +118,17 @@ export interface RouteArgs extends InterfaceArgs {
   type?: RouteType;
   onlink?: boolean;
   mtu?: number;
+  /** Through a nexthop object instead of gateway and device. */
+  nhid?: number;
+}
+
+export interface NexthopArgs extends InterfaceArgs {
+  id: number;
+  gateway?: string;
+  onlink?: boolean;
+  blackhole?: boolean;
+  /** Of a nexthop without gateway (default 4). */
+  family?: IpFamily;
 }
 
 export interface NeighAddArgs extends InterfaceArgs {
@@ -129,6 +147,11 @@ export interface NeighAddArgs extends InterfaceArgs {
 }
 
 export type QdiscReplaceArgs = InterfaceArgs & ({ type: 'netem'; netem: NetemOptions } | { type: 'tbf'; tbf: TbfOptions });
+/** One change of rtnl.apply: the arguments are those of route.add, neigh.add or nexthop.add. */
+export type RtnlChange =
+  | { action: 'add' | 'replace' | 'delete'; object: 'route'; args: RouteArgs & IfExists; before?: RouteArgs }
+  | { action: 'add' | 'replace' | 'delete'; object: 'neigh'; args: NeighAddArgs & IfExists; before?: NeighAddArgs }
+  | { action: 'add' | 'replace' | 'delete'; object: 'nexthop'; args: NexthopArgs & IfExists; before?: NexthopArgs };
 
 export interface SocketOpenArgs {
   type: 'tcp' | 'udp';
@@ -156,6 +179,8 @@ export interface ListeningSocket {
   /** IPv6 sockets: whether it refuses IPv4 (IPV6_V6ONLY). */
   v6only?: boolean;
 }
+const ifExists = { ifExists: false as boolean | undefined };
+type IfExists = Partial<typeof ifExists>;
 
 /** An operation's signature; the value only carries the types. */
 export interface OpSignature<A, R> {
@@ -164,8 +189,6 @@ export interface OpSignature<A, R> {
 }
 const op = <A, R>(): OpSignature<A, R> => ({});
 
-const ifExists = { ifExists: false as boolean | undefined };
-type IfExists = Partial<typeof ifExists>;
 
 /** Every operation the addon registers. */
 export const OPS = {
@@ -196,6 +219,10 @@ export const OPS = {
   'qdisc.replace': op<QdiscReplaceArgs, boolean>(),
   'qdisc.delete': op<InterfaceArgs & IfExists, boolean>(),
   'qdisc.list': op<InterfaceArgs, Qdisc[]>(),
+  'nexthop.add': op<NexthopArgs, boolean>(),
+  'nexthop.delete': op<{ id: number } & IfExists, boolean>(),
+  'nexthop.list': op<InterfaceArgs, Nexthop[]>(),
+  'rtnl.apply': op<{ changes: RtnlChange[] }, number>(),
   'sysctl.get': op<{ key: string }, string>(),
   'sysctl.set': op<{ key: string; value: string | number | boolean }, string>(),
   'socket.open': op<SocketOpenArgs, OpenedSocket>(),

@@ -185,7 +185,7 @@ export class NoSuchObjectError extends NetplumbError {
  */
 export class ConflictError extends NetplumbError {
   constructor(
-    readonly reason: 'name-in-use' | 'port-in-use' | 'address-not-local' | 'in-use' | 'already-connected' | 'mode',
+    readonly reason: 'name-in-use' | 'port-in-use' | 'address-not-local' | 'in-use' | 'already-connected' | 'mode' | 'subnet-in-use' | 'vni-in-use',
     message: string,
     /** The other owner, when the conflict is with another netplumb state root: its state directory. */
     readonly owner?: string,
@@ -342,6 +342,20 @@ export class CniError extends NetplumbError {
     readonly cniCode: number,
     message: string,
     readonly details?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The cluster store (etcd, or a directory of records) could not be reached or
+ * refused a request. `store` is its address as configured (etcd://HOST:PORT,…
+ * or dir:///path); local networks keep working while the engine retries.
+ */
+export class ClusterStoreError extends NetplumbError {
+  constructor(
+    readonly store: string,
+    message: string,
   ) {
     super(message);
   }

@@ -6,7 +6,15 @@ import type { Netns } from '../netns.js';
 import type { DnsService } from './dns-service.js';
 import type { ModelEvents } from './events.js';
 import type { LinkReaper } from './sandboxes/link-reaper.js';
+import type { DriverCreateInput } from './networks/drivers/input.js';
 import type { ModelState } from './state/state.js';
+import type { NetworkRecord } from './state/records.js';
+
+/** What networks.create/remove ask of the engine's cluster agent (drivers/overlay) for overlay networks. */
+export interface ClusterDriver {
+  createNetwork(o: DriverCreateInput): Promise<NetworkRecord>;
+  removeNetwork(n: NetworkRecord, opts: { force?: boolean }): Promise<void>;
+}
 
 export interface DefaultBridgeOptions {
   /** docker0's `bip` subnet; default 172.17.0.0/16 when free. */
@@ -36,4 +44,6 @@ export interface ModelContext {
   readonly dns?: DnsService;
   /** Where the parts report what they changed (engine.events()). */
   readonly events: ModelEvents;
+  /** Overlay networks, when the engine was opened with the cluster option. */
+  cluster?: ClusterDriver;
 }

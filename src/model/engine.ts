@@ -39,6 +39,7 @@ const ENGINE_OPTIONS: Record<keyof EngineOptions, OptionKind> = {
   firewallOwner: option.boolean,
   guardFirewall: option.boolean,
   reconcile: option.boolean,
+  cluster: option.object,
 };
 
 function checkEngineOptions(o: EngineOptions): void {
@@ -57,6 +58,7 @@ function checkEngineOptions(o: EngineOptions): void {
   for (const [i, p] of (o.addressPools ?? []).entries()) checkOptions(p, { base: option.string, size: option.integer }, `addressPools[${i}]`, `addressPools[${i}].`);
   if (o.dns) checkOptions(o.dns, { upstreams: option.arrayOf(option.object), resolvConfPath: dir, timeoutMs: option.integer, port: option.integer, tcpIdleTimeoutMs: option.integer }, 'dns', 'dns.');
 }
+import { ClusterAgent, type ClusterOptions, type ClusterStatus } from './networks/drivers/overlay/agent.js';
 
 export interface EngineOptions {
   /** One root for run/ (runtime state) and lib/ (networks); default NETPLUMB_STATE_DIR, else /run/netplumb and /var/lib/netplumb. */
@@ -96,6 +98,14 @@ export interface EngineOptions {
   guardFirewall?: boolean;
   /** Run reconcile() when opening (default false). */
   reconcile?: boolean;
+  /**
+   * Join a cluster: overlay networks (driver 'overlay') are defined in its
+   * store and made on every member host. `{ store: 'etcd://HOST:2379[,…]' |
+   * 'dir:///path', advertiseAddr: 'this host's underlay address' }`; see
+   * ClusterOptions. An unreachable store does not fail the open: local
+   * networks work and the engine retries.
+   */
+  cluster?: ClusterOptions;
 }
 
 function etcDir(o: EngineOptions, env: NodeJS.ProcessEnv = process.env): string {
@@ -111,6 +121,7 @@ export class Engine implements EngineApi {
 
   private guard: FirewallGuard | undefined;
   private startupReport: ReconcileReport | undefined;
+  private agent: ClusterAgent | undefined;
 
   private constructor(private readonly ctx: ModelContext) {
     this.networks = new Networks(ctx);
@@ -154,6 +165,15 @@ export class Engine implements EngineApi {
         sandboxes: await ctx.state.sandboxes(),
       }));
     }
+    if (o.cluster) {
+      try {
+        engine.agent = await ClusterAgent.open(ctx, o.cluster);
+      } catch (e) {
+        await engine.close();
+        throw e;
+      }
+      ctx.cluster = engine.agent;
+    }
     return engine;
   }
 
@@ -196,8 +216,20 @@ export class Engine implements EngineApi {
     return this.ctx.reaper.flush();
   }
 
-  /** Stops the DNS responders and finishes background work. Networks and sandboxes stay: they are state, not process. */
+  /** How this host stands with its cluster; undefined without the cluster option. */
+  get cluster(): ClusterStatus | undefined {
+    return this.agent?.status();
+  }
+
+  /**
+   * Stops the DNS responders, finishes background work and leaves the cluster
+   * (its records go from the store, so the other hosts drop this one).
+   * Networks and sandboxes stay: they are state, not process.
+   */
   async close(): Promise<void> {
+    await this.agent?.close();
+    this.agent = undefined;
+    delete this.ctx.cluster;
     await this.ctx.reaper.flush();
     this.ctx.dns?.close();
     await this.guard?.close();

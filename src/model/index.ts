@@ -12,3 +12,5 @@ export { describePort } from './sandboxes/describe-port.js';
 export type { EngineApi, NetworksApi, SandboxesApi } from './api.js';
 export type { ModelEvent, NetworkEvent, SandboxEvent, EndpointEvent, PortEvent, FirewallEvent, ObjectRef, EventSubscription } from './events.js';
 export type { ExecOptions, ExecResult, LaunchOptions } from '../kernel/launch.js';
+export type { ClusterOptions, ClusterStatus } from './networks/drivers/overlay/agent.js';
+export type { NetworkDriver } from './state/records.js';

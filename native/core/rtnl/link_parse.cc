@@ -40,6 +40,15 @@ const char* operstate_name(uint8_t s) {
   }
 }
 
+const char* ipvlan_mode_name(uint16_t m) {
+  switch (m) {
+    case IPVLAN_MODE_L2: return "l2";
+    case IPVLAN_MODE_L3: return "l3";
+    case IPVLAN_MODE_L3S: return "l3s";
+    default: return "unknown";
+  }
+}
+
 const char* macvlan_mode_name(uint32_t m) {
   switch (m) {
     case MACVLAN_MODE_PRIVATE: return "private";
@@ -128,6 +137,10 @@ void read_linkinfo(Value& v, const nl::Attrs& info) {
     if (kind == "vxlan") v.set("vxlan", vxlan_info(data->nested()));
     if (kind == "macvlan")
       if (auto m = data->nested().get(IFLA_MACVLAN_MODE)) v.set("macvlan", Value(Object{{"mode", macvlan_mode_name(m->u32())}}));
+    if (kind == "ipvlan")
+      if (auto m = data->nested().get(IFLA_IPVLAN_MODE)) v.set("ipvlan", Value(Object{{"mode", ipvlan_mode_name(m->u16())}}));
+    if (kind == "vlan")
+      if (auto id = data->nested().get(IFLA_VLAN_ID)) v.set("vlan", Value(Object{{"id", Value(static_cast<int64_t>(id->u16()))}}));
   }
   if (slave_kind == "bridge")
     if (auto data = info.get(IFLA_INFO_SLAVE_DATA)) v.set("bridgePort", bridge_port_info(data->nested()));
@@ -142,7 +155,7 @@ Value parse_link(const nlmsghdr* h) {
   v.set("flags", Value(flag_names(ifi->ifi_flags, kFlags)));
   v.set("up", (ifi->ifi_flags & IFF_UP) != 0);
   for (const char* k : {"address", "broadcast", "master", "alias", "linkKind", "linkNetnsId", "link", "parentIndex",
-                        "peerIndex", "bridge", "vxlan", "macvlan", "bridgePort", "stats"})
+                        "peerIndex", "bridge", "vxlan", "macvlan", "ipvlan", "vlan", "bridgePort", "stats"})
     v.set(k, nullptr);
   v.set("operstate", "unknown");
   v.set("deviceGroup", 0);

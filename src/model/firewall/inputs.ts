@@ -19,6 +19,12 @@ export interface FirewallNetwork {
   hostBinding?: string;
   /** Said by the network's chains and map elements (the model's: its owner and network id). */
   comment?: string;
+  /**
+   * An overlay: its VXLAN device is part of the network (traffic from it is
+   * the network's own, traffic into it is bound for the network), and what
+   * goes to the cluster CIDR keeps its source address.
+   */
+  overlay?: { device: string; clusterSubnet: string };
 }
 
 export type PortProtocol = 'tcp' | 'udp' | 'sctp';
@@ -59,6 +65,11 @@ export function checkNetwork(n: FirewallNetwork): FirewallNetwork {
   if (n.hostBinding !== undefined) ipAddress(n.hostBinding, 'hostBinding');
   if (n.comment !== undefined && (typeof n.comment !== 'string' || Buffer.byteLength(n.comment) > 254))
     throw new ValidationError('comment', 'comment must be a string of at most 254 bytes');
+  if (n.overlay !== undefined) {
+    checkBridge(n.overlay.device);
+    if (cidr(n.overlay.clusterSubnet, 'overlay.clusterSubnet').family !== 4)
+      throw new ValidationError('overlay.clusterSubnet', 'an overlay cluster subnet is IPv4');
+  }
   return n;
 }
 

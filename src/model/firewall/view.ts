@@ -15,6 +15,7 @@ export function firewallNetwork(n: NetworkRecord, owner?: Owner): FirewallNetwor
   };
   if (n.hostBinding !== undefined) fw.hostBinding = n.hostBinding;
   if (owner !== undefined) fw.comment = ownerComment(owner, n.id);
+  if (n.overlay) fw.overlay = { device: n.overlay.device, clusterSubnet: n.overlay.subnet };
   return fw;
 }
 

@@ -12,6 +12,9 @@ import { macFromIPv4 } from '../../addressing/mac.js';
 import { bridgeAlias } from '../state/names.js';
 import type { Owner } from '../state/owner.js';
 import type { NetworkRecord } from '../state/records.js';
+import { isStacked } from './drivers/index.js';
+import { stackedNetworkCalls, stackedRemovalCalls } from './drivers/stacked.js';
+import { vxlanDeviceCalls, vxlanRemovalCalls } from './drivers/overlay/device.js';
 
 function prefixOf(subnet: string): string {
   return subnet.slice(subnet.indexOf('/'));
@@ -54,19 +57,23 @@ export function bridgeCalls(n: NetworkRecord, owner: Owner): Call[] {
   // back addressed to 127.0.0.1 after un-NAT: without route_localnet the
   // kernel drops both as martian. Dies with the bridge.
   calls.push(sysctlCalls.set(`net/ipv4/conf/${n.bridge}/route_localnet`, 1));
-  if (!n.internal) {
+  // An internal overlay still forwards between its bridge and its VXLAN device.
+  if (!n.internal || n.overlay) {
     calls.push(sysctlCalls.set('net.ipv4.ip_forward', 1));
     if (n.ipv6) calls.push(sysctlCalls.set('net.ipv6.conf.all.forwarding', 1));
   }
+  calls.push(...vxlanDeviceCalls(n));
   return calls;
 }
 
 /**
- * The bridge and the network's firewall part in one plan. `join` is what
+ * The bridge (and an overlay's VXLAN device) and the network's firewall part in one plan;
+ * a macvlan or ipvlan network has only its parent side. `join` is what
  * the table needs first (see joinTable); `genid` makes the kernel refuse the
  * firewall change if the ruleset moved since `join` was computed.
  */
 export function createNetworkCalls(n: NetworkRecord, o: { owner: Owner; join: Change[]; genid?: number }): Call[] {
+  if (isStacked(n)) return stackedNetworkCalls(n);
   return [
     ...bridgeCalls(n, o.owner),
     nftCalls.apply([...o.join, ...networkChanges(firewallNetwork(n, o.owner))], o.genid !== undefined ? { genid: o.genid } : {}),
@@ -85,8 +92,10 @@ export function networkRemovalChanges(n: NetworkRecord): Change[] {
  * networks, or the host's own configuration, may rely on it.
  */
 export function removeNetworkCalls(n: NetworkRecord, changes: Change[], ownerId: number, genid?: number): Call[] {
+  if (isStacked(n)) return stackedRemovalCalls(n);
   return [
     ...(changes.length > 0 ? [nftCalls.apply(changes, genid !== undefined ? { genid } : {})] : []),
     linkCalls.delete(n.bridge, { ifExists: true, deviceGroup: ownerId }),
+    ...vxlanRemovalCalls(n),
   ];
 }

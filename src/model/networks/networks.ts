@@ -13,37 +13,28 @@ import { networkInspect, type NetworkInspect } from '../inspect.js';
 import { joinTable, leaveNetwork, readFirewall } from '../firewall/index.js';
 import { bridgeName, DEFAULT_BRIDGE_NAME, newId, objectName } from '../state/names.js';
 import { NETWORKS } from '../state/state.js';
-import { createNetworkCalls, IPV6_MIN_MTU, networkRemovalChanges, removeNetworkCalls } from './network-calls.js';
+import { IPV6_MIN_MTU } from './network-calls.js';
+import { makeNetwork, unmakeNetwork } from './kernel-side.js';
 import type { NetworkRecord } from '../state/records.js';
 import { detachNetwork } from '../sandboxes/sandbox-ops.js';
 import { allocateAddresses } from '../sandboxes/ipam-ops.js';
+import { driverOf, hasBridge, isStacked } from './drivers/index.js';
+import { explainStackedFailure, stackedNetworkRecord } from './drivers/stacked.js';
+import type { DriverCreateInput } from './drivers/input.js';
+import type { NetworkDriver } from '../state/records.js';
 
 export const DEFAULT_NETWORK = 'bridge';
 /** Names of network modes, never of networks a user creates. */
 const RESERVED = new Set(['bridge', 'host', 'none', 'default']);
 
-export interface NetworkCreateOptions {
-  name: string;
-  /** --subnet; omitted: a free subnet from the address pools. */
-  subnet?: string;
-  gateway?: string;
-  ipRange?: string;
-  /** --ipv6 with an IPv6 --subnet. */
-  ipv6?: { subnet: string; gateway?: string };
-  /** --internal: no route to or from anything outside the network. */
-  internal?: boolean;
-  /** Inter-container traffic on the bridge (default true). */
-  icc?: boolean;
-  /** Masquerade outbound traffic (default true). */
-  masquerade?: boolean;
-  mtu?: number;
-  /** The bridge's name (default np-<short id>). */
-  bridge?: string;
-  /** Default host address of published ports. */
-  hostBinding?: string;
-  labels?: Record<string, string>;
-  /** Docker's --opt keys (com.docker.network.bridge.name, .enable_icc, .enable_ip_masquerade, .host_binding_ipv4, com.docker.network.driver.mtu). */
-  options?: Record<string, string>;
+/** The options of every driver (drivers/input.ts), and which driver. */
+export interface NetworkCreateOptions extends DriverCreateInput {
+  /**
+   * bridge (default); overlay (cluster-wide over VXLAN: needs the engine's
+   * cluster option; options vni, host-subnet-size, vxlan-port); macvlan or
+   * ipvlan (options parent, macvlan_mode / ipvlan_mode, ipvlan_flag).
+   */
+  driver?: NetworkDriver;
 }
 
 /** The kinds of NetworkCreateOptions, for callers from plain JavaScript. */
@@ -110,10 +101,20 @@ export class Networks {
   async create(opts: NetworkCreateOptions): Promise<NetworkInspect> {
     checkOptions(opts, CREATE_OPTIONS, 'network options');
     if (opts.ipv6 !== undefined) checkOptions(opts.ipv6, { subnet: option.string, gateway: option.string }, 'ipv6', 'ipv6.');
-    const o = withDockerOptions(opts);
-    const name = objectName(o.name, 'name');
+    const driver = opts.driver ?? 'bridge';
+    if (!['bridge', 'overlay', 'macvlan', 'ipvlan'].includes(driver))
+      throw new ValidationError('driver', `driver must be bridge, overlay, macvlan or ipvlan, got '${String(driver)}'`);
+    const name = objectName(opts.name, 'name');
     if (RESERVED.has(name))
       throw new ValidationError('name', `'${name}' is a pre-defined network mode and cannot be the name of a new network`);
+    if (driver === 'overlay') {
+      if (!this.ctx.cluster)
+        throw new ValidationError('driver', 'overlay networks need a cluster store: open the engine with the cluster option (netplumbd --cluster-store … --advertise-addr …)');
+      const made = await this.ctx.cluster.createNetwork(opts);
+      return networkInspect(made, []);
+    }
+    if (driver !== 'bridge') return this.createStacked(driver, opts);
+    const o = withDockerOptions(opts);
     if (o.mtu !== undefined) networkMtu(o.mtu, o.ipv6 !== undefined);
     if (o.bridge !== undefined) interfaceName(o.bridge, 'bridge');
     const hostBinding = o.hostBinding === undefined ? undefined : canonicalAddress(o.hostBinding, 'hostBinding');
@@ -147,7 +148,7 @@ export class Networks {
       if (v6) n.ipv6 = poolConfig(v6);
       if (o.mtu !== undefined) n.mtu = o.mtu;
       if (hostBinding !== undefined) n.hostBinding = hostBinding;
-      await this.materialize(n, existing.length === 0);
+      await this.materialize(n, !existing.some(hasBridge));
       return n;
     });
     await this.ctx.dns?.addNetwork(record);
@@ -184,11 +185,29 @@ export class Networks {
         created: new Date().toISOString(),
       };
       if (d.mtu !== undefined) n.mtu = d.mtu;
-      await this.materialize(n, existing.length === 0);
+      await this.materialize(n, !existing.some(hasBridge));
       return (made = n);
     });
     if (made) this.ctx.events.network('create', made);
     return n;
+  }
+
+  /** A macvlan or ipvlan network: checked against the host and the other networks, then its parent side made. */
+  private async createStacked(driver: 'macvlan' | 'ipvlan', opts: NetworkCreateOptions): Promise<NetworkInspect> {
+    if (opts.mtu !== undefined) integer(opts.mtu, 'mtu', 68, 65535);
+    const record = await this.ctx.state.locked(async () => {
+      const existing = await this.ctx.state.networks();
+      if (existing.some((n) => n.name === opts.name)) throw new ConflictError('name-in-use', `network with name '${opts.name}' already exists`);
+      const base = { id: newId(), name: opts.name, labels: { ...(opts.labels ?? {}) }, options: { ...(opts.options ?? {}) }, created: new Date().toISOString() };
+      const n = await stackedNetworkRecord(this.ctx.host, driver, opts, existing, base);
+      try {
+        await this.materialize(n, false);
+      } catch (e) {
+        throw explainStackedFailure(n, e);
+      }
+      return n;
+    });
+    return networkInspect(record, []);
   }
 
   /**
@@ -198,18 +217,10 @@ export class Networks {
    * plan is undone and tried again.
    */
   private async materialize(n: NetworkRecord, first: boolean): Promise<void> {
-    const owner = this.ctx.state.owner;
-    const nf = new Nftables(this.ctx.host);
-    for (;;) {
-      const current = await nf.list({ family: 'inet' });
-      const join = joinTable(current, owner, { owned: this.ctx.firewallOwner });
-      try {
-        await this.ctx.host.exec(createNetworkCalls(n, { owner, join, genid: current.genid }));
-        break;
-      } catch (e) {
-        if (isStaleGeneration(e)) continue;
-        throw await this.bridgeConflict(e, n);
-      }
+    try {
+      await makeNetwork(this.ctx, n);
+    } catch (e) {
+      throw await this.bridgeConflict(e, n);
     }
     try {
       await this.ctx.state.writeNetwork(n);
@@ -220,18 +231,8 @@ export class Networks {
   }
 
   /** Removes the network's firewall part and bridge, fitted to the table as it is. */
-  private async unmaterialize(n: NetworkRecord, last: boolean): Promise<void> {
-    const nf = new Nftables(this.ctx.host);
-    for (;;) {
-      const current = await nf.list({ family: 'inet' });
-      const changes = leaveNetwork(current, this.ctx.state.owner, last, networkRemovalChanges(n));
-      try {
-        await this.ctx.host.exec(removeNetworkCalls(n, changes, this.ctx.state.owner.id, current.genid));
-        return;
-      } catch (e) {
-        if (!isStaleGeneration(e)) throw e;
-      }
-    }
+  private unmaterialize(n: NetworkRecord, last: boolean): Promise<void> {
+    return unmakeNetwork(this.ctx, n, last);
   }
 
   /** A bridge name that is taken: a ConflictError that says whose it is. */
@@ -314,11 +315,17 @@ export class Networks {
    */
   async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
     checkOptions(opts, { force: option.boolean }, 'remove options');
+    const overlay = await this.find(ref);
+    if (overlay && driverOf(overlay) === 'overlay') {
+      if (!this.ctx.cluster)
+        throw new ValidationError('driver', `overlay network '${overlay.name}' is cluster-wide: remove it through an engine with the cluster option (netplumbd)`);
+      return this.ctx.cluster.removeNetwork(overlay, opts);
+    }
     const removed = await this.ctx.state.locked(async () => {
       const n = await this.find(ref);
       if (!n) throw new NoSuchObjectError('network', ref);
       // A damaged network document is a network too: its bridge and chains are still there.
-      const last = (await this.ctx.state.networks()).length === 1 && !this.damagedNetworks().length;
+      const last = hasBridge(n) && (await this.ctx.state.networks()).filter(hasBridge).length === 1 && !this.damagedNetworks().length;
       const attached = (await this.ctx.state.sandboxes()).filter((s) => s.endpoints.some((e) => e.networkId === n.id));
       if (attached.length > 0 && !opts.force)
         throw new ConflictError(
@@ -341,7 +348,8 @@ export class Networks {
     const used = new Set(sandboxes.flatMap((s) => s.endpoints.map((e) => e.networkId)));
     const out: string[] = [];
     for (const n of await this.ctx.state.networks()) {
-      if (used.has(n.id) || n.isDefault) continue;
+      // An overlay is the cluster's: unused here is not unused everywhere.
+      if (used.has(n.id) || n.isDefault || driverOf(n) === 'overlay') continue;
       await this.remove(n.id);
       out.push(n.name);
     }

@@ -65,7 +65,8 @@ export async function repairEndpoints(
   networks: ReadonlyMap<string, NetworkRecord>,
   report: ReconcileReport,
 ): Promise<void> {
-  const endpoints = s.endpoints.filter((e) => networks.has(e.networkId));
+  // macvlan/ipvlan endpoints have no host end to repair.
+  const endpoints = s.endpoints.filter((e) => e.hostIfname !== '' && networks.has(e.networkId));
   if (endpoints.length === 0) return;
   const missing = endpoints.filter((e) => !hostLinks.has(e.hostIfname));
   if (missing.length > 0) {

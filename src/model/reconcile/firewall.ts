@@ -7,6 +7,7 @@ import type { ModelContext } from '../context.js';
 import { ownRebuild, type PortMapping } from '../firewall/index.js';
 import { firewallNetwork, portMappings } from '../firewall/view.js';
 import type { NetworkRecord, SandboxRecord } from '../state/records.js';
+import { hasBridge } from '../networks/drivers/index.js';
 
 export interface FirewallRepair {
   /** How many changes the transaction held (0: nothing was wrong). */
@@ -20,7 +21,8 @@ export async function repairFirewall(ctx: ModelContext, networks: readonly Netwo
   const live = new Set(networks.map((n) => n.id));
   const endpoints = sandboxes.flatMap((s) => s.endpoints.filter((e) => live.has(e.networkId)));
   const part = {
-    networks: networks.map((n) => firewallNetwork(n, owner)),
+    // macvlan and ipvlan networks have no firewall.
+    networks: networks.filter(hasBridge).map((n) => firewallNetwork(n, owner)),
     ports: endpoints.flatMap((e) => portMappings(e, owner)),
     legacyEndpoints: new Set(endpoints.map((e) => e.id)),
   };

@@ -30,6 +30,8 @@ import { openRecorded, repairEndpoints } from './endpoints.js';
 import { repairFirewall } from './firewall.js';
 import { emptyReport, type ReconcileReport } from './report.js';
 import { quarantine, removeLeftovers, repairIpam, repairJoiners, repairNameIndex, repairPortIndex } from './state-files.js';
+import { driverOf } from '../networks/drivers/index.js';
+import { isOurVxlanAlias } from '../networks/drivers/overlay/device.js';
 
 export { emptyReport, repairCount, type ReconcileReport, type QuarantinedFile } from './report.js';
 export { repairFirewall } from './firewall.js';
@@ -59,7 +61,8 @@ async function repairBridges(ctx: ModelContext, networks: readonly NetworkRecord
   const owner = ctx.state.owner;
   const [addresses] = (await ctx.host.exec([addrCalls.list()])) as [Address[]];
   const plan = ctx.host.plan();
-  for (const n of networks) {
+  // An overlay's devices are its cluster agent's to restore; macvlan/ipvlan have no bridge.
+  for (const n of networks.filter((x) => driverOf(x) === 'bridge')) {
     const bridge = links.get(n.bridge);
     if (bridge && bridge.deviceGroup !== owner.id && bridge.deviceGroup !== 0) {
       report.conflicts.push(`bridge ${n.bridge} of network '${n.name}' is another owner's link now (device group ${bridge.deviceGroup})`);
@@ -95,11 +98,15 @@ async function repairBridges(ctx: ModelContext, networks: readonly NetworkRecord
 /** Links with this state's mark (its device group) that no record owns: bridges of no network, host veth ends of no endpoint. */
 async function removeStrayLinks(ctx: ModelContext, networks: readonly NetworkRecord[], sandboxes: readonly SandboxRecord[], links: Map<string, Link>, report: ReconcileReport): Promise<void> {
   const bridges = new Set(networks.map((n) => n.bridge));
+  const vxlans = new Set(networks.flatMap((n) => (n.overlay ? [n.overlay.device] : [])));
   const hostEnds = new Set(sandboxes.flatMap((s) => s.endpoints.map((e) => e.hostIfname)));
   const stray = [...links.values()].filter(
     (l) =>
       l.deviceGroup === ctx.state.owner.id &&
-      ((l.linkKind === 'bridge' && !bridges.has(l.name)) || (l.linkKind === 'veth' && OUR_HOST_VETH.test(l.name) && !hostEnds.has(l.name))),
+      ((l.linkKind === 'bridge' && !bridges.has(l.name)) ||
+        // An overlay's VXLAN device whose network is gone (a crash while leaving it).
+        (l.linkKind === 'vxlan' && isOurVxlanAlias(l.alias) !== undefined && !vxlans.has(l.name)) ||
+        (l.linkKind === 'veth' && OUR_HOST_VETH.test(l.name) && !hostEnds.has(l.name))),
   );
   if (stray.length === 0) return;
   // Bridges last: deleting one first would leave its veths without a master to check.

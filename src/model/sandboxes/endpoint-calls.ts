@@ -14,12 +14,15 @@ import { portMappings } from '../firewall/view.js';
 import { quietIpv6 } from '../networks/network-calls.js';
 import type { Owner } from '../state/owner.js';
 import type { EndpointRecord, NetworkRecord } from '../state/records.js';
+import { isStacked } from '../networks/drivers/index.js';
+import { addStackedEndpointCalls } from '../networks/drivers/stacked.js';
 
 function prefixLength(subnet: string): number {
   return Number(subnet.slice(subnet.indexOf('/') + 1));
 }
 
 export function addEndpointCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: EndpointRecord, n: NetworkRecord, owner: Owner): void {
+  if (isStacked(n)) return addStackedEndpointCalls(plan, sandbox, e, n);
   const addrGenMode = quietIpv6(n) ? ('none' as const) : undefined;
   plan.add(
     linkCalls.addVeth({
@@ -46,6 +49,8 @@ export function addEndpointCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: 
   }
   for (const r of e.routes ?? [])
     plan.add(routeCalls.add({ destination: r.destination, gateway: r.gateway ?? (r.destination.includes(':') ? n.ipv6?.gateway : n.ipv4.gateway) }), sandbox);
+  // The rest of an overlay's cluster CIDR is on other hosts, behind this host's gateway (internal overlays have no default route).
+  if (n.overlay) plan.add(routeCalls.add({ destination: n.overlay.subnet, gateway: n.ipv4.gateway }), sandbox);
   if (e.ports.length > 0) plan.add(nftCalls.apply(publishChanges(portMappings(e, owner))));
 }
 
@@ -57,10 +62,12 @@ export function unpublishCall(endpoints: readonly EndpointRecord[]) {
 
 /**
  * Removes one endpoint from a namespace that stays (disconnect, or an adopted
- * namespace): deleting the host end takes the pair with it.
+ * namespace): deleting the host end takes the pair with it. An endpoint
+ * without a host end (macvlan, ipvlan) is deleted inside `sandbox`.
  */
-export function removeEndpointCalls(plan: Plan, e: EndpointRecord): void {
+export function removeEndpointCalls(plan: Plan, e: EndpointRecord, sandbox?: NativeNetns | PlanRef): void {
   const unpublish = unpublishCall([e]);
   if (unpublish) plan.add(unpublish);
-  plan.add(linkCalls.delete(e.hostIfname, { ifExists: true }));
+  if (e.hostIfname !== '') plan.add(linkCalls.delete(e.hostIfname, { ifExists: true }));
+  else if (sandbox) plan.add(linkCalls.delete(e.ifname, { ifExists: true }), sandbox);
 }

@@ -5,12 +5,12 @@ import { createPool, DEFAULT_BRIDGE_SUBNET, defaultBridgePool, type PoolState } 
 import { canonicalAddress } from '../../addressing/ipnet.js';
 import { routeCalls, type Route } from '../../rtnl/route.js';
 import { linkCalls, type Link } from '../../rtnl/link.js';
-import { Nftables, isStaleGeneration } from '../../nft/nftables.js';
+import { Nftables } from '../../nft/nftables.js';
 import { checkOptions, interfaceName, integer, option } from '../../core/validate.js';
 import type { ModelContext } from '../context.js';
 import { ConflictError, NoSuchObjectError, PoolExhaustedError } from '../../core/errors.js';
 import { networkInspect, type NetworkInspect } from '../inspect.js';
-import { joinTable, leaveNetwork, readFirewall } from '../firewall/index.js';
+import { readFirewall } from '../firewall/index.js';
 import { bridgeName, DEFAULT_BRIDGE_NAME, newId, objectName } from '../state/names.js';
 import { NETWORKS } from '../state/state.js';
 import { IPV6_MIN_MTU } from './network-calls.js';

@@ -24,7 +24,7 @@ beforeAll(async () => {
   daemon = new TestDaemon({ netns: HOST });
   await daemon.start();
   engine = await Engine.connect({ socket: daemon.socket });
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await engine?.close();

@@ -31,7 +31,7 @@ beforeAll(async () => {
   daemon = new TestDaemon({ netns: HOST });
   await daemon.start();
   docker = new Docker({ socketPath: daemon.socket });
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await daemon?.cleanup();

@@ -19,7 +19,7 @@ beforeAll(async () => {
   host = await Netns.create({ name: HOST });
   daemon = new TestDaemon({ netns: HOST });
   await daemon.start();
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await daemon?.cleanup();

@@ -4,7 +4,7 @@
 // a temp directory. Requests go to its unix socket with node:http, or as raw
 // bytes for the tests of malformed requests.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { join, resolve } from 'node:path';
@@ -23,11 +23,12 @@ function newestUnder(dir: string): number {
   return t;
 }
 
-/** Compiles dist/ when a source is newer than the last build (test files share one build). */
+/** Builds dist/ as it ships (tsc, then the CLI bundle) when a source is newer than the last build; test files share one build. */
 export function ensureBuilt(): void {
   const stamp = join(ROOT, 'dist', '.built');
-  if (existsSync(stamp) && statSync(stamp).mtimeMs >= newestUnder(join(ROOT, 'src'))) return;
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+  const bundled = existsSync(CLI) && !readFileSync(CLI, 'utf8').includes("from './program.js'");
+  if (bundled && existsSync(stamp) && statSync(stamp).mtimeMs >= newestUnder(join(ROOT, 'src'))) return;
+  execFileSync('npm', ['run', 'build:ts'], { cwd: ROOT, stdio: 'pipe' });
   execFileSync('touch', [stamp]);
 }
 

@@ -21,8 +21,8 @@
 //
 // Run inside the sandbox: npm run build:ts && scripts/sandbox node bench/model/attach.mjs
 // (bench/model/ensure-peers, as root outside the sandbox, installs the peers.)
-import { assertSandbox, fmt, median, now, run } from '../lib/stats.mjs';
-import { HOST_WAN, Netns, machineLine, makeWan, openEngine, modelClock, proveTcp } from './common.mjs';
+import { assertSandbox, fmt, median, run } from '../lib/stats.mjs';
+import { HOST_WAN, Netns, machineLine, makeWan, openEngine, modelClock, proveTcp, timeRound } from './common.mjs';
 import { peerTools } from './peers.mjs';
 
 assertSandbox();
@@ -114,14 +114,7 @@ for (const t of active) t.samples = { attach: [], detach: [], total: [], kernelA
 const linksBefore = JSON.parse(run('ip', ['-j', 'link', 'show'])).length;
 for (let i = 0; i < N; i++) {
   for (const t of active) {
-    const c = await t.pre(i);
-    let t0 = now();
-    await t.attach(c);
-    const a = now() - t0;
-    t0 = now();
-    await t.detach(c);
-    const d = now() - t0;
-    await t.post(c);
+    const { c, attach: a, detach: d } = await timeRound(t, i);
     t.samples.attach.push(a);
     t.samples.detach.push(d);
     t.samples.total.push(a + d);

@@ -19,11 +19,11 @@
 // Run inside the sandbox: npm run build:ts && scripts/sandbox node bench/model/cli.mjs
 // (bench/model/ensure-peers, as root outside the sandbox, installs the peers.)
 import { spawn, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { assertSandbox, fmt, median, now, run } from '../lib/stats.mjs';
-import { HOST_WAN, Netns, machineLine, makeWan, proveTcp } from './common.mjs';
+import { assertSandbox, fmt, median, run } from '../lib/stats.mjs';
+import { HOST_WAN, Netns, machineLine, makeWan, proveTcp, timeRound } from './common.mjs';
 import { peerTools } from './peers.mjs';
 
 assertSandbox();
@@ -36,6 +36,20 @@ const LSTATE = '/run/netplumb-bench-cli';
 const SOCKET = `${DSTATE}/np.sock`;
 const DHOST = 'bench-dhost';
 const DHOST_WAN = '198.18.1.1';
+
+// The CPU time of each Node process (user + system, as Node counts it when it
+// exits), besides the wall time: on a busy machine the wall time of a short
+// process is mostly waiting for a core, its CPU time much less so.
+const CPU_HOOK = '/run/netplumb-bench-cpu.mjs';
+writeFileSync(CPU_HOOK, "process.on('exit', () => { const u = process.cpuUsage(); process.stderr.write(`\\nnetplumb-bench-cpu ${(u.user + u.system) / 1000}\\n`); });\n");
+let lastCpu = 0;
+/** Runs node with ARGS and the CPU hook; returns the result and keeps its CPU ms in lastCpu. */
+function node(args, env = process.env) {
+  const r = spawnSync(process.execPath, ['--import', CPU_HOOK, ...args], { env, encoding: 'utf8' });
+  const m = /netplumb-bench-cpu ([\d.]+)\n*$/.exec(r.stderr ?? '');
+  lastCpu = m ? Number(m[1]) : NaN;
+  return { ...r, stderr: (r.stderr ?? '').replace(/\n?netplumb-bench-cpu [\d.]+\n*$/, '') };
+}
 
 const wan = await makeWan();
 const { cni, netavark, backends } = peerTools(wan);
@@ -61,7 +75,7 @@ for (let t0 = Date.now(); !(await ping()); ) {
 }
 
 function cli(state, args) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, NETPLUMB_STATE_DIR: state, NETPLUMB_ETC_DIR: `${state}/etc` }, encoding: 'utf8' });
+  const r = node([CLI, ...args], { ...process.env, NETPLUMB_STATE_DIR: state, NETPLUMB_ETC_DIR: `${state}/etc` });
   if (r.status !== 0) throw new Error(`netplumb ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   return r.stdout;
 }
@@ -72,8 +86,8 @@ cli(LSTATE, ['network', 'create', '--subnet', '172.24.0.0/16', 'bench']);
 const floor = {
   name: 'node -e 0',
   async pre() { return {}; },
-  async attach() { spawnSync(process.execPath, ['-e', '0']); },
-  async detach() { spawnSync(process.execPath, ['-e', '0']); },
+  async attach(c) { node(['-e', '0']); c.cpuAttach = lastCpu; },
+  async detach(c) { node(['-e', '0']); c.cpuDetach = lastCpu; },
   async post() {},
 };
 
@@ -82,8 +96,8 @@ function netplumbCli(name, state, hostPort, clientNs, host) {
   return {
     name,
     async pre(i) { return { name: `s${i}` }; },
-    async attach(c) { c.out = cli(state, ['create', '--name', c.name, '--network', 'bench', '-p', `${hostPort}:80`]); },
-    async detach(c) { cli(state, ['rm', c.name]); },
+    async attach(c) { c.out = cli(state, ['create', '--name', c.name, '--network', 'bench', '-p', `${hostPort}:80`]); c.cpuAttach = lastCpu; },
+    async detach(c) { cli(state, ['rm', c.name]); c.cpuDetach = lastCpu; },
     async post() {},
     async prove(c) {
       const [s] = JSON.parse(cli(state, ['ps', '--json'])).filter((x) => x.name === c.name);
@@ -115,17 +129,12 @@ for (const t of tools) {
 }
 for (const t of tools) if (t.skip) console.log(`skipping ${t.name}: ${t.skip}`);
 const active = tools.filter((t) => !t.skip);
-for (const t of active) t.samples = { create: [], rm: [], total: [] };
+for (const t of active) t.samples = { create: [], rm: [], total: [], cpuCreate: [], cpuRm: [] };
 for (let i = 0; i < N; i++) {
   for (const t of active) {
-    const c = await t.pre(i);
-    let t0 = now();
-    await t.attach(c);
-    const a = now() - t0;
-    t0 = now();
-    await t.detach(c);
-    const d = now() - t0;
-    await t.post(c);
+    const { c, attach: a, detach: d } = await timeRound(t, i);
+    if (c.cpuAttach !== undefined) t.samples.cpuCreate.push(c.cpuAttach);
+    if (c.cpuDetach !== undefined) t.samples.cpuRm.push(c.cpuDetach);
     t.samples.create.push(a);
     t.samples.rm.push(d);
     t.samples.total.push(a + d);
@@ -141,10 +150,10 @@ const rows = active.map((t) => ({ name: t.name, create: median(t.samples.create)
 const baseTotal = median(base.samples.total);
 for (const r of rows)
   console.log(`  ${r.name}`.padEnd(34) + fmt(r.create).padStart(9) + fmt(r.rm).padStart(9) + fmt(r.total).padStart(9) + `${(r.total / baseTotal).toFixed(1)}×`.padStart(14) + (r.proofMs !== undefined ? `   TCP via host port ok, ${fmt(r.proofMs)} ms` : ''));
-// Above the floor, paired by round: each call less the `node -e 0` of the same round.
-const above = (t, k) => median(t.samples[k].map((x, i) => x - floor.samples[k === 'create' ? 'create' : 'rm'][i]));
+// Above the floor, paired by round: each call less the `node -e 0` of the same round, in wall and in CPU time.
+const above = (t, k) => median(t.samples[k].map((x, i) => x - floor.samples[k][i]));
 for (const t of [viaDaemon, inProcess].filter((x) => !x.skip))
-  console.log(`  ${t.name} above node -e 0 (paired by round): create +${fmt(above(t, 'create'))} ms, rm +${fmt(above(t, 'rm'))} ms`);
+  console.log(`  ${t.name} above node -e 0 (paired by round): wall create +${fmt(above(t, 'create'))} ms, rm +${fmt(above(t, 'rm'))} ms; CPU create +${fmt(above(t, 'cpuCreate'))} ms, rm +${fmt(above(t, 'cpuRm'))} ms (node -e 0 itself: ${fmt(median(floor.samples.cpuCreate))} ms CPU)`);
 console.log(`\n  firewall backends: CNI ${backends.cni}; ${backends.netavark}; netplumb: nf_tables over netlink (table inet netplumb, one map element per port)`);
 
 cli(LSTATE, ['network', 'rm', 'bench']);
@@ -155,7 +164,8 @@ const r2 = (v) => (v === undefined ? null : Number(v.toFixed(2)));
 console.log('\nJSON ' + JSON.stringify({
   bench: 'model/cli', iterations: N,
   rows: Object.fromEntries(rows.map((r) => [r.name, { create: r2(r.create), rm: r2(r.rm), total: r2(r.total), vsDaemonCli: r2(r.total / baseTotal) }])),
-  aboveNode: Object.fromEntries([viaDaemon, inProcess].filter((x) => !x.skip).map((t) => [t.name, { create: r2(above(t, 'create')), rm: r2(above(t, 'rm')) }])),
+  aboveNode: Object.fromEntries([viaDaemon, inProcess].filter((x) => !x.skip).map((t) => [t.name, { create: r2(above(t, 'create')), rm: r2(above(t, 'rm')), cpuCreate: r2(above(t, 'cpuCreate')), cpuRm: r2(above(t, 'cpuRm')) }])),
+  nodeCpu: r2(median(floor.samples.cpuCreate)),
   skipped: Object.fromEntries(tools.filter((t) => t.skip).map((t) => [t.name, t.skip])),
 }));
 wan.close();

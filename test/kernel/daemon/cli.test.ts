@@ -8,27 +8,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Netns } from '../../../src/index.js';
-import { assertSandbox } from '../support/witness.js';
-import { CLI, ensureBuilt, request, ROOT, TestDaemon } from './support/daemon.js';
+import { CLI, type DaemonInNamespace, daemonInNamespace, request, ROOT, TestDaemon } from './support/daemon.js';
 
 const HOST = 'npd-cli-host';
-let host: Netns;
+let setup: DaemonInNamespace;
 let daemon: TestDaemon;
 let scratch: string;
 
 beforeAll(async () => {
-  assertSandbox();
-  ensureBuilt();
   scratch = mkdtempSync(join(tmpdir(), 'npd-cli-'));
-  await Netns.remove(HOST, { ifExists: true });
-  host = await Netns.create({ name: HOST });
-  daemon = new TestDaemon({ netns: HOST });
-  await daemon.start();
+  setup = await daemonInNamespace(HOST);
+  daemon = setup.daemon;
 }, 180_000);
 
 afterAll(async () => {
-  await daemon?.cleanup();
-  await host?.delete();
+  await setup?.cleanup();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 

@@ -9,6 +9,8 @@ import http from 'node:http';
 import net from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Netns } from '../../../../src/index.js';
+import { assertSandbox } from '../../support/witness.js';
 
 export const ROOT = resolve(import.meta.dirname, '../../../..');
 export const DAEMON = join(ROOT, 'dist', 'daemon', 'main.js');
@@ -185,4 +187,31 @@ export class TestDaemon {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+export interface DaemonInNamespace {
+  host: Netns;
+  daemon: TestDaemon;
+  /** Removes the daemon's sandboxes and networks, stops it, deletes its directory, then the namespace. */
+  cleanup(): Promise<void>;
+}
+
+/** For a test file's beforeAll: a fresh namespace `netns` and a started daemon managing it. */
+export async function daemonInNamespace(netns: string, o: Omit<DaemonOptions, 'netns'> = {}): Promise<DaemonInNamespace> {
+  assertSandbox();
+  ensureBuilt();
+  await Netns.remove(netns, { ifExists: true });
+  const host = await Netns.create({ name: netns });
+  const daemon = new TestDaemon({ netns, ...o });
+  const cleanup = async (): Promise<void> => {
+    await daemon.cleanup();
+    await host.delete();
+  };
+  try {
+    await daemon.start();
+  } catch (e) {
+    await cleanup().catch(() => undefined);
+    throw e;
+  }
+  return { host, daemon, cleanup };
 }

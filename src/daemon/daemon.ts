@@ -18,7 +18,7 @@ import { derivedId } from './docker/network-view.js';
 import { EventLog } from './event-log.js';
 import { HttpFront } from './http/front.js';
 import { Router } from './http/router.js';
-import { listen, type Listener } from './listen.js';
+import { listenAll, type Listener } from './listen.js';
 import type { Logger } from './logger.js';
 import { DaemonMetrics } from './metrics.js';
 import { Operations } from './operations.js';
@@ -57,7 +57,8 @@ export class Daemon {
     const state = ModelState.fromOptions(o.stateDir !== undefined ? { stateDir: o.stateDir } : {});
     // By default netplumb.sock in the runtime directory: /run/netplumb/netplumb.sock for the default state root.
     const addresses = o.hosts.length > 0 ? o.hosts : [{ kind: 'unix' as const, path: join(state.dirs.runtime, 'netplumb.sock') }];
-    const hosts = addresses.map(formatAddress);
+    // Sockets systemd passes are named once they listen (their paths); the others now.
+    const hosts = addresses.flatMap((a) => (a.kind === 'fd' ? [] : [formatAddress(a)]));
     let claim: DaemonClaim;
     try {
       claim = await claimStateRoot(state.dirs.runtime, { sockets: hosts, version });
@@ -127,9 +128,15 @@ export class Daemon {
       const front = new HttpFront(new Router(ROUTE_MODULES, services), log, metrics);
       const daemon = new Daemon(o, log, claim, opened, events, front, description);
       for (const address of addresses) {
-        const l = await listen(address, (server) => front.attach(server), { group: o.group, log, ...(o.tls ? { tls: o.tls } : {}) });
-        daemon.listeners.push(l);
-        log.info({ listen: l.label }, 'listening');
+        for (const l of await listenAll(address, (server) => front.attach(server), { group: o.group, log, ...(o.tls ? { tls: o.tls } : {}) })) {
+          daemon.listeners.push(l);
+          log.info({ listen: l.label }, 'listening');
+        }
+      }
+      const labels = daemon.listeners.map((l) => l.label);
+      if (labels.join() !== hosts.join()) {
+        description.sockets = labels;
+        await claim.describe(labels);
       }
       if (o.pidfile !== undefined) writeFileSync(o.pidfile, `${process.pid}\n`);
       return daemon;

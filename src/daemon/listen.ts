@@ -6,10 +6,11 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readlinkSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { formatAddress, type DaemonAddress } from '../client/address.js';
+import { formatAddress } from '../client/address.js';
 import type { Logger } from './logger.js';
+import type { ListenAddress } from './options.js';
 
 /** dockerd's --tlscacert, --tlscert, --tlskey (paths). */
 export interface TlsPaths {
@@ -83,8 +84,60 @@ async function listenUnix(path: string, server: http.Server, group: string, log:
   }
 }
 
+/**
+ * The sockets systemd passed (socket activation, dockerd's -H fd://): fds
+ * 3 … 3+LISTEN_FDS-1, when LISTEN_PID is this process.
+ */
+export function passedSockets(env: NodeJS.ProcessEnv = process.env): number[] {
+  if (Number(env.LISTEN_PID) !== process.pid) return [];
+  return Array.from({ length: Number(env.LISTEN_FDS ?? 0) }, (_, i) => 3 + i);
+}
+
+/**
+ * The path a unix socket fd is bound to: its inode (readlink of
+ * /proc/self/fd/N) looked up in /proc/net/unix, since Node cannot getsockname
+ * a socket it did not bind itself.
+ */
+export function unixSocketPath(fd: number): string | undefined {
+  try {
+    const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))?.[1];
+    for (const line of readFileSync('/proc/net/unix', 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[6] === inode && f[7]?.startsWith('/')) return f[7];
+    }
+  } catch {
+    // not a socket, or no /proc: no name
+  }
+  return undefined;
+}
+
+/** A socket systemd made and passed (mode and group are the socket unit's). Its label is its path when it has one. */
+async function listenFd(fd: number, server: http.Server): Promise<string> {
+  await listening(server, { fd });
+  const path = unixSocketPath(fd);
+  return path !== undefined ? `unix://${path}` : `fd://${fd}`;
+}
+
+/** Every listener for one -H value (fd:// can stand for several passed sockets). */
+export async function listenAll(
+  address: ListenAddress,
+  attach: (server: http.Server) => void,
+  o: { group: string; tls?: TlsPaths; log: Logger },
+): Promise<Listener[]> {
+  if (address.kind !== 'fd') return [await listen(address, attach, o)];
+  const fds = address.fd !== undefined ? [address.fd] : passedSockets();
+  if (fds.length === 0) throw new Error('-H fd:// needs sockets passed by systemd (LISTEN_FDS for this process); start netplumbd through netplumbd.socket, or give -H unix:///path');
+  const out: Listener[] = [];
+  for (const fd of fds) {
+    const server = http.createServer();
+    attach(server);
+    out.push({ server, label: await listenFd(fd, server), cleanup: () => undefined });
+  }
+  return out;
+}
+
 export async function listen(
-  address: DaemonAddress,
+  address: Exclude<ListenAddress, { kind: 'fd' }>,
   /** Installs the request handling on the server, before it listens. */
   attach: (server: http.Server) => void,
   o: { group: string; tls?: TlsPaths; log: Logger },

@@ -7,7 +7,7 @@ import type { DaemonFlags, LogLevel } from './flags.js';
 
 export interface DaemonOptions {
   /** Where to listen; default the unix socket netplumb.sock in the runtime directory (/run/netplumb/netplumb.sock). */
-  hosts: DaemonAddress[];
+  hosts: ListenAddress[];
   stateDir?: string;
   pidfile?: string;
   logLevel: LogLevel;
@@ -24,6 +24,15 @@ export interface DaemonOptions {
   shutdownTimeoutMs: number;
 }
 
+/** What -H takes: a client's addresses, and fd:// (every socket systemd passed) or fd://N. */
+export type ListenAddress = DaemonAddress | { kind: 'fd'; fd?: number };
+
+function listenAddress(spec: string): ListenAddress {
+  const fd = /^fd:\/\/(\d*)$/.exec(spec);
+  if (fd) return fd[1] ? { kind: 'fd', fd: Number(fd[1]) } : { kind: 'fd' };
+  return parseAddress(spec, 'host');
+}
+
 function upstream(spec: string): Upstream {
   const m = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(spec) ?? /^([0-9.]+)(?::(\d+))?$/.exec(spec) ?? /^([0-9a-fA-F:.]*:[0-9a-fA-F:.]*)()$/.exec(spec);
   if (!m) throw new ValidationError('dns', `--dns ${spec}: give an IP address, optionally with :port (IPv6 in brackets then)`);
@@ -33,7 +42,7 @@ function upstream(spec: string): Upstream {
 
 export function daemonOptions(f: DaemonFlags, hosts: readonly string[], stateDir: string | undefined): DaemonOptions {
   const o: DaemonOptions = {
-    hosts: hosts.map((h) => parseAddress(h, 'host')),
+    hosts: hosts.map(listenAddress),
     logLevel: f.logLevel as LogLevel,
     group: f.group,
     shutdownTimeoutMs: Number(f.shutdownTimeout) * 1000,

@@ -10,6 +10,8 @@ import { syncFs as fs } from './sync-fs.js';
 
 export interface DaemonClaim {
   readonly info: DaemonInfo;
+  /** Says where the daemon listens, once it knows (sockets passed by systemd are named by their paths). */
+  describe(sockets: string[]): Promise<void>;
   /** Gives the state root up (the daemon is stopping). */
   release(): Promise<void>;
 }
@@ -30,6 +32,10 @@ export async function claimStateRoot(runtimeDir: string, info: Omit<DaemonInfo, 
   }
   return {
     info: full,
+    describe: async (sockets) => {
+      full.sockets = sockets;
+      await writeFileAtomic(join(runtimeDir, DAEMON_INFO), `${JSON.stringify(full)}\n`);
+    },
     release: async () => {
       await fs.unlink(join(runtimeDir, DAEMON_INFO)).catch(() => undefined);
       await lock.release();

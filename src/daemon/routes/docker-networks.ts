@@ -3,6 +3,7 @@
 // answers them (see docker/network-view.ts for the objects).
 import { ConflictError, NoSuchObjectError, RequestError } from '../../core/errors.js';
 import type { NetworkRecord } from '../../model/index.js';
+import { parseEventTime } from '../docker/events.js';
 import { anyOf, labelsMatch, parseFilters } from '../docker/filters.js';
 import { dockerNetwork, modeNetwork, MODE_NETWORKS, PREDEFINED, type DockerNetwork, type ModeNetwork } from '../docker/network-view.js';
 import { connectOptions, createOptions, networkConnectBody, networkCreateBody, networkDisconnectBody } from '../docker/requests.js';
@@ -116,8 +117,7 @@ async function disconnect(c: Ctx): Promise<void> {
 
 async function prune(c: Ctx): Promise<void> {
   const f = parseFilters(c.query.get('filters'), PRUNE_FILTERS);
-  const until = f.get('until')?.map((u) => (/^\d+(\.\d+)?$/.test(u) ? Number(u) * 1000 : Date.parse(u)));
-  if (until?.some((t) => Number.isNaN(t))) throw new RequestError(400, `invalid filter 'until': use Unix seconds or an RFC 3339 date`);
+  const until = f.get('until')?.map((u) => parseEventTime(u, 'until') as number);
   const s = c.services;
   const used = new Set((await s.state.sandboxes()).flatMap((x) => x.endpoints.map((e) => e.networkId)));
   const deleted: string[] = [];

@@ -26,7 +26,7 @@ beforeAll(async () => {
   daemon = new TestDaemon({ netns: 'npd-api-host' });
   await daemon.start();
   engine = await Engine.connect({ socket: daemon.socket });
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await engine?.close();

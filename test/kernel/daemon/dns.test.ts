@@ -4,32 +4,26 @@
 // inside each sandbox (getent, reading the sandbox's resolv.conf), and bytes
 // go to the address the name gave.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine, Netns, type RemoteEngine } from '../../../src/index.js';
+import { Engine, type RemoteEngine } from '../../../src/index.js';
 import { addressFromData, RRType } from '../../../src/dns/wire.js';
 import { askUdp } from '../../support/dns.js';
-import { assertSandbox } from '../support/witness.js';
 import { exchange, serve } from '../model/support/traffic.js';
-import { ensureBuilt, TestDaemon } from './support/daemon.js';
+import { type DaemonInNamespace, daemonInNamespace, TestDaemon } from './support/daemon.js';
 
 const HOST = 'npd-dns-host';
-let host: Netns;
+let setup: DaemonInNamespace;
 let daemon: TestDaemon;
 let engine: RemoteEngine;
 
 beforeAll(async () => {
-  assertSandbox();
-  ensureBuilt();
-  await Netns.remove(HOST, { ifExists: true });
-  host = await Netns.create({ name: HOST });
-  daemon = new TestDaemon({ netns: HOST });
-  await daemon.start();
+  setup = await daemonInNamespace(HOST);
+  daemon = setup.daemon;
   engine = await Engine.connect({ socket: daemon.socket });
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await engine?.close();
-  await daemon?.cleanup();
-  await host?.delete();
+  await setup?.cleanup();
 });
 
 describe('network DNS served by the daemon', () => {

@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Netns } from '../../../src/index.js';
-import { assertSandbox, ip, ipJson } from '../support/witness.js';
+import { ip, ipJson } from '../support/witness.js';
 import { exchange, serve } from '../model/support/traffic.js';
-import { ensureBuilt, TestDaemon } from './support/daemon.js';
+import { type DaemonInNamespace, daemonInNamespace, TestDaemon } from './support/daemon.js';
 
 const DOCKER = '/usr/bin/docker';
 const HOST = 'npd-dk-host';
+let setup: DaemonInNamespace;
 let daemon: TestDaemon;
 let host: Netns;
 let dockerConfig: string;
@@ -38,19 +39,14 @@ async function ok(...args: string[]): Promise<string> {
 }
 
 beforeAll(async () => {
-  assertSandbox();
   if (!existsSync(DOCKER)) throw new Error(`${DOCKER} is missing: install Debian's docker.io (.ci/run does, with service starts denied)`);
-  ensureBuilt();
   dockerConfig = mkdtempSync(join(tmpdir(), 'npd-dockercfg-'));
-  await Netns.remove(HOST, { ifExists: true });
-  host = await Netns.create({ name: HOST });
-  daemon = new TestDaemon({ netns: HOST });
-  await daemon.start();
-}, 120_000);
+  setup = await daemonInNamespace(HOST);
+  ({ host, daemon } = setup);
+}, 180_000);
 
 afterAll(async () => {
-  await daemon?.cleanup();
-  await host?.delete();
+  await setup?.cleanup();
   if (dockerConfig) rmSync(dockerConfig, { recursive: true, force: true });
 });
 

@@ -4,13 +4,12 @@
 // dockerd's status codes (404, 409, 403, 400).
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Netns } from '../../../src/index.js';
-import { assertSandbox, ipJson } from '../support/witness.js';
-import { ensureBuilt, TestDaemon } from './support/daemon.js';
+import { ipJson } from '../support/witness.js';
+import { type DaemonInNamespace, daemonInNamespace, TestDaemon } from './support/daemon.js';
 
 const HOST = 'npd-do-host';
+let setup: DaemonInNamespace;
 let daemon: TestDaemon;
-let host: Netns;
 let docker: Docker;
 
 async function statusOf(p: Promise<unknown>): Promise<{ statusCode: number; message: string }> {
@@ -24,18 +23,13 @@ async function statusOf(p: Promise<unknown>): Promise<{ statusCode: number; mess
 }
 
 beforeAll(async () => {
-  assertSandbox();
-  ensureBuilt();
-  await Netns.remove(HOST, { ifExists: true });
-  host = await Netns.create({ name: HOST });
-  daemon = new TestDaemon({ netns: HOST });
-  await daemon.start();
+  setup = await daemonInNamespace(HOST);
+  daemon = setup.daemon;
   docker = new Docker({ socketPath: daemon.socket });
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
-  await daemon?.cleanup();
-  await host?.delete();
+  await setup?.cleanup();
 });
 
 describe('dockerode against netplumbd', () => {

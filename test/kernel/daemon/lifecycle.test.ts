@@ -24,7 +24,7 @@ beforeAll(async () => {
   topology = await hostAndWan({ host: HOST, wan: 'npd-lc-wan', hostAddress: '198.18.10.1', wanAddress: '198.18.10.2' });
   daemon = new TestDaemon({ netns: HOST });
   await daemon.start();
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await daemon?.cleanup();

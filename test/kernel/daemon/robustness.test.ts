@@ -4,26 +4,21 @@
 // endpoint (the kernel is the witness); SIGTERM answers what is in flight
 // and leaves the networks in place.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine, Netns, type RemoteEngine } from '../../../src/index.js';
-import { assertSandbox, ip, ipJson } from '../support/witness.js';
-import { ensureBuilt, raw, request, TestDaemon } from './support/daemon.js';
+import { Engine, type RemoteEngine } from '../../../src/index.js';
+import { ip, ipJson } from '../support/witness.js';
+import { type DaemonInNamespace, daemonInNamespace, raw, request, TestDaemon } from './support/daemon.js';
 
 const HOST = 'npd-rb-host';
-let host: Netns;
+let setup: DaemonInNamespace;
 let daemon: TestDaemon;
 
 beforeAll(async () => {
-  assertSandbox();
-  ensureBuilt();
-  await Netns.remove(HOST, { ifExists: true });
-  host = await Netns.create({ name: HOST });
-  daemon = new TestDaemon({ netns: HOST });
-  await daemon.start();
-}, 120_000);
+  setup = await daemonInNamespace(HOST);
+  daemon = setup.daemon;
+}, 180_000);
 
 afterAll(async () => {
-  await daemon?.cleanup();
-  await host?.delete();
+  await setup?.cleanup();
 });
 
 async function stillServing(): Promise<void> {

@@ -39,7 +39,7 @@ beforeAll(async () => {
     args: ['--bridge', 'none', '-H', `tcp://127.0.0.1:${PORT}`, '--tlsverify', '--tlscacert', join(dir, 'ca.pem'), '--tlscert', join(dir, 'server.pem'), '--tlskey', join(dir, 'server-key.pem')],
   });
   await daemon.start();
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await daemon?.cleanup();

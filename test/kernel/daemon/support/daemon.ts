@@ -4,11 +4,13 @@
 // a temp directory. Requests go to its unix socket with node:http, or as raw
 // bytes for the tests of malformed requests.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Netns } from '../../../../src/index.js';
+import { assertSandbox } from '../../support/witness.js';
 
 export const ROOT = resolve(import.meta.dirname, '../../../..');
 export const DAEMON = join(ROOT, 'dist', 'daemon', 'main.js');
@@ -23,11 +25,12 @@ function newestUnder(dir: string): number {
   return t;
 }
 
-/** Compiles dist/ when a source is newer than the last build (test files share one build). */
+/** Builds dist/ as it ships (tsc, then the CLI bundle) when a source is newer than the last build; test files share one build. */
 export function ensureBuilt(): void {
   const stamp = join(ROOT, 'dist', '.built');
-  if (existsSync(stamp) && statSync(stamp).mtimeMs >= newestUnder(join(ROOT, 'src'))) return;
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+  const bundled = existsSync(CLI) && !readFileSync(CLI, 'utf8').includes("from './program.js'");
+  if (bundled && existsSync(stamp) && statSync(stamp).mtimeMs >= newestUnder(join(ROOT, 'src'))) return;
+  execFileSync('npm', ['run', 'build:ts'], { cwd: ROOT, stdio: 'pipe' });
   execFileSync('touch', [stamp]);
 }
 
@@ -184,4 +187,31 @@ export class TestDaemon {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+export interface DaemonInNamespace {
+  host: Netns;
+  daemon: TestDaemon;
+  /** Removes the daemon's sandboxes and networks, stops it, deletes its directory, then the namespace. */
+  cleanup(): Promise<void>;
+}
+
+/** For a test file's beforeAll: a fresh namespace `netns` and a started daemon managing it. */
+export async function daemonInNamespace(netns: string, o: Omit<DaemonOptions, 'netns'> = {}): Promise<DaemonInNamespace> {
+  assertSandbox();
+  ensureBuilt();
+  await Netns.remove(netns, { ifExists: true });
+  const host = await Netns.create({ name: netns });
+  const daemon = new TestDaemon({ netns, ...o });
+  const cleanup = async (): Promise<void> => {
+    await daemon.cleanup();
+    await host.delete();
+  };
+  try {
+    await daemon.start();
+  } catch (e) {
+    await cleanup().catch(() => undefined);
+    throw e;
+  }
+  return { host, daemon, cleanup };
 }

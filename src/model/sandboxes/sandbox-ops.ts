@@ -16,6 +16,9 @@ import { resolvePorts, type TakenPort } from './ports.js';
 import { hostPortsInUse } from './host-ports.js';
 import type { EndpointRecord, IpamRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
 import { removeSandboxEtc } from './etc-files.js';
+import { Nftables } from '../../nft/nftables.js';
+import { expandPorts, readFirewall, type PortMapping } from '../firewall/index.js';
+import { portMappings } from '../firewall/view.js';
 
 export interface EndpointRequest {
   ipv4?: string;
@@ -158,17 +161,33 @@ export async function detachNetwork(ctx: ModelContext, s: SandboxRecord, n: Netw
  * the sandbox is left on the host either way. Safe to repeat; a vanished
  * namespace or element is fine.
  */
-export async function teardownKernel(ctx: ModelContext, s: SandboxRecord): Promise<void> {
+export async function teardownKernel(ctx: ModelContext, s: SandboxRecord, opts: { checked?: boolean } = {}): Promise<void> {
+  const only = opts.checked ? await ownedMappings(ctx, s.endpoints) : undefined;
   const plan = ctx.host.plan();
   if (s.netns.kind === 'owned' && s.netns.name !== undefined) {
-    const unpublish = unpublishCall(s.endpoints);
+    const unpublish = unpublishCall(s.endpoints, only);
     if (unpublish) plan.add(unpublish);
     for (const e of s.endpoints) plan.add(linkCalls.set(e.hostIfname, { up: false }));
     plan.add(netnsCalls.remove(s.netns.name, { dir: ctx.netnsDir, ifExists: true, peers: s.endpoints.map((e) => e.hostIfname) }));
   } else {
-    for (const e of s.endpoints) removeEndpointCalls(plan, e);
+    for (const e of s.endpoints) removeEndpointCalls(plan, e, only);
   }
   if (plan.calls.length > 0) await runTolerant(ctx, plan);
+}
+
+/**
+ * The endpoints' port mappings whose elements are there and carry this
+ * state's mark for that endpoint: what a teardown of a record that may never
+ * have been made whole (or whose ports were lost and taken by another owner)
+ * may delete. Reads the ruleset, so only for such records, never on the hot path.
+ */
+async function ownedMappings(ctx: ModelContext, endpoints: readonly EndpointRecord[]): Promise<PortMapping[]> {
+  const wanted = endpoints.flatMap((e) => portMappings(e, ctx.state.owner));
+  if (wanted.length === 0) return [];
+  const present = readFirewall(await new Nftables(ctx.host).list({ family: 'inet' })).ports;
+  const same = (a: PortMapping, b: PortMapping): boolean =>
+    a.protocol === b.protocol && a.hostPort === b.hostPort && (a.hostIp ?? '') === (b.hostIp ?? '') && a.containerIp === b.containerIp && a.endpoint === b.endpoint && a.owner === b.owner;
+  return expandPorts(wanted).filter((w) => present.some((p) => same(p, w)));
 }
 
 const GONE = new Set(['ENOENT', 'ENODEV']);
@@ -193,9 +212,18 @@ async function runTolerant(ctx: ModelContext, plan: Plan): Promise<void> {
   }
 }
 
-/** Everything of a sandbox, kernel and state; the caller holds the lock. */
-export async function destroySandbox(ctx: ModelContext, s: SandboxRecord): Promise<void> {
-  await teardownKernel(ctx, s);
+/**
+ * Everything of a sandbox, kernel and state; the caller holds the lock. With
+ * `checked`, only port elements that are there with this state's mark go (a
+ * record whose creation never finished).
+ */
+export async function destroySandbox(ctx: ModelContext, s: SandboxRecord, opts: { checked?: boolean } = {}): Promise<void> {
+  await teardownKernel(ctx, s, opts);
+  await forgetSandbox(ctx, s);
+}
+
+/** The state side of destroySandbox alone: addresses, ports, files, record and name. */
+export async function forgetSandbox(ctx: ModelContext, s: SandboxRecord): Promise<void> {
   await forgetEndpoints(ctx, s.endpoints);
   await removeSandboxEtc(ctx, s);
   await ctx.state.removeSandbox(s);

@@ -222,11 +222,24 @@ export async function destroySandbox(ctx: ModelContext, s: SandboxRecord, opts: 
   await forgetSandbox(ctx, s);
 }
 
-/** The state side of destroySandbox alone: addresses, ports, files, record and name. */
+/**
+ * The state side of destroySandbox alone: addresses, ports, files, record and
+ * name. Each step is tried even when one before it failed (the record goes
+ * last, so that what is left stays named by it); the first failure is thrown after.
+ */
 export async function forgetSandbox(ctx: ModelContext, s: SandboxRecord): Promise<void> {
-  await forgetEndpoints(ctx, s.endpoints);
-  await removeSandboxEtc(ctx, s);
-  await ctx.state.removeSandbox(s);
+  let failure: unknown;
+  const step = async (fn: () => Promise<void>): Promise<void> => {
+    try {
+      await fn();
+    } catch (e) {
+      failure ??= e;
+    }
+  };
+  await step(() => forgetEndpoints(ctx, s.endpoints));
+  await step(() => removeSandboxEtc(ctx, s));
+  if (failure === undefined) await step(() => ctx.state.removeSandbox(s));
   ctx.dns?.removeSandbox(s.id);
+  if (failure !== undefined) throw failure;
 }
 

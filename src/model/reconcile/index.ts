@@ -44,7 +44,7 @@ function prefixOf(subnet: string): string {
 
 /** Removes a sandbox that can no longer be whole: kernel side (tolerant of what is gone), state, files. */
 async function removeGone(ctx: ModelContext, s: SandboxRecord): Promise<void> {
-  await teardownKernel(ctx, s).catch(() => undefined);
+  await teardownKernel(ctx, s, { checked: true }).catch(() => undefined);
   await forgetEndpoints(ctx, s.endpoints);
   await removeSandboxEtc(ctx, s);
   await ctx.state.removeSandbox(s);
@@ -140,7 +140,7 @@ export async function reconcile(ctx: ModelContext): Promise<ReconcileReport> {
 
     // 2. Creations that never finished: everything they name goes.
     for (const s of sandboxes.filter((x) => x.pending !== undefined)) {
-      await destroySandbox(ctx, s);
+      await destroySandbox(ctx, s, { checked: true });
       report.rolledBack.push(s.name);
     }
     sandboxes = sandboxes.filter((s) => s.pending === undefined);

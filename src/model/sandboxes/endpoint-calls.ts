@@ -9,7 +9,7 @@ import type { NativeNetns } from '../../addon/native.js';
 import { nftCalls } from '../../nft/nftables.js';
 import type { Plan, PlanRef } from '../../addon/plan.js';
 import { routeCalls } from '../../rtnl/route.js';
-import { publishChanges, unpublishChanges } from '../firewall/index.js';
+import { publishChanges, unpublishChanges, type PortMapping } from '../firewall/index.js';
 import { portMappings } from '../firewall/view.js';
 import { quietIpv6 } from '../networks/network-calls.js';
 import type { Owner } from '../state/owner.js';
@@ -54,10 +54,15 @@ export function addEndpointCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: 
   if (e.ports.length > 0) plan.add(nftCalls.apply(publishChanges(portMappings(e, owner))));
 }
 
-/** The published ports of endpoints, removed in one transaction (nothing when none). */
-export function unpublishCall(endpoints: readonly EndpointRecord[]) {
-  const mappings = endpoints.flatMap((e) => portMappings(e));
-  return mappings.length > 0 ? nftCalls.apply(unpublishChanges(mappings)) : undefined;
+/**
+ * The published ports of endpoints, removed in one transaction (nothing when
+ * none). Elements are deleted by key: with `only`, just the mappings listed
+ * there (see ownedMappings), for records whose elements may never have been
+ * made, or may be someone else's by now.
+ */
+export function unpublishCall(endpoints: readonly EndpointRecord[], only?: readonly PortMapping[]) {
+  const mappings = only ?? endpoints.flatMap((e) => portMappings(e));
+  return mappings.length > 0 ? nftCalls.apply(unpublishChanges([...mappings])) : undefined;
 }
 
 /**
@@ -65,8 +70,8 @@ export function unpublishCall(endpoints: readonly EndpointRecord[]) {
  * namespace): deleting the host end takes the pair with it. An endpoint
  * without a host end (macvlan, ipvlan) is deleted inside `sandbox`.
  */
-export function removeEndpointCalls(plan: Plan, e: EndpointRecord, sandbox?: NativeNetns | PlanRef): void {
-  const unpublish = unpublishCall([e]);
+export function removeEndpointCalls(plan: Plan, e: EndpointRecord, sandbox?: NativeNetns | PlanRef, only?: readonly PortMapping[]): void {
+  const unpublish = unpublishCall([e], only?.filter((m) => m.endpoint === e.id));
   if (unpublish) plan.add(unpublish);
   if (e.hostIfname !== '') plan.add(linkCalls.delete(e.hostIfname, { ifExists: true }));
   else if (sandbox) plan.add(linkCalls.delete(e.ifname, { ifExists: true }), sandbox);

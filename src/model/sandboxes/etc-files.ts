@@ -3,6 +3,7 @@
 // asked, into a directory of its choice (a container's rootfs, a bundle).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { StateError } from '../../core/errors.js';
 import { syncFs as fs } from '../../store/sync-fs.js';
 import { hostsContent, netnsEtcDir, writeSandboxFiles, type LinkedContainer } from '../../dns/hosts.js';
 import { parseResolvConf, resolvConfContent, sandboxResolvConf, type ResolvConf } from '../../dns/resolv-conf.js';
@@ -54,13 +55,26 @@ export function sandboxFiles(
 }
 
 export async function writeSandboxEtc(ctx: ModelContext, s: SandboxRecord, files: { hosts: string; resolvConf: string }): Promise<void> {
-  for (const dir of targets(ctx, s)) await writeSandboxFiles(dir, files);
+  for (const dir of targets(ctx, s)) {
+    try {
+      await writeSandboxFiles(dir, files);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === undefined) throw e;
+      throw new StateError(dir, `hosts and resolv.conf cannot be written there (${code}: ${(e as Error).message})`);
+    }
+  }
 }
 
 /** Removes what writeSandboxEtc wrote under /etc/netns (never the caller's own directory). */
 export async function removeSandboxEtc(ctx: ModelContext, s: SandboxRecord): Promise<void> {
   if (s.netns.kind !== 'owned' || s.netns.name === undefined) return;
-  await fs.rm(netnsEtcDir(s.netns.name, ctx.etcDir), { recursive: true, force: true });
+  try {
+    await fs.rm(netnsEtcDir(s.netns.name, ctx.etcDir), { recursive: true, force: true });
+  } catch (e) {
+    // Something that is not a directory where the sandbox's would be: there is nothing of the sandbox's to remove.
+    if ((e as NodeJS.ErrnoException).code !== 'ENOTDIR') throw e;
+  }
 }
 
 /** Whether any of the files writeSandboxEtc writes is missing (a crash before they were written, or someone removed them). */

@@ -20,6 +20,9 @@ import { isStacked } from '../networks/drivers/index.js';
 import { ValidationError } from '../../core/errors.js';
 import type { NativeNetns } from '../../addon/native.js';
 import type { PlanRef } from '../../addon/plan.js';
+import { Nftables } from '../../nft/nftables.js';
+import { expandPorts, readFirewall, type PortMapping } from '../firewall/index.js';
+import { portMappings } from '../firewall/view.js';
 
 export interface EndpointRequest {
   /** The interface's name in the sandbox (default: the next free ethN). */
@@ -181,17 +184,18 @@ export interface TeardownOptions {
  * the sandbox is left on the host either way. Safe to repeat; a vanished
  * namespace or element is fine.
  */
-export async function teardownKernel(ctx: ModelContext, s: SandboxRecord, opts: TeardownOptions = {}): Promise<void> {
+export async function teardownKernel(ctx: ModelContext, s: SandboxRecord, opts: TeardownOptions & { checked?: boolean } = {}): Promise<void> {
+  const only = opts.checked ? await ownedMappings(ctx, s.endpoints) : undefined;
   const plan = ctx.host.plan();
   const linger = opts.background === true && s.netns.kind === 'adopted';
   if ((s.netns.kind === 'owned' && s.netns.name !== undefined) || linger) {
-    const unpublish = unpublishCall(s.endpoints);
+    const unpublish = unpublishCall(s.endpoints, only);
     if (unpublish) plan.add(unpublish);
     for (const e of s.endpoints) if (e.hostIfname !== '') plan.add(linkCalls.set(e.hostIfname, { up: false }));
     if (!linger) plan.add(netnsCalls.remove(s.netns.name as string, { dir: ctx.netnsDir, ifExists: true, peers: s.endpoints.map((e) => e.hostIfname).filter((h) => h !== '') }));
   } else {
     const ns = s.netns.kind === 'host' ? undefined : sandboxRefFor(plan, s, s.endpoints);
-    for (const e of s.endpoints) removeEndpointCalls(plan, e, ns);
+    for (const e of s.endpoints) removeEndpointCalls(plan, e, ns, only);
   }
   if (plan.calls.length > 0) await runTolerant(ctx, plan);
   if (linger) ctx.reaper.schedule(s.netns.path, s.endpoints.map((e) => e.hostIfname));
@@ -205,6 +209,21 @@ function sandboxRefFor(plan: Plan, s: SandboxRecord, endpoints: readonly Endpoin
 
 function closeOpened(handle: unknown): void {
   (handle as NativeNetns | undefined)?.close();
+}
+
+/**
+ * The endpoints' port mappings whose elements are there and carry this
+ * state's mark for that endpoint: what a teardown of a record that may never
+ * have been made whole (or whose ports were lost and taken by another owner)
+ * may delete. Reads the ruleset, so only for such records, never on the hot path.
+ */
+async function ownedMappings(ctx: ModelContext, endpoints: readonly EndpointRecord[]): Promise<PortMapping[]> {
+  const wanted = endpoints.flatMap((e) => portMappings(e, ctx.state.owner));
+  if (wanted.length === 0) return [];
+  const present = readFirewall(await new Nftables(ctx.host).list({ family: 'inet' })).ports;
+  const same = (a: PortMapping, b: PortMapping): boolean =>
+    a.protocol === b.protocol && a.hostPort === b.hostPort && (a.hostIp ?? '') === (b.hostIp ?? '') && a.containerIp === b.containerIp && a.endpoint === b.endpoint && a.owner === b.owner;
+  return expandPorts(wanted).filter((w) => present.some((p) => same(p, w)));
 }
 
 const GONE = new Set(['ENOENT', 'ENODEV']);
@@ -229,13 +248,35 @@ async function runTolerant(ctx: ModelContext, plan: Plan): Promise<void> {
   }
 }
 
-/** Everything of a sandbox, kernel and state; the caller holds the lock. */
-export async function destroySandbox(ctx: ModelContext, s: SandboxRecord, opts: TeardownOptions = {}): Promise<void> {
+/**
+ * Everything of a sandbox, kernel and state; the caller holds the lock. With
+ * `checked`, only port elements that are there with this state's mark go (a
+ * record whose creation never finished).
+ */
+export async function destroySandbox(ctx: ModelContext, s: SandboxRecord, opts: TeardownOptions & { checked?: boolean } = {}): Promise<void> {
   await teardownKernel(ctx, s, opts);
-  await forgetEndpoints(ctx, s.endpoints);
-  await removeSandboxEtc(ctx, s);
-  await ctx.state.removeSandbox(s);
+  await forgetSandbox(ctx, s);
+}
+
+/**
+ * The state side of destroySandbox alone: addresses, ports, files, record and
+ * name. Each step is tried even when one before it failed (the record goes
+ * last, so that what is left stays named by it); the first failure is thrown after.
+ */
+export async function forgetSandbox(ctx: ModelContext, s: SandboxRecord): Promise<void> {
+  let failure: unknown;
+  const step = async (fn: () => Promise<void>): Promise<void> => {
+    try {
+      await fn();
+    } catch (e) {
+      failure ??= e;
+    }
+  };
+  await step(() => forgetEndpoints(ctx, s.endpoints));
+  await step(() => removeSandboxEtc(ctx, s));
+  if (failure === undefined) await step(() => ctx.state.removeSandbox(s));
   ctx.dns?.removeSandbox(s.id);
+  if (failure !== undefined) throw failure;
   if (ctx.events.listening) ctx.events.sandbox('remove', s, await ctx.state.networks());
 }
 

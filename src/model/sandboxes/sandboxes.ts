@@ -26,7 +26,7 @@ import { verifySandbox } from './verify.js';
 import type { EndpointRoute, NetworkRecord, PublishedPort, SandboxRecord } from '../state/records.js';
 import { execIn, spawnIn, type ExecOptions, type ExecResult, type LaunchOptions } from '../../kernel/launch.js';
 import { launchTarget } from './processes.js';
-import { destroySandbox, detachNetwork, PendingState, planEndpoint, teardownKernel, type EndpointRequest, type TeardownOptions } from './sandbox-ops.js';
+import { destroySandbox, detachNetwork, forgetSandbox, PendingState, planEndpoint, teardownKernel, type EndpointRequest, type TeardownOptions } from './sandbox-ops.js';
 
 /** `bridge` (the default network), `host`, `none`, `container:<name or id>`, or a network's name. */
 export type NetworkMode = string;
@@ -372,12 +372,15 @@ export class Sandboxes {
 
       // From here on something changes: first the record, naming all of it.
       await this.ctx.state.writeSandbox(s);
+      // Until the plan has run, the kernel holds nothing of this sandbox: a plan that fails is undone by the core.
+      let kernelDone = !plan;
       try {
         await this.ctx.state.indexName(s);
         if (plan) {
           const results = await plan.run().catch(async (e: unknown) => {
             throw await publishConflict(this.ctx, e, s.endpoints.flatMap((x) => portMappings(x)));
           });
+          kernelDone = true;
           if (s.netns.kind === 'owned') {
             Netns.fromHandle(results[0] as NativeNetns).close();
             s.netns.cookie = results[cookie as number] as string;
@@ -389,8 +392,11 @@ export class Sandboxes {
         await this.ctx.state.writeSandbox(s);
         if (joined) await this.ctx.state.writeSandbox({ ...joined, joiners: [...(joined.joiners ?? []), s.id] });
       } catch (e) {
-        // Whatever failed, kernel and state go back to what they were.
-        await destroySandbox(this.ctx, s).catch(() => undefined);
+        // Whatever failed, kernel and state go back to what they were (and
+        // nothing of the kernel is touched when the plan did not run: a port
+        // it could not publish is someone else's).
+        if (kernelDone) await destroySandbox(this.ctx, s).catch(() => undefined);
+        else await forgetSandbox(this.ctx, s).catch(() => undefined);
         await pending.restoreCursors().catch(() => undefined);
         throw e;
       }
@@ -407,7 +413,7 @@ export class Sandboxes {
     const holder = await this.ctx.state.sandboxIdByName(name);
     if (holder === undefined) return;
     const other = await this.ctx.state.sandbox(holder);
-    if (other?.pending !== undefined) await destroySandbox(this.ctx, other);
+    if (other?.pending !== undefined) await destroySandbox(this.ctx, other, { checked: true });
     else if (other && !other.removed && other.name === name)
       throw new ConflictError('name-in-use', `the sandbox name '${name}' is already in use; remove that sandbox or choose another name`);
   }
@@ -517,7 +523,7 @@ export class Sandboxes {
         throw new NoSuchObjectError('sandbox', name);
       }
       if (s.pending !== undefined) {
-        await destroySandbox(this.ctx, s);
+        await destroySandbox(this.ctx, s, { checked: true });
         if (opts.force) return;
         throw new NoSuchObjectError('sandbox', name, 'its creation never finished; what it had made is removed now');
       }

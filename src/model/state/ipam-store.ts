@@ -140,6 +140,13 @@ export class IpamStore {
     }
   }
 
+  /** Temp files of writers that died, in every network's directory. */
+  async leftovers(): Promise<string[]> {
+    const out: string[] = [];
+    for (const id of await this.networks()) out.push(...(await this.store.leftovers(id)));
+    return out;
+  }
+
   async drop(networkId: string): Promise<void> {
     await fs.rm(join(this.dir, networkId), { recursive: true, force: true });
   }

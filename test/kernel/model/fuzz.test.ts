@@ -36,38 +36,36 @@ const junk = fc.oneof(
   fc.constant('a\0b'),
   fc.constant(''),
 );
-const strings = (...good: string[][]) => fc.oneof(...good.map((g) => fc.constant(g)), fc.array(junk, { maxLength: 2 }), junk);
+/** Mostly a valid value (so that many inputs are accepted, and made and removed for real), sometimes a bad one. */
+const pick = <T, U>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<U>) => fc.oneof({ arbitrary: good, weight: 5 }, { arbitrary: bad, weight: 1 });
+const strings = (good: string[][], bad: string[][] = []) =>
+  pick(fc.constantFrom(...good), fc.oneof(...bad.map((b) => fc.constant(b)), fc.array(junk, { minLength: 1, maxLength: 2 }), junk));
 
 const sandboxOptions = fc.record(
   {
-    name: fc.oneof(fc.constant('fz'), fc.constant('fz.2'), fc.constant('-bad'), junk),
-    network: fc.oneof(fc.constant('fuzz'), fc.constant('none'), fc.constant('host'), fc.constant('container:nope'), fc.constant('nosuchnet'), junk),
-    ip: fc.oneof(fc.constant('10.82.1.77'), fc.constant('10.99.0.1'), fc.constant('10.82.1.1'), junk),
-    ip6: fc.oneof(fc.constant('fd82::5'), junk),
-    mac: fc.oneof(
-      fc.constant('02:42:0a:52:01:09'),
-      fc.constant('01:00:5e:00:00:01'),
-      fc.constant('ff:ff:ff:ff:ff:ff'),
-      fc.constant('00:00:00:00:00:00'),
-      fc.constant('33:33:00:00:00:01'),
-      junk,
+    name: pick(fc.constantFrom('fz', 'fz.2', 'fz_3'), fc.oneof(fc.constant('-bad'), fc.constant('resident'), junk)),
+    network: pick(fc.constantFrom('fuzz', 'none'), fc.oneof(fc.constant('host'), fc.constant('container:nope'), fc.constant('nosuchnet'), junk)),
+    ip: pick(fc.constantFrom('10.82.1.77', '10.82.1.78'), fc.oneof(fc.constant('10.99.0.1'), fc.constant('10.82.1.1'), fc.constant('10.82.1.2'), junk)),
+    mac: pick(
+      fc.constantFrom('02:42:0a:52:01:09', '0a:00:00:00:00:01'),
+      fc.oneof(fc.constantFrom('01:00:5e:00:00:01', 'ff:ff:ff:ff:ff:ff', '00:00:00:00:00:00', '33:33:00:00:00:01', '02:42:0a:52:01'), junk),
     ),
-    aliases: strings(['web'], ['bad name']),
-    publish: fc.oneof(
-      fc.constant(['8801:80']),
-      fc.constant(['99999:80']),
-      fc.constant(['192.0.2.9:8802:80']),
-      fc.constant(['127.0.0.1:8803:80/udp']),
-      fc.constant([{ protocol: 'tcp', containerPort: 80, hostPort: { kind: 'fixed', port: 8804 } }]),
-      fc.constant([{ protocol: 'tcp', containerPort: 80, hostPort: { kind: 'fixed', port: 0 } }]),
-      fc.constant([{ protocol: 'icmp', containerPort: 80, hostPort: { kind: 'random' } }]),
-      fc.array(junk, { maxLength: 2 }),
-      junk,
+    aliases: strings([['web'], ['web', 'www']], [['bad name']]),
+    publish: pick(
+      fc.constantFrom(['8801:80'], ['127.0.0.1:8803:80/udp'], ['80'], ['8810-8812:80'], [{ protocol: 'tcp', containerPort: 80, hostPort: { kind: 'fixed', port: 8804 } }]),
+      fc.oneof(
+        fc.constantFrom(['99999:80'], ['192.0.2.9:8802:80'], ['8800:80'], ['[fd00::1]:8805:80']),
+        fc.constant([{ protocol: 'tcp', containerPort: 80, hostPort: { kind: 'fixed', port: 0 } }]),
+        fc.constant([{ protocol: 'icmp', containerPort: 80, hostPort: { kind: 'random' } }]),
+        fc.constant([{ protocol: 'tcp', containerPort: 80, hostPort: { kind: 'fixed', port: 8806 }, extra: true }]),
+        fc.array(junk, { minLength: 1, maxLength: 2 }),
+        junk,
+      ),
     ),
-    publishAll: fc.oneof(fc.boolean(), junk),
-    expose: strings(['80'], ['80/tcp', '99999']),
-    links: strings(['nope'], ['a:b:c']),
-    hostname: fc.oneof(fc.constant('box'), fc.constant('bad host'), junk),
+    publishAll: pick(fc.boolean(), junk),
+    expose: strings([['80'], ['80/tcp', '81/udp']], [['99999'], ['80/icmp']]),
+    links: strings([['resident'], ['resident:db']], [['nope'], ['a:b:c']]),
+    hostname: pick(fc.constantFrom('box', 'web-1'), fc.oneof(fc.constant('bad host'), junk)),
     netns: fc.oneof(
       fc.constant({ path: '/run/netns/x\0y' }),
       fc.constant({ path: '/nonexistent/ns' }),
@@ -75,38 +73,62 @@ const sandboxOptions = fc.record(
       fc.constant({ pid: 'x' }),
       fc.constant({ path: '/tmp', pid: 1 }),
       fc.constant({ path: `/run/netns/${HOST}` }),
+      fc.constant({ path: '/tmp' }),
       junk,
     ),
-    filesDir: fc.oneof(fc.constant('a\0b'), junk),
-    dns: strings(['192.0.2.53'], ['not-an-ip']),
-    dnsSearch: strings(['example.org'], ['a b', 'x\nnameserver 1.2.3.4']),
-    dnsOptions: strings(['ndots:2'], ['rotate\nnameserver 1.1.1.1']),
-    extraHosts: strings(['db:10.82.1.9'], ['nocolon']),
+    filesDir: fc.oneof(fc.constant('a\0b'), fc.constant(''), junk),
+    dns: strings([['192.0.2.53']], [['not-an-ip']]),
+    dnsSearch: strings([['example.org']], [['a b'], ['x\nnameserver 1.2.3.4']]),
+    dnsOptions: strings([['ndots:2']], [['rotate\nnameserver 1.1.1.1']]),
+    extraHosts: strings([['db:10.82.1.9']], [['nocolon'], ['x:not-ip']]),
     unknownOption: junk,
   },
-  { requiredKeys: [] },
+  // Never the default network: making it is a change that outlives the sandbox.
+  { requiredKeys: ['network'] },
+).map((o) => {
+  // The options no valid call has (netns to adopt, filesDir, an unknown key) only now and then.
+  const out: Record<string, unknown> = { ...o };
+  const h = JSON.stringify(o).length;
+  if (h % 5 !== 0) delete out.netns;
+  if (h % 7 !== 0) delete out.filesDir;
+  if (h % 3 !== 0) delete out.unknownOption;
+  return out;
+});
+
+/** Close to what a real caller sends: a few options on the fuzz network, each wrong only now and then. */
+const nearlyRight = <T, U>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<U>) => fc.oneof({ arbitrary: good, weight: 12 }, { arbitrary: bad, weight: 1 });
+const plausibleSandbox = fc.record(
+  {
+    name: nearlyRight(fc.constantFrom('fz', 'fz-b'), junk),
+    network: nearlyRight(fc.constant('fuzz'), junk),
+    ip: nearlyRight(fc.constantFrom('10.82.1.77', '10.82.1.99'), fc.constantFrom('10.82.1.2', '10.99.0.1')),
+    mac: nearlyRight(fc.constantFrom('02:42:0a:52:01:09', '0a:00:00:00:00:01'), fc.constantFrom('01:00:5e:00:00:01', 'ff:ff:ff:ff:ff:ff', '00:00:00:00:00:00')),
+    publish: nearlyRight(fc.constantFrom(['8801:80'], ['80'], ['127.0.0.1:8803:80/udp'], ['8810-8812:80']), fc.constantFrom(['8800:80'], ['192.0.2.9:8802:80'], [5])),
+    aliases: nearlyRight(fc.constantFrom(['web'], ['a', 'b']), fc.constant('web')),
+    hostname: nearlyRight(fc.constant('box'), fc.constant(7)),
+    dns: nearlyRight(fc.constant(['192.0.2.53']), fc.constant('192.0.2.53')),
+    extraHosts: nearlyRight(fc.constant(['db:10.82.1.9']), fc.constant([null])),
+  },
+  { requiredKeys: ['network'] },
 );
 
 const networkOptions = fc.record(
   {
-    name: fc.oneof(fc.constant('fz-net'), fc.constant('bridge'), fc.constant('host'), junk),
-    subnet: fc.oneof(fc.constant('10.83.1.0/24'), fc.constant('10.83.1.5/24'), fc.constant('10.82.1.0/24'), fc.constant('300.1.1.0/24'), junk),
-    gateway: fc.oneof(fc.constant('10.83.1.1'), fc.constant('10.84.0.1'), junk),
-    ipRange: fc.oneof(fc.constant('10.83.1.128/25'), junk),
-    ipv6: fc.oneof(fc.constant({ subnet: 'fd83::/64' }), fc.constant({ subnet: 'fd83::/64', extra: 1 }), fc.constant({ subnet: 5 }), junk),
-    internal: fc.oneof(fc.boolean(), junk),
-    icc: fc.oneof(fc.boolean(), junk),
-    masquerade: fc.oneof(fc.boolean(), junk),
-    mtu: fc.oneof(fc.constant(1500), fc.constant(1000), fc.constant(68), fc.constant(67), fc.constant(1279), fc.constant(70000), fc.constant(1500.5), junk),
-    bridge: fc.oneof(fc.constant('fz-br'), fc.constant('way-too-long-bridge-name'), fc.constant('bad/br'), fc.constant('br@x'), junk),
-    hostBinding: fc.oneof(fc.constant('127.0.0.1'), fc.constant('nope'), junk),
-    labels: fc.oneof(fc.constant({ a: 'b' }), fc.constant({ a: 1 }), junk),
-    options: fc.oneof(
-      fc.constant({ 'com.docker.network.driver.mtu': '1400' }),
-      fc.constant({ 'com.docker.network.driver.mtu': 'x' }),
-      fc.constant({ 'com.docker.network.bridge.enable_icc': 'maybe' }),
-      fc.constant({ 'com.docker.network.unknown': '1' }),
-      junk,
+    name: pick(fc.constantFrom('fz-net', 'fz-net2'), fc.oneof(fc.constantFrom('bridge', 'host', 'fuzz', '-x'), junk)),
+    subnet: pick(fc.constantFrom('10.83.1.0/24', '10.83.2.0/25'), fc.oneof(fc.constantFrom('10.83.1.5/24', '10.82.1.0/24', '300.1.1.0/24', '10.83.1.0/33'), junk)),
+    gateway: pick(fc.constant(undefined), fc.oneof(fc.constantFrom('10.83.1.1', '10.84.0.1'), junk)),
+    ipRange: pick(fc.constant(undefined), fc.oneof(fc.constantFrom('10.83.1.128/25', '10.84.0.0/24'), junk)),
+    ipv6: pick(fc.constant(undefined), fc.oneof(fc.constant({ subnet: 'fd83::/64' }), fc.constant({ subnet: 'fd83::/64', extra: 1 }), fc.constant({ subnet: 5 }), junk)),
+    internal: pick(fc.boolean(), junk),
+    icc: pick(fc.boolean(), junk),
+    masquerade: pick(fc.boolean(), junk),
+    mtu: pick(fc.constantFrom(1500, 1000, 1280, 9000), fc.oneof(fc.constantFrom(68, 67, 1279, 70000, 1500.5, '1500'), junk)),
+    bridge: pick(fc.constantFrom(undefined, 'fz-br'), fc.oneof(fc.constantFrom('way-too-long-bridge-name', 'bad/br', 'br@x', 'a b'), junk)),
+    hostBinding: pick(fc.constantFrom(undefined, '127.0.0.1'), fc.oneof(fc.constant('nope'), junk)),
+    labels: pick(fc.constant({ a: 'b' }), fc.oneof(fc.constant({ a: 1 }), junk)),
+    options: pick(
+      fc.constantFrom({}, { 'com.docker.network.driver.mtu': '1400' }, { 'com.docker.network.bridge.enable_icc': 'false' }),
+      fc.oneof(fc.constantFrom({ 'com.docker.network.driver.mtu': 'x' }, { 'com.docker.network.bridge.enable_icc': 'maybe' }, { 'com.docker.network.unknown': '1' }), junk),
     ),
   },
   { requiredKeys: [] },
@@ -142,7 +164,9 @@ async function check<T>(fn: () => Promise<T>, undo: (r: T) => Promise<void>): Pr
   }
   tally.accepted++;
   await undo(result);
-  expect(snapshot(), 'accepted and removed again, yet something is left').toBe(before);
+  // Where allocation resumes moves on, as Docker's serial allocation does: not something left behind.
+  const cursor = /\n[^\n]*\/ipam\/[0-9a-f]{64}\/last\.json\n[^\n]*/g;
+  expect(snapshot().replace(cursor, ''), 'accepted and removed again, yet something is left').toBe(before.replace(cursor, ''));
 }
 
 beforeAll(async () => {
@@ -165,7 +189,11 @@ describe('fuzzed input', () => {
   it('sandboxes.create', async () => {
     await fc.assert(
       fc.asyncProperty(sandboxOptions, (o) => check(() => engine.sandboxes.create(o as never), (s) => engine.sandboxes.remove(s.id))),
-      { seed: SEED, numRuns: 250 },
+      { seed: SEED, numRuns: 200 },
+    );
+    await fc.assert(
+      fc.asyncProperty(plausibleSandbox, (o) => check(() => engine.sandboxes.create(o as never), (s) => engine.sandboxes.remove(s.id))),
+      { seed: SEED, numRuns: 120 },
     );
   }, 600_000);
 

@@ -28,7 +28,8 @@ function containerView(ns: string): string {
 /** A runtime's namespace as `ip netns add` makes it, with an interface of its own. */
 function runtimeNamespace(address: string): void {
   ip(undefined, 'netns', 'add', RUNTIME);
-  ip(RUNTIME, 'link', 'add', 'eth0', 'type', 'dummy');
+  ip(RUNTIME, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'lan0');
+  ip(RUNTIME, 'link', 'set', 'lan0', 'up');
   ip(RUNTIME, 'addr', 'add', `${address}/24`, 'dev', 'eth0');
   ip(RUNTIME, 'link', 'set', 'eth0', 'up');
   ip(RUNTIME, 'route', 'add', 'default', 'via', address.replace(/\d+$/, '1'));
@@ -93,7 +94,7 @@ describe('namespace identity', () => {
     const init: ChildProcess = spawn(
       'ip',
       ['netns', 'exec', RUNTIME, 'sh', '-c',
-        'read _; exec unshare --net sh -c "ip link add eth0 type dummy && ip addr add 10.99.1.5/24 dev eth0 && ip link set eth0 up && ip route add default via 10.99.1.1 && echo moved && exec sleep 600"'],
+        'read _; exec unshare --net sh -c "ip link add eth0 type veth peer name lan0 && ip link set lan0 up && ip addr add 10.99.1.5/24 dev eth0 && ip link set eth0 up && ip route add default via 10.99.1.1 && echo moved && exec sleep 600"'],
       { stdio: ['pipe', 'pipe', 'inherit'] },
     );
     try {

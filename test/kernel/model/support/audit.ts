@@ -82,7 +82,6 @@ function docs<T>(dir: string): { ok: T[]; bad: string[] } {
     return { ok, bad };
   }
   for (const f of names) {
-    if (f.endsWith('.tmp')) bad.push(`temp file ${join(dir, f)}`);
     if (!f.endsWith('.json')) continue;
     try {
       ok.push(JSON.parse(readFileSync(join(dir, f), 'utf8')) as T);
@@ -163,6 +162,7 @@ export async function audit(host: string, roots: readonly Root[], opts: { traffi
     const run = join(root.stateDir, 'run');
     const owner = ownerOf({ runtime: run, config: join(root.stateDir, 'lib') });
     const group = String(owner.id);
+    leaked.push(...tempFiles(root.stateDir).map((f) => `temp file ${f}`), ...tempFiles(root.etcDir).map((f) => `temp file ${f}`));
     const netDocs = docs<NetworkDoc>(join(root.stateDir, 'lib', 'networks'));
     const sbDocs = docs<SandboxDoc>(join(run, 'sandboxes'));
     leaked.push(...netDocs.bad, ...sbDocs.bad);
@@ -232,7 +232,6 @@ export async function audit(host: string, roots: readonly Root[], opts: { traffi
     for (const net of (() => { try { return readdirSync(join(run, 'ipam')); } catch { return []; } })()) {
       const dir = join(run, 'ipam', net);
       for (const f of readdirSync(dir)) {
-        if (f.endsWith('.tmp')) leaked.push(`temp file ${join(dir, f)}`);
         if (!f.endsWith('.json') || f === 'last.json') continue;
         const addr = f.slice(0, -5);
         let owner: string | undefined;
@@ -351,6 +350,26 @@ export async function audit(host: string, roots: readonly Root[], opts: { traffi
   return result;
 }
 
+/** Every temp file (a write or lock attempt cut short) under `dir`, except in the quarantine. */
+function tempFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.isDirectory()) {
+        if (e.name !== 'quarantine') walk(join(d, e.name));
+      } else if (e.name.endsWith('.tmp')) out.push(join(d, e.name));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
 /** The state root's files, as one text (for before/after comparisons of rejected input). */
 export function stateFiles(root: Root): string {
   const out: string[] = [];
@@ -387,5 +406,7 @@ export function kernelState(host: string): string {
     .replace(/\b(\w+_timer) +[\d.]+/g, '$1 N')
     .replace(/,LOWER_UP|NO-CARRIER,/g, '')
     .replace(/ state [A-Z]+ /g, ' state - ')
-    .replace(/ tso_max_size \d+ tso_max_segs \d+/g, '');
+    .replace(/ tso_max_size \d+ tso_max_segs \d+/g, '')
+    // Carrier follows a bridge's ports through the kernel's linkwatch, up to a second later.
+    .replace(/ linkdown/g, '');
 }

@@ -1,7 +1,7 @@
 // The CLI's exit codes: one per kind of failure, so that scripts can tell a
 // typo from a missing object from a kernel refusal without parsing stderr.
-// `run` follows `docker run`: 125 when netplumb itself failed, 126/127 when
-// the command could not be started, else the command's own status.
+// `run` and `exec` follow `docker run`/`docker exec`: 125 when netplumb itself
+// failed, 126/127 when the command could not be started, else the command's own status.
 export const EXIT = {
   ok: 0,
   /** Anything not classified below. */
@@ -33,7 +33,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   4    conflict (name, address or port taken; network in use; state locked)
   5    the kernel refused the request (e.g. no CAP_NET_ADMIN: use \`netplumb sandbox --\`)
   6    a state file is damaged (run \`netplumb reconcile\`)
-  125  run: netplumb failed before CMD started (the message says why)
-  126  run: CMD could not be executed
-  127  run: CMD was not found
-  else run: CMD's own exit status, 128+N when it was killed by signal N`;
+  125  run, exec: netplumb failed before CMD started (the message says why)
+  126  run, exec: CMD could not be executed
+  127  run, exec: CMD was not found
+  else run, exec: CMD's own exit status, 128+N when it was killed by signal N`;

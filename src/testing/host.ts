@@ -1,6 +1,7 @@
 // The lab's host: the namespace that holds the bridges, the firewall and the
 // published ports (what the machine is to Docker), with its own hosts and
 // resolv.conf (its nameserver is the outside's DNS when the lab has one).
+import { ValidationError } from '../core/errors.js';
 import type { LaunchTarget } from '../kernel/launch.js';
 import type { Netns } from '../netns.js';
 import { LabNode } from './node.js';
@@ -19,11 +20,11 @@ export class LabHost extends LabNode {
     return this.world.hostNetns;
   }
 
-  /** Its address on the uplink to the outside; without an outside, its first network's gateway. */
+  /** Its address on the uplink to the outside (only a lab with an outside has one). */
   get address(): string {
     const up = this.uplinkAddress();
     if (up !== undefined) return up;
-    throw new Error("this lab's host has no outside uplink; use a network's gateway (sandbox.inspect()) or open the lab with { outside: true }");
+    throw new ValidationError('address', "this lab's host has no uplink to an outside: open the lab with { outside: true }, or use a network's gateway (sandbox.inspect())");
   }
 
   protected launchTarget(): LaunchTarget {

@@ -131,12 +131,12 @@ export class Lab implements LabWorld, AsyncDisposable {
     const dnsServer = layout?.names.length ? [layout.address] : [];
     await writeSandboxFiles(this.etcDir('host'), {
       hosts: hostsContent({ hostname: 'host', addresses: layout ? [layout.hostAddress] : [], ipv6: false }),
-      resolvConf: resolvConfContent({ nameservers: dnsServer, search: [], options: [] }, 'The lab host: the outside answers DNS.'),
+      resolvConf: resolvConfContent({ nameservers: dnsServer, search: [], options: [] }, dnsServer.length ? "The lab's host: the outside answers DNS." : "The lab's host: no DNS."),
     });
     if (layout)
       await writeSandboxFiles(this.etcDir('outside'), {
         hosts: hostsContent({ hostname: 'outside', addresses: [layout.address], ipv6: false }),
-        resolvConf: resolvConfContent({ nameservers: dnsServer, search: [], options: [] }, 'The lab outside.'),
+        resolvConf: resolvConfContent({ nameservers: dnsServer, search: [], options: [] }, "The lab's outside."),
       });
     this.current = await Engine.open(this.engineOptions(true));
     for (const [name, o] of networks) await this.current.networks.create({ ...o, name });
@@ -210,7 +210,7 @@ export class Lab implements LabWorld, AsyncDisposable {
   }
 
   assertOpen(): void {
-    if (this.closing) throw new Error(`the lab ${this.root} is closed`);
+    if (this.closing) throw new ValidationError('lab', `the lab ${this.root} is closed: open another with Lab.open()`);
   }
 
   track<T extends ChildProcess>(child: T): T {

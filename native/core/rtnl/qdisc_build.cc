@@ -4,9 +4,8 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cmath>
-#include <cstring>
-#include <vector>
 
 #include "core/errors.h"
 
@@ -27,24 +26,6 @@ int64_t bounded(const Value& obj, const char* key, const char* field, int64_t mi
     throw InvalidArgument(field, std::string(field) + " must be " + std::to_string(min) + "-" + std::to_string(max) +
                                      ", got " + std::to_string(n));
   return n;
-}
-
-// Appends one attribute to a TCA_OPTIONS payload, aligned as nl::Message aligns.
-void append_attr(std::vector<uint8_t>& buf, uint16_t type, const void* data, size_t len) {
-  nlattr a{};
-  a.nla_len = static_cast<uint16_t>(NLA_HDRLEN + len);
-  a.nla_type = type;
-  size_t off = buf.size();
-  buf.resize(off + NLA_HDRLEN + NLA_ALIGN(len), 0);
-  std::memcpy(buf.data() + off, &a, sizeof a);
-  if (len) std::memcpy(buf.data() + off + NLA_HDRLEN, data, len);
-}
-
-template <typename T>
-void append_struct(std::vector<uint8_t>& buf, const T& v) {
-  size_t off = buf.size();
-  buf.resize(off + NLA_ALIGN(sizeof(T)), 0);
-  std::memcpy(buf.data() + off, &v, sizeof(T));
 }
 
 NetemSpec netem_from(const Value& o) {
@@ -75,23 +56,23 @@ TbfSpec tbf_from(const Value& o) {
   return t;
 }
 
-std::vector<uint8_t> netem_options(const NetemSpec& n) {
+void put_netem_options(nl::Message& m, const NetemSpec& n) {
   tc_netem_qopt q{};
   q.latency = ticks(n.latency_ns);
   q.jitter = ticks(n.jitter_ns);
   q.loss = n.loss;
   q.limit = n.limit;
-  std::vector<uint8_t> buf;
-  append_struct(buf, q);
+  size_t opts = m.begin_container(TCA_OPTIONS);
+  m.put_header(q);  // the struct first, then attributes
   if (n.rate) {
     tc_netem_rate r{};
     r.rate = n.rate;
-    append_attr(buf, TCA_NETEM_RATE, &r, sizeof r);
+    m.put(TCA_NETEM_RATE, &r, sizeof r);
   }
-  return buf;
+  m.end_nest(opts);
 }
 
-std::vector<uint8_t> tbf_options(const TbfSpec& t) {
+void put_tbf_options(nl::Message& m, const TbfSpec& t) {
   tc_tbf_qopt q{};
   // Ethernet framing known to the kernel: no rate table needs to be sent.
   q.rate.linklayer = TC_LINKLAYER_ETHERNET;
@@ -100,10 +81,10 @@ std::vector<uint8_t> tbf_options(const TbfSpec& t) {
   q.limit = t.limit;
   // The bucket as time at the rate: burst bytes take burst/rate seconds.
   q.buffer = ticks(static_cast<uint64_t>(static_cast<double>(t.burst) * 1e9 / t.rate));
-  std::vector<uint8_t> buf;
-  append_attr(buf, TCA_TBF_PARMS, &q, sizeof q);
-  append_attr(buf, TCA_TBF_BURST, &t.burst, sizeof t.burst);
-  return buf;
+  size_t opts = m.begin_container(TCA_OPTIONS);
+  m.put(TCA_TBF_PARMS, &q, sizeof q);
+  m.put_u32(TCA_TBF_BURST, t.burst);
+  m.end_nest(opts);
 }
 
 nl::Message qdisc_request(uint16_t type, uint16_t flags, int ifindex, const char* op) {
@@ -137,8 +118,10 @@ nl::Message build_replace_root(const QdiscSpec& s) {
   nl::Message m = qdisc_request(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, s.ifindex, "RTM_NEWQDISC");
   m.set_object(s.describe());
   m.put_str(TCA_KIND, s.type);
-  std::vector<uint8_t> opts = s.type == "netem" ? netem_options(s.netem) : tbf_options(s.tbf);
-  m.put(TCA_OPTIONS, opts.data(), opts.size());
+  if (s.type == "netem")
+    put_netem_options(m, s.netem);
+  else
+    put_tbf_options(m, s.tbf);
   return m;
 }
 

@@ -213,8 +213,8 @@ describe('usage errors and exit codes', () => {
 
   it('documents the exit codes in --help, and every command has --help', async () => {
     const help = await ok('--help');
-    expect(help).toMatch(/Exit codes:[\s\S]*3 +not found[\s\S]*125 +run:/);
-    for (const cmd of [['network', 'create'], ['network', 'ls'], ['run'], ['create'], ['ps'], ['port'], ['rm'], ['sandbox'], ['demo']])
+    expect(help).toMatch(/Exit codes:[\s\S]*3 +not found[\s\S]*125 +run, exec:/);
+    for (const cmd of [['network', 'create'], ['network', 'ls'], ['run'], ['create'], ['exec'], ['ps'], ['port'], ['rm'], ['sandbox'], ['demo']])
       expect(await ok(...cmd, '--help')).toMatch(/^Usage: netplumb /);
   });
 });

@@ -5,7 +5,7 @@
 // of them, no descriptor of this process on them, no file of the lab. And
 // without the privileges to build one, a lab refuses and says how to run.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,7 +32,7 @@ interface Built {
 // A child that builds a lab with a sandbox, a process in it and a process it
 // left running in the background, prints what it made, then ends as `args.how` says.
 const BUILD = `
-  const { readdirSync, readFileSync, statSync } = await import('node:fs');
+  const { existsSync, readdirSync, readFileSync, statSync } = await import('node:fs');
   const { Lab } = await import('./netplumb.mjs');
   const lab = await Lab.open({ networks: { app: { subnet: '10.124.0.0/24' } }, outside: true, prefix: 'crash' });
   const s = await lab.sandbox('s');
@@ -41,8 +41,8 @@ const BUILD = `
   const namespaces = readdirSync(lab.root + '/netns').map((f) => 'net:[' + statSync(lab.root + '/netns/' + f).ino + ']');
   const owner = JSON.parse(readFileSync(lab.root + '/owner.json', 'utf8'));
   console.log(JSON.stringify({ root: lab.root, namespaces, background: Number(bg.stdout), reaper: owner.reaper.pid }));
-  if (args.how === 'exit') process.exit(0);
-  setInterval(() => {}, 1000);
+  // 'exit': process.exit() (no close) once the test has seen the lab; 'stay': until killed.
+  setInterval(() => { if (args.how === 'exit' && existsSync(lab.root + '.seen')) process.exit(0); }, 20);
 `;
 
 async function buildInChild(how: 'exit' | 'stay'): Promise<{ built: Built; child: import('node:child_process').ChildProcess }> {
@@ -77,22 +77,19 @@ describe('taking a lab down', () => {
     await lab.close(); // a second close is the first one's result
   });
 
-  it('when its process exits without close(), the reaper removes everything', async () => {
-    const { built, child } = await buildInChild('exit');
-    await once(child, 'exit');
-    expect(await eventually(() => !existsSync(built.root))).toBe(true);
-    expect(await eventually(() => processesIn(built.namespaces).length === 0)).toBe(true);
-    expect(leftOf(built)).toEqual(NOTHING);
-  });
-
-  it('when its process is killed (SIGKILL), the reaper removes everything', async () => {
-    const { built, child } = await buildInChild('stay');
+  it.each([
+    ['exits without close()', 'exit'],
+    ['is killed (SIGKILL)', 'stay'],
+  ] as const)('when its process %s, the reaper removes everything', async (_, how) => {
+    const { built, child } = await buildInChild(how);
     expect(processesIn(built.namespaces)).toContain(built.background);
-    child.kill('SIGKILL');
-    await once(child, 'exit');
+    if (how === 'stay') child.kill('SIGKILL');
+    else writeFileSync(`${built.root}.seen`, '');
+    if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
     expect(await eventually(() => !existsSync(built.root))).toBe(true);
     expect(await eventually(() => processesIn(built.namespaces).length === 0)).toBe(true);
     expect(leftOf(built)).toEqual(NOTHING);
+    rmSync(`${built.root}.seen`, { force: true });
   });
 
   it('when process and reaper both died, the next Lab.open removes the orphan', async () => {

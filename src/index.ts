@@ -21,3 +21,5 @@ export { tcpProbe, type ProbeOptions, type ProbeResult } from './kernel/probe.js
 export { Engine, Networks, Sandboxes, DEFAULT_NETWORK, describePort } from './model/index.js';
 export type { EngineOptions, NetworkCreateOptions, SandboxCreateOptions, NetworkConnectOptions, NetworkMode, NetworkInspect, SandboxInfo, SandboxEndpointInfo, PublishedPort, NetworkRecord, SandboxRecord, EndpointRecord, SandboxMode, PortBinding, PortProtocol, HostPort, ReconcileReport, DnsOptions, DefaultBridgeOptions } from './model/index.js';
 export * as firewall from './model/firewall/index.js';
+// netplumb as a CNI plugin: one request ({ env, stdin }) to its answer ({ exitCode, stdout }).
+export { runCni, type CniRequest, type CniResponse, type CniEngine } from './cni/index.js';

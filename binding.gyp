@@ -26,7 +26,7 @@
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"],
-      "ldflags": ["-static", "-s"]
+      "ldflags": ["-s", "<!@(sh -c 'f=$(${CC:-cc} -print-file-name=libc.a); [ -f \"$f\" ] && echo -static || true')"]
     }
   ]
 }

@@ -49,3 +49,5 @@ export type { EngineApi, NetworksApi, SandboxesApi, ModelEvent, NetworkEvent, Sa
 export { RemoteEngine, type EngineConnectOptions };
 export type { TlsCredentials } from './client/transport.js';
 export type { DaemonDescription } from './client/api.js';
+// netplumb as a CNI plugin: one request ({ env, stdin }) to its answer ({ exitCode, stdout }).
+export { runCni, type CniRequest, type CniResponse, type CniEngine } from './cni/index.js';

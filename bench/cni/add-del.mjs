@@ -89,7 +89,8 @@ function shimTool(name, subnet, hostPort, env) {
     del(c) { return exec('netplumb', 'DEL', { ...netplumbConf(name.replace(/\W+/g, '-'), subnet, hostPort), prevResult: c.result }, c, env)[0]; },
   };
 }
-const viaDaemon = { ...shimTool('netplumb, shim → daemon', '10.60.0.0/16', 8081, { NETPLUMB_HOST: `unix://${SOCKET}` }), daemonTimed: true };
+const viaDaemonEnv = { NETPLUMB_HOST: `unix://${SOCKET}` };
+const viaDaemon = { ...shimTool('netplumb, shim → daemon', '10.60.0.0/16', 8081, viaDaemonEnv), daemonTimed: true };
 const inProcess = shimTool('netplumb, shim in-process', '10.61.0.0/16', 8082, { NETPLUMB_HOST: `unix://${WORK}/nobody.sock` });
 
 const reference = {
@@ -159,6 +160,8 @@ const active = tools.filter((t) => !t.skip);
 for (const t of tools) if (t.skip) console.log(`skipping ${t.name}: ${t.skip}`);
 for (const t of active) t.samples = { add: [], del: [], total: [], overhead: [] };
 const exec0 = [];
+// VERSION through the shim and the daemon: the whole path with next to no work at its end.
+const versionViaShim = [];
 const linksBefore = JSON.parse(run('ip', ['-j', 'link', 'show'])).length;
 for (let i = 0; i < N; i++) {
   for (const t of active) {
@@ -170,13 +173,15 @@ for (let i = 0; i < N; i++) {
     t.samples.del.push(d);
     t.samples.total.push(a + d);
     if (t.daemonTimed) {
-      const [ha, hd] = await ask('GET', '/stats');
+      // This round's ADD and DEL are the last two the daemon handled (VERSION rounds come between).
+      const [ha, hd] = (await ask('GET', '/stats')).slice(-2);
       t.samples.overhead.push(a - ha, d - hd);
     }
   }
   const t0 = now();
   spawnSync('/bin/true');
   exec0.push(now() - t0);
+  versionViaShim.push(exec('netplumb', 'VERSION', { cniVersion: '1.1.0' }, { id: '', path: '' }, viaDaemonEnv)[0]);
 }
 
 // --- CPU time: load on a shared machine stretches wall time (every wake-up waits
@@ -202,6 +207,13 @@ for (const t of active) {
   }
   t.cpu = cpu / N;
 }
+const blockCpu = (fn, withDaemon) => {
+  const before = childrenCpu() + (withDaemon ? daemonCpu() : 0);
+  for (let i = 0; i < N; i++) fn();
+  return (childrenCpu() + (withDaemon ? daemonCpu() : 0) - before) / N;
+};
+const trueCpu = blockCpu(() => spawnSync('/bin/true'), false);
+const versionCpu = blockCpu(() => exec('netplumb', 'VERSION', { cniVersion: '1.1.0' }, { id: '', path: '' }, viaDaemonEnv), true);
 await ask('GET', '/stats');
 await ask('POST', '/settle');
 await engine.settle();
@@ -214,7 +226,8 @@ console.log(`  ${machineLine()}`);
 console.log('  tool'.padEnd(40) + 'ADD'.padStart(9) + 'DEL'.padStart(9) + 'total'.padStart(9) + '   proof (TCP via host port)');
 for (const t of active)
   console.log(`  ${t.name}`.padEnd(40) + fmt(m(t.samples.add)).padStart(9) + fmt(m(t.samples.del)).padStart(9) + fmt(m(t.samples.total)).padStart(9) + `   ok, ${fmt(t.proofMs)} ms`);
-console.log(`  exec of /bin/true (spawnSync)`.padEnd(40) + fmt(m(exec0)).padStart(9));
+console.log(`  exec of /bin/true (spawnSync)`.padEnd(40) + fmt(m(exec0)).padStart(9) + `   CPU ${fmt(trueCpu)} ms`);
+console.log(`  VERSION through the shim and daemon`.padEnd(40) + fmt(m(versionViaShim)).padStart(9) + `   CPU ${fmt(versionCpu)} ms (shim, daemon)`);
 console.log('\n  CPU time per ADD + DEL (ms; exec\'d processes, the daemon, the kernel work they asked for)');
 for (const t of active) console.log(`  ${t.name}`.padEnd(40) + fmt(t.cpu).padStart(9));
 if (!reference.skip)
@@ -249,7 +262,7 @@ const r2 = (v) => Number(v.toFixed(2));
 console.log('\nJSON ' + JSON.stringify({
   bench: 'cni/add-del', iterations: N,
   rows: Object.fromEntries(active.map((t) => [t.name, { add: r2(m(t.samples.add)), del: r2(m(t.samples.del)), total: r2(total(t)), cpu: r2(t.cpu) }])),
-  execTrue: r2(m(exec0)), shimOverhead: r2(overhead), shimOverheadBeyondExec: r2(own), ratios,
+  execTrue: r2(m(exec0)), execTrueCpu: r2(trueCpu), versionViaShim: r2(m(versionViaShim)), versionViaShimCpu: r2(versionCpu), shimOverhead: r2(overhead), shimOverheadBeyondExec: r2(own), ratios,
   cpuRatios: reference.skip ? {} : Object.fromEntries(active.filter((t) => t !== reference).map((t) => [`reference / ${t.name}`, Number((reference.cpu / t.cpu).toFixed(1))])),
   loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
   skipped: Object.fromEntries(tools.filter((t) => t.skip).map((t) => [t.name, t.skip])),

@@ -39,6 +39,7 @@ export interface NetworkCreateOptions extends DriverCreateInput {
 
 /** The kinds of NetworkCreateOptions, for callers from plain JavaScript. */
 const CREATE_OPTIONS = {
+  driver: option.string,
   name: option.string,
   subnet: option.string,
   gateway: option.string,

@@ -102,16 +102,15 @@ async function removeStrayLinks(ctx: ModelContext, networks: readonly NetworkRec
   const hostEnds = new Set(sandboxes.flatMap((s) => s.endpoints.map((e) => e.hostIfname)));
   const stray = [...links.values()].filter(
     (l) =>
-      l.deviceGroup === ctx.state.owner.id &&
-      ((l.linkKind === 'bridge' && !bridges.has(l.name)) ||
-        // An overlay's VXLAN device whose network is gone (a crash while leaving it).
-        (l.linkKind === 'vxlan' && isOurVxlanAlias(l.alias) !== undefined && !vxlans.has(l.name)) ||
-        (l.linkKind === 'veth' && OUR_HOST_VETH.test(l.name) && !hostEnds.has(l.name))),
+      (l.deviceGroup === ctx.state.owner.id &&
+        ((l.linkKind === 'bridge' && !bridges.has(l.name)) || (l.linkKind === 'veth' && OUR_HOST_VETH.test(l.name) && !hostEnds.has(l.name)))) ||
+      // An overlay's VXLAN device whose network is gone (a crash while leaving it), known by its alias.
+      (l.linkKind === 'vxlan' && isOurVxlanAlias(l.alias) !== undefined && !vxlans.has(l.name)),
   );
   if (stray.length === 0) return;
   // Bridges last: deleting one first would leave its veths without a master to check.
   stray.sort((a, b) => Number(a.linkKind === 'bridge') - Number(b.linkKind === 'bridge'));
-  await ctx.host.exec(stray.map((l) => linkCalls.delete(l.name, { ifExists: true, deviceGroup: ctx.state.owner.id })));
+  await ctx.host.exec(stray.map((l) => linkCalls.delete(l.name, { ifExists: true, ...(l.linkKind === 'vxlan' ? {} : { deviceGroup: ctx.state.owner.id }) })));
   report.removedLinks.push(...stray.map((l) => l.name));
 }
 

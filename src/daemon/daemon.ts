@@ -10,7 +10,7 @@ import { formatAddress } from '../client/address.js';
 import type { DaemonDescription } from '../client/api.js';
 import { DaemonRunningError, LockTimeoutError } from '../core/errors.js';
 import { canonicalAddress, formatPrefix, network, parsePrefix } from '../addressing/ipnet.js';
-import { Engine, type EngineOptions } from '../model/index.js';
+import { Engine, type EngineOptions, type EventSubscription, type ModelEvent } from '../model/index.js';
 import { ModelState } from '../model/state/state.js';
 import { claimStateRoot, type DaemonClaim } from '../store/daemon-claim.js';
 import { runningDaemon } from '../store/daemon-info.js';
@@ -49,6 +49,8 @@ export class Daemon {
     private readonly claim: DaemonClaim,
     private readonly engine: Engine,
     private readonly events: EventLog,
+    /** The engine's event stream that feeds the log. */
+    private readonly feed: EventSubscription<ModelEvent>,
     private readonly front: HttpFront<DaemonServices>,
     readonly description: DaemonDescription,
   ) {}
@@ -126,7 +128,7 @@ export class Daemon {
         describe: () => description,
       };
       const front = new HttpFront(new Router(ROUTE_MODULES, services), log, metrics);
-      const daemon = new Daemon(o, log, claim, opened, events, front, description);
+      const daemon = new Daemon(o, log, claim, opened, events, feed, front, description);
       for (const address of addresses) {
         for (const l of await listenAll(address, (server) => front.attach(server), { group: o.group, log, ...(o.tls ? { tls: o.tls } : {}) })) {
           daemon.listeners.push(l);
@@ -158,6 +160,7 @@ export class Daemon {
       l.server.close();
       l.server.closeIdleConnections();
     }
+    this.feed.close();
     this.events.closeAll();
     const drained = await this.front.drain(this.o.shutdownTimeoutMs);
     if (!drained) this.log.warn({ pending: this.front.pending }, 'shutdown timeout: closing connections with requests still in flight');

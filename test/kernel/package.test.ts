@@ -28,7 +28,8 @@ afterAll(() => {
 });
 
 describe('npm package', () => {
-  it('packs, installs from the tarball offline with no compiler on PATH, and runs on its prebuild', { timeout: 180_000 }, () => {
+  // Every runtime dependency is packed from node_modules (pino and prom-client, the daemon's, bring ~20): minutes on a busy machine.
+  it('packs, installs from the tarball offline with no compiler on PATH, and runs on its prebuild', { timeout: 420_000 }, () => {
     tmp = mkdtempSync(join(tmpdir(), 'netplumb-pkg-'));
     const stage = join(tmp, 'stage');
     const dest = join(tmp, 'tarballs');

@@ -3,7 +3,7 @@
 // HTTP client, with the same output and exit codes as in-process; without a
 // daemon it works in-process as before. `netplumb daemon` runs the daemon.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,17 +110,22 @@ describe('netplumb daemon', () => {
     const socket = join(scratch, 'fg.sock');
     // A namespace of its own: the test's daemon owns the firewall of HOST, and one daemon per namespace does.
     const own = await Netns.create({ name: 'npd-cli-fg' });
-    const child = spawn('nsenter', ['--net=/run/netns/npd-cli-fg', '--', process.execPath, CLI, '--state-dir', state, '-H', `unix://${socket}`, 'daemon', '--bridge', 'none', '--log-level', 'warn'], {
+    const pidfile = join(scratch, 'fg.pid');
+    const child = spawn('nsenter', ['--net=/run/netns/npd-cli-fg', '--', process.execPath, CLI, '--state-dir', state, '-H', `unix://${socket}`, 'daemon', '--bridge', 'none', '--log-level', 'warn', '--pidfile', pidfile], {
       env: { ...process.env, NETPLUMB_ETC_DIR: join(state, 'etc') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((r) => child.on('exit', r));
     await expect.poll(async () => (await request(socket, 'GET', '/_ping').catch(() => ({ status: 0 }))).status, { timeout: 30_000, interval: 100 }).toBe(200);
+    // Only root (and group netplumb, which this machine has not got) may use the socket.
+    expect(statSync(socket).mode & 0o777).toBe(0o660);
+    expect(readFileSync(pidfile, 'utf8')).toBe(`${child.pid}\n`);
     const info = await request(socket, 'GET', '/netplumb/v1/info');
     expect(info.json).toMatchObject({ name: 'netplumbd', pid: child.pid, stateDirs: { runtime: join(state, 'run') } });
     expect((await request(socket, 'GET', '/networks')).json.map((n: { Name: string }) => n.Name).sort()).toEqual(['host', 'none']);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    expect(existsSync(pidfile)).toBe(false);
     await own.delete();
   });
 });

@@ -38,7 +38,7 @@ export type IpFamily = 4 | 6;
 export function ipAddress(addr: unknown, field = 'address'): IpFamily {
   const family = typeof addr === 'string' ? isIP(addr) : 0;
   if (family !== 4 && family !== 6)
-    throw new ValidationError(field, `${field} '${String(addr)}' is not an IPv4 or IPv6 address`);
+    throw new ValidationError(field, `${field} ${describeValue(addr)} is not an IPv4 or IPv6 address`);
   return family;
 }
 
@@ -71,7 +71,7 @@ export function cidr(value: unknown, field = 'address', allowBare = false): Cidr
 /** A MAC address aa:bb:cc:dd:ee:ff, normalized to lower case. */
 export function macAddress(mac: unknown, field = 'address'): string {
   if (typeof mac !== 'string' || !/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(mac))
-    throw new ValidationError(field, `${field} '${String(mac)}' is not a MAC address like 02:42:ac:11:00:02`);
+    throw new ValidationError(field, `${field} ${describeValue(mac)} is not a MAC address like 02:42:ac:11:00:02`);
   return mac.toLowerCase();
 }
 
@@ -93,14 +93,14 @@ export function unicastMac(mac: unknown, field = 'address'): string {
 /** An integer within [min, max]. */
 export function integer(value: unknown, field: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
-    throw new ValidationError(field, `${field} must be an integer from ${min} to ${max}, got ${String(value)}`);
+    throw new ValidationError(field, `${field} must be an integer from ${min} to ${max}, got ${describeValue(value)}`);
   return value;
 }
 
 /** One of a fixed set of strings. */
 export function oneOf<T extends string>(value: unknown, field: string, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value))
-    throw new ValidationError(field, `${field} must be one of ${allowed.join(', ')}, got ${String(value)}`);
+    throw new ValidationError(field, `${field} must be one of ${allowed.join(', ')}, got ${describeValue(value)}`);
   return value as T;
 }
 

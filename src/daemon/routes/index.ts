@@ -7,6 +7,7 @@ import { dockerSystemRoutes } from './docker-system.js';
 import { netplumbAdminRoutes } from './netplumb-admin.js';
 import { netplumbNetworkRoutes } from './netplumb-networks.js';
 import { netplumbSandboxRoutes } from './netplumb-sandboxes.js';
+import { cniRoutes } from './cni.js';
 
 export const ROUTE_MODULES: readonly RouteModule<DaemonServices>[] = [
   dockerSystemRoutes,
@@ -14,4 +15,5 @@ export const ROUTE_MODULES: readonly RouteModule<DaemonServices>[] = [
   netplumbNetworkRoutes,
   netplumbSandboxRoutes,
   netplumbAdminRoutes,
+  cniRoutes,
 ];

@@ -351,7 +351,7 @@ describe('firewall: a later process takes the table over', () => {
     const { build } = await import('rolldown');
     await build({
       input: join(dir, 'entry.ts'), platform: 'node', external: ['node-gyp-build'],
-      output: { file: join(dir, 'lib', 'addon', 'firewall.mjs'), format: 'esm' }, logLevel: 'silent',
+      output: { file: join(dir, 'lib', 'addon', 'firewall.mjs'), format: 'esm', codeSplitting: false }, logLevel: 'silent',
     });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

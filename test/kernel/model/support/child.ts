@@ -32,7 +32,7 @@ export class ChildLib {
     const { build } = await import('rolldown');
     await build({
       input: join(dir, 'entry.ts'), platform: 'node', external: ['node-gyp-build'],
-      output: { file: join(dir, 'lib', 'addon', 'netplumb.mjs'), format: 'esm' }, logLevel: 'silent',
+      output: { file: join(dir, 'lib', 'addon', 'netplumb.mjs'), format: 'esm', codeSplitting: false }, logLevel: 'silent',
     });
     return new ChildLib(dir);
   }

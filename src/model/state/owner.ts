@@ -17,7 +17,10 @@ import { basename, dirname, resolve } from 'node:path';
 import type { StateDirs } from '../../store/state-store.js';
 
 export interface Owner {
-  /** 32 bits from the state root's paths, never 0 (the kernel's default device group). */
+  /**
+   * 31 bits from the state root's paths, never 0 (the kernel's default device
+   * group): iproute2 reads and prints a group as a signed 32-bit number.
+   */
   readonly id: number;
   /** The id as 8 hex digits, as comments carry it. */
   readonly tag: string;
@@ -38,7 +41,7 @@ function describeRoot(dirs: StateDirs): string {
 
 export function ownerOf(dirs: StateDirs): Owner {
   const digest = createHash('sha256').update(`${resolve(dirs.runtime)}\0${resolve(dirs.config)}`).digest();
-  const id = digest.readUInt32BE(0) || 1;
+  const id = digest.readUInt32BE(0) & 0x7fffffff || 1;
   return { id, tag: id.toString(16).padStart(8, '0'), root: describeRoot(dirs) };
 }
 

@@ -162,19 +162,21 @@ const MIXED: Scenario = {
 
 /** After a failed round: clears what it left, so that the next round starts from an empty host. */
 function scrubHost(): void {
-  const quiet = { stdio: ['ignore', 'pipe', 'ignore'] as ('ignore' | 'pipe')[], encoding: 'utf8' as const };
-  try {
-    execFileSync('ip', ['netns', 'exec', HOST, 'nft', 'delete', 'table', 'inet', 'netplumb'], quiet);
-  } catch {
-    // not there
-  }
-  for (const line of execFileSync('ip', ['-n', HOST, '-o', 'link', 'show'], quiet).split('\n')) {
+  const quietly = (...args: string[]): string => {
+    try {
+      return execFileSync(args[0]!, args.slice(1), { stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' });
+    } catch {
+      return ''; // gone already (a veth goes with its peer)
+    }
+  };
+  quietly('ip', 'netns', 'exec', HOST, 'nft', 'delete', 'table', 'inet', 'netplumb');
+  for (const line of quietly('ip', '-n', HOST, '-o', 'link', 'show').split('\n')) {
     const name = /^\d+: ([^:@]+)/.exec(line)?.[1];
-    if (name && /^np/.test(name)) execFileSync('ip', ['-n', HOST, 'link', 'del', name], quiet);
+    if (name && /^np/.test(name)) quietly('ip', '-n', HOST, 'link', 'del', name);
   }
-  for (const line of execFileSync('ip', ['netns', 'list'], quiet).split('\n')) {
+  for (const line of quietly('ip', 'netns', 'list').split('\n')) {
     const name = line.split(' ')[0];
-    if (name && /^np-[0-9a-f]{12}$/.test(name)) execFileSync('ip', ['netns', 'del', name], quiet);
+    if (name && /^np-[0-9a-f]{12}$/.test(name)) quietly('ip', 'netns', 'del', name);
   }
 }
 
@@ -235,19 +237,24 @@ afterAll(async () => {
   console.log(`crash test: ${totals.kills} kills, ${totals.leaked} leaked objects, ${totals.broken} broken objects after reconcile`);
 });
 
+/** A full run of the scenario first: the boundary records, and the index of the marker the operation starts after. */
+async function trace(s: Scenario): Promise<{ records: string[]; marker: number }> {
+  const root = freshRoot();
+  await withEngine(root, s.setup);
+  const { records } = await runChild(root, s.steps);
+  await withEngine(root, async (e) => {
+    for (const sb of await e.sandboxes.list()) await e.sandboxes.remove(sb.id, { force: true });
+    for (const n of await e.networks.list()) await e.networks.remove(n.Id, { force: true });
+  });
+  const marker = records.findIndex((r) => r === 'mark operation');
+  expect(marker).toBeGreaterThanOrEqual(0);
+  return { records, marker };
+}
+
 describe('SIGKILL at every event boundary, then reconcile: whole or gone', () => {
   for (const s of scenarios)
     it(`${s.name}: every boundary`, async () => {
-      // A full run first: the boundaries the operation passes, after the marker.
-      const traceRoot = freshRoot();
-      await withEngine(traceRoot, s.setup);
-      const { records } = await runChild(traceRoot, s.steps);
-      await withEngine(traceRoot, async (e) => {
-        for (const sb of await e.sandboxes.list()) await e.sandboxes.remove(sb.id, { force: true });
-        for (const n of await e.networks.list()) await e.networks.remove(n.Id, { force: true });
-      });
-      const marker = records.findIndex((r) => r === 'mark operation');
-      expect(marker).toBeGreaterThanOrEqual(0);
+      const { records, marker } = await trace(s);
       const points = records.length - marker - 1;
       expect(points).toBeGreaterThan(3);
       const failures: string[] = [];
@@ -263,14 +270,7 @@ describe('SIGKILL at every event boundary, then reconcile: whole or gone', () =>
     }, 600_000);
 
   it('mixed workload: seeded random boundaries and seeded random delays', async () => {
-    const traceRoot = freshRoot();
-    await withEngine(traceRoot, MIXED.setup);
-    const { records } = await runChild(traceRoot, MIXED.steps);
-    await withEngine(traceRoot, async (e) => {
-      for (const sb of await e.sandboxes.list()) await e.sandboxes.remove(sb.id, { force: true });
-      for (const n of await e.networks.list()) await e.networks.remove(n.Id, { force: true });
-    });
-    const marker = records.findIndex((r) => r === 'mark operation');
+    const { records, marker } = await trace(MIXED);
     const random = prng(20251010);
     const failures: string[] = [];
     for (let i = 0; i < 12; i++) {

@@ -135,6 +135,7 @@ const BASE_CHAINS = new Set(['prerouting', 'output', 'postrouting', 'forward']);
  * from the host: to its address, and through each published port.
  */
 export async function audit(host: string, roots: readonly Root[], opts: { traffic?: boolean } = {}): Promise<AuditResult> {
+  await settle(host, roots);
   const leaked: string[] = [];
   const broken: string[] = [];
   const result: AuditResult = { leaked, broken, sandboxes: [], networks: [] };
@@ -348,6 +349,23 @@ export async function audit(host: string, roots: readonly Root[], opts: { traffi
     if (l.linkinfo?.info_kind === 'bridge' && /^np(-[0-9a-f]{12}|0)$/.test(l.ifname) && !wantedBridges.has(l.ifname)) leaked.push(`bridge ${l.ifname}`);
   for (const l of links) if (/^npv[0-9a-f]{12}$/.test(l.ifname) && l.group === '0') leaked.push(`unmarked veth ${l.ifname}`);
   return result;
+}
+
+/**
+ * Waits (up to 3 s) for the kernel's background work: the veth pairs of a
+ * namespace just deleted go with it in the kernel's own time (~50-80 ms
+ * here), not when the deletion returns.
+ */
+async function settle(host: string, roots: readonly Root[]): Promise<void> {
+  const ends = new Set<string>();
+  for (const r of roots)
+    for (const s of docs<SandboxDoc>(join(r.stateDir, 'run', 'sandboxes')).ok) for (const e of s.endpoints ?? []) ends.add(e.hostIfname);
+  const deadline = Date.now() + 3000;
+  while (Date.now() < deadline) {
+    const stray = ipJson<IpLink[]>(host, 'link', 'show').filter((l) => /^npv[0-9a-f]{12}$/.test(l.ifname) && !ends.has(l.ifname));
+    if (stray.length === 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** Every temp file (a write or lock attempt cut short) under `dir`, except in the quarantine. */

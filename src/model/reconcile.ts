@@ -55,8 +55,13 @@ export function firewallRebuild(networks: readonly NetworkRecord[], sandboxes: r
   const base = owner ? baseChanges({ owned: true }) : sharedBaseChanges();
   const table = base.find((c) => c.kind === 'table');
   const changes: Change[] = [];
-  // Adding the table first makes the delete valid whether or not it exists.
-  if (table) changes.push(table, { op: 'delete', kind: 'table', family: 'inet', name: FIREWALL_TABLE } as Change);
+  // Adding the table first makes the delete valid whether or not it exists. Without
+  // flags: the kernel then leaves an existing table's flags alone, where adding
+  // owner + persist to a table made without persist is refused (EOPNOTSUPP).
+  if (table) {
+    const { flags: _flags, ...bare } = table as Change & { flags?: unknown };
+    changes.push(bare as Change, { op: 'delete', kind: 'table', family: 'inet', name: FIREWALL_TABLE } as Change);
+  }
   // No network, no table: the ruleset is as it was before the first network.
   if (networks.length === 0) return changes;
   changes.push(...base);

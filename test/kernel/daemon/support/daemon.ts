@@ -164,10 +164,16 @@ export class TestDaemon {
       .map((l) => JSON.parse(l) as Record<string, unknown>);
   }
 
-  /** Runs the netplumb CLI against this daemon's state. */
+  /**
+   * Runs the netplumb CLI against this daemon's state, in the daemon's
+   * namespace: when no daemon answers, it works in-process on the same
+   * bridges and firewall the daemon would.
+   */
   cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const enter = this.o.netns === undefined ? [] : ['nsenter', `--net=/run/netns/${this.o.netns}`, '--'];
+    const [file, ...rest] = [...enter, process.execPath, CLI, ...args] as [string, ...string[]];
     return new Promise((res) => {
-      const child = spawn(process.execPath, [CLI, ...args], { env: { ...this.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(file, rest, { env: { ...this.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d));

@@ -22,5 +22,6 @@ export { rtnlEvents, type RtnlEvent, type RtnlEventKind, type RtnlEventKinds } f
 export { tcpProbe, type ProbeOptions, type ProbeResult } from './kernel/probe.js';
 // Docker's networking model: networks, sandboxes, endpoints over a state directory.
 export { Engine, Networks, Sandboxes, DEFAULT_NETWORK, describePort } from './model/index.js';
+export type { ClusterOptions, ClusterStatus, NetworkDriver } from './model/index.js';
 export type { EngineOptions, NetworkCreateOptions, SandboxCreateOptions, NetworkConnectOptions, NetworkMode, NetworkInspect, SandboxInfo, SandboxEndpointInfo, PublishedPort, NetworkRecord, SandboxRecord, EndpointRecord, SandboxMode, PortBinding, PortProtocol, HostPort, ReconcileReport, DnsOptions, DefaultBridgeOptions } from './model/index.js';
 export * as firewall from './model/firewall/index.js';

@@ -180,7 +180,7 @@ export class NoSuchObjectError extends NetplumbError {
 /** The request conflicts with what exists: a name taken, a port published, a network still in use. */
 export class ConflictError extends NetplumbError {
   constructor(
-    readonly reason: 'name-in-use' | 'port-in-use' | 'in-use' | 'already-connected' | 'mode',
+    readonly reason: 'name-in-use' | 'port-in-use' | 'in-use' | 'already-connected' | 'mode' | 'subnet-in-use' | 'vni-in-use',
     message: string,
   ) {
     super(message);
@@ -230,6 +230,20 @@ export class DnsFormatError extends NetplumbError {
   constructor(
     message: string,
     readonly id?: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The cluster store (etcd, or a directory of records) could not be reached or
+ * refused a request. `store` is its address as configured (etcd://HOST:PORT,…
+ * or dir:///path); local networks keep working while the engine retries.
+ */
+export class ClusterStoreError extends NetplumbError {
+  constructor(
+    readonly store: string,
+    message: string,
   ) {
     super(message);
   }

@@ -12,6 +12,7 @@ import { Networks } from './networks/networks.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
 import { Sandboxes } from './sandboxes/sandboxes.js';
 import { ModelState } from './state/state.js';
+import { ClusterAgent, type ClusterOptions, type ClusterStatus } from './networks/drivers/overlay/agent.js';
 
 export interface EngineOptions {
   /** One root for run/ (runtime state) and lib/ (networks); default NETPLUMB_STATE_DIR, else /run/netplumb and /var/lib/netplumb. */
@@ -51,6 +52,14 @@ export interface EngineOptions {
   guardFirewall?: boolean;
   /** Run reconcile() when opening (default false). */
   reconcile?: boolean;
+  /**
+   * Join a cluster: overlay networks (driver 'overlay') are defined in its
+   * store and made on every member host. `{ store: 'etcd://HOST:2379[,…]' |
+   * 'dir:///path', advertiseAddr: 'this host's underlay address' }`; see
+   * ClusterOptions. An unreachable store does not fail the open: local
+   * networks work and the engine retries.
+   */
+  cluster?: ClusterOptions;
 }
 
 function etcDir(o: EngineOptions, env: NodeJS.ProcessEnv = process.env): string {
@@ -65,6 +74,7 @@ export class Engine implements AsyncDisposable {
   readonly sandboxes: Sandboxes;
 
   private guard: FirewallGuard | undefined;
+  private agent: ClusterAgent | undefined;
 
   private constructor(private readonly ctx: ModelContext) {
     this.networks = new Networks(ctx);
@@ -97,6 +107,15 @@ export class Engine implements AsyncDisposable {
         sandboxes: await ctx.state.sandboxes(),
       }));
     }
+    if (o.cluster) {
+      try {
+        engine.agent = await ClusterAgent.open(ctx, o.cluster);
+      } catch (e) {
+        await engine.close();
+        throw e;
+      }
+      ctx.cluster = engine.agent;
+    }
     return engine;
   }
 
@@ -115,8 +134,20 @@ export class Engine implements AsyncDisposable {
     return reconcile(this.ctx);
   }
 
-  /** Stops the DNS responders. Networks and sandboxes stay: they are state, not process. */
+  /** How this host stands with its cluster; undefined without the cluster option. */
+  get cluster(): ClusterStatus | undefined {
+    return this.agent?.status();
+  }
+
+  /**
+   * Stops the DNS responders and leaves the cluster (its records go from the
+   * store, so the other hosts drop this one). Networks and sandboxes stay:
+   * they are state, not process.
+   */
   async close(): Promise<void> {
+    await this.agent?.close();
+    this.agent = undefined;
+    delete this.ctx.cluster;
     this.ctx.dns?.close();
     await this.guard?.close();
     this.guard = undefined;

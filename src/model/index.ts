@@ -8,3 +8,5 @@ export type { ReconcileReport } from './reconcile.js';
 export type { DnsOptions } from './dns-service.js';
 export type { DefaultBridgeOptions } from './context.js';
 export { describePort } from './sandboxes/ports.js';
+export type { ClusterOptions, ClusterStatus } from './networks/drivers/overlay/agent.js';
+export type { NetworkDriver } from './state/records.js';

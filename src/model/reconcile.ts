@@ -20,6 +20,7 @@ import { sharedBaseChanges } from './firewall/setup.js';
 import type { NetworkRecord, SandboxRecord } from './state/records.js';
 import { forgetEndpoints, teardownKernel } from './sandboxes/sandbox-ops.js';
 import type { TakenPort } from './sandboxes/ports.js';
+import { driverOf, hasBridge } from './networks/drivers/index.js';
 
 export interface ReconcileReport {
   /** Sandboxes whose namespace had vanished, now removed. */
@@ -51,7 +52,9 @@ async function namespaceAlive(s: SandboxRecord): Promise<boolean> {
 }
 
 /** The firewall as the records say it should be, replacing whatever is there, in one transaction. */
-export function firewallRebuild(networks: readonly NetworkRecord[], sandboxes: readonly SandboxRecord[], owner: boolean): Change[] {
+export function firewallRebuild(all: readonly NetworkRecord[], sandboxes: readonly SandboxRecord[], owner: boolean): Change[] {
+  // macvlan and ipvlan networks have no firewall.
+  const networks = all.filter(hasBridge);
   const base = owner ? baseChanges({ owned: true }) : sharedBaseChanges();
   const table = base.find((c) => c.kind === 'table');
   const changes: Change[] = [];
@@ -102,7 +105,8 @@ export async function reconcile(ctx: ModelContext): Promise<ReconcileReport> {
     const restore = ctx.host.plan();
     const hostEnds = new Set(sandboxes.flatMap((s) => s.endpoints.map((e) => e.hostIfname)));
     for (const n of networks) {
-      if (names.has(n.bridge)) continue;
+      // An overlay's devices are its cluster agent's to restore; macvlan/ipvlan have no bridge.
+      if (names.has(n.bridge) || driverOf(n) !== 'bridge') continue;
       for (const c of createNetworkCalls(n, { first: false, owner: ctx.firewallOwner })) if (c.op !== 'nft.apply') restore.add(c);
       // Deleting a bridge releases its ports but leaves the veths: put the surviving ones back on it.
       for (const s of sandboxes)
@@ -125,7 +129,7 @@ export async function reconcile(ctx: ModelContext): Promise<ReconcileReport> {
 
     // 3. Endpoints whose veth pair someone deleted: made again in the live namespace.
     for (const s of sandboxes) {
-      const missing = s.endpoints.filter((e) => !names.has(e.hostIfname) && byId.has(e.networkId));
+      const missing = s.endpoints.filter((e) => e.hostIfname !== '' && !names.has(e.hostIfname) && byId.has(e.networkId));
       if (missing.length === 0 || s.netns.kind === 'host') continue;
       const plan = ctx.host.plan();
       const ns = plan.add<NativeNetns>(netnsCalls.open({ path: s.netns.path }));

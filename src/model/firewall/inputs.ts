@@ -17,6 +17,12 @@ export interface FirewallNetwork {
   masquerade: boolean;
   /** Docker's com.docker.network.bridge.host_binding_ipv4: the host address for ports published without one. */
   hostBinding?: string;
+  /**
+   * An overlay: its VXLAN device is part of the network (traffic from it is
+   * the network's own, traffic into it is bound for the network), and what
+   * goes to the cluster CIDR keeps its source address.
+   */
+  overlay?: { device: string; clusterSubnet: string };
 }
 
 export type PortProtocol = 'tcp' | 'udp' | 'sctp';
@@ -53,6 +59,11 @@ export function checkNetwork(n: FirewallNetwork): FirewallNetwork {
   for (const k of ['internal', 'icc', 'masquerade'] as const)
     if (typeof n[k] !== 'boolean') throw new ValidationError(k, `${k} must be true or false`);
   if (n.hostBinding !== undefined) ipAddress(n.hostBinding, 'hostBinding');
+  if (n.overlay !== undefined) {
+    checkBridge(n.overlay.device);
+    if (cidr(n.overlay.clusterSubnet, 'overlay.clusterSubnet').family !== 4)
+      throw new ValidationError('overlay.clusterSubnet', 'an overlay cluster subnet is IPv4');
+  }
   return n;
 }
 

@@ -12,6 +12,7 @@ export function firewallNetwork(n: NetworkRecord): FirewallNetwork {
     masquerade: n.masquerade,
   };
   if (n.hostBinding !== undefined) fw.hostBinding = n.hostBinding;
+  if (n.overlay) fw.overlay = { device: n.overlay.device, clusterSubnet: n.overlay.subnet };
   return fw;
 }
 

@@ -12,19 +12,23 @@ import { firewallNetwork } from '../firewall/view.js';
 import { macFromIPv4 } from '../../addressing/mac.js';
 import { bridgeAlias } from '../state/names.js';
 import type { NetworkRecord } from '../state/records.js';
+import { isStacked } from './drivers/index.js';
+import { stackedNetworkCalls, stackedRemovalCalls } from './drivers/stacked.js';
+import { vxlanDeviceCalls, vxlanRemovalCalls } from './drivers/overlay/device.js';
 
 function prefixOf(subnet: string): string {
   return subnet.slice(subnet.indexOf('/'));
 }
 
 export interface FirewallPlacement {
-  /** No network exists yet, so the table is made with this one (and goes with the last). */
+  /** No network with a firewall exists yet, so the table is made with this one (and goes with the last). */
   first: boolean;
   /** The engine owns the table (see firewall-setup.ts). */
   owner: boolean;
 }
 
 export function createNetworkCalls(n: NetworkRecord, fw: FirewallPlacement): Call[] {
+  if (isStacked(n)) return stackedNetworkCalls(n);
   const calls: Call[] = [
     linkCalls.addBridge({
       name: n.bridge,
@@ -47,10 +51,12 @@ export function createNetworkCalls(n: NetworkRecord, fw: FirewallPlacement): Cal
   // back addressed to 127.0.0.1 after un-NAT: without route_localnet the
   // kernel drops both as martian. Dies with the bridge.
   calls.push(sysctlCalls.set(`net/ipv4/conf/${n.bridge}/route_localnet`, 1));
-  if (!n.internal) {
+  // An internal overlay still forwards between its bridge and its VXLAN device.
+  if (!n.internal || n.overlay) {
     calls.push(sysctlCalls.set('net.ipv4.ip_forward', 1));
     if (n.ipv6) calls.push(sysctlCalls.set('net.ipv6.conf.all.forwarding', 1));
   }
+  calls.push(...vxlanDeviceCalls(n));
   const base = fw.first ? (fw.owner ? baseChanges({ owned: true }) : sharedBaseChanges()) : [];
   calls.push(nftCalls.apply([...base, ...networkChanges(firewallNetwork(n))]));
   return calls;
@@ -61,9 +67,10 @@ export function createNetworkCalls(n: NetworkRecord, fw: FirewallPlacement): Cal
  * networks, or the host's own configuration, may rely on it.
  */
 export function removeNetworkCalls(n: NetworkRecord, last: boolean): Call[] {
+  if (isStacked(n)) return stackedRemovalCalls(n);
   // With the last network the table goes too: the ruleset is then as it was before the first.
   const changes: Change[] = last
     ? [{ op: 'delete', kind: 'table', family: 'inet', name: FIREWALL_TABLE } as Change]
     : removeNetworkChanges(firewallNetwork(n));
-  return [nftCalls.apply(changes), linkCalls.delete(n.bridge, { ifExists: true })];
+  return [nftCalls.apply(changes), linkCalls.delete(n.bridge, { ifExists: true }), ...vxlanRemovalCalls(n)];
 }

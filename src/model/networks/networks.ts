@@ -10,8 +10,10 @@ import { ConflictError, NoSuchObjectError } from '../../core/errors.js';
 import { networkInspect, type NetworkInspect } from '../inspect.js';
 import { bridgeName, DEFAULT_BRIDGE_NAME, newId, objectName } from '../state/names.js';
 import { createNetworkCalls, removeNetworkCalls } from './network-calls.js';
-import type { NetworkRecord } from '../state/records.js';
+import type { NetworkDriver, NetworkRecord } from '../state/records.js';
 import { detachNetwork } from '../sandboxes/sandbox-ops.js';
+import { driverOf, hasBridge, isStacked } from './drivers/index.js';
+import { explainStackedFailure, stackedNetworkRecord } from './drivers/stacked.js';
 
 export const DEFAULT_NETWORK = 'bridge';
 /** Names of network modes, never of networks a user creates. */
@@ -19,6 +21,12 @@ const RESERVED = new Set(['bridge', 'host', 'none', 'default']);
 
 export interface NetworkCreateOptions {
   name: string;
+  /**
+   * bridge (default); overlay (cluster-wide over VXLAN: needs the engine's
+   * cluster option; options vni, host-subnet-size, vxlan-port); macvlan or
+   * ipvlan (options parent, macvlan_mode / ipvlan_mode, ipvlan_flag).
+   */
+  driver?: NetworkDriver;
   /** --subnet; omitted: a free subnet from the address pools. */
   subnet?: string;
   gateway?: string;
@@ -78,10 +86,20 @@ export class Networks {
 
   /** Creates a network; its bridge, gateway address and firewall rules are one kernel transaction. */
   async create(opts: NetworkCreateOptions): Promise<NetworkInspect> {
-    const o = withDockerOptions(opts);
-    const name = objectName(o.name, 'name');
+    const driver = opts.driver ?? 'bridge';
+    if (!['bridge', 'overlay', 'macvlan', 'ipvlan'].includes(driver))
+      throw new ValidationError('driver', `driver must be bridge, overlay, macvlan or ipvlan, got '${String(driver)}'`);
+    const name = objectName(opts.name, 'name');
     if (RESERVED.has(name))
       throw new ValidationError('name', `'${name}' is a pre-defined network mode and cannot be the name of a new network`);
+    if (driver === 'overlay') {
+      if (!this.ctx.cluster)
+        throw new ValidationError('driver', 'overlay networks need a cluster store: open the engine with the cluster option (netplumbd --cluster-store … --advertise-addr …)');
+      const n = await this.ctx.cluster.createNetwork(opts);
+      return networkInspect(n, []);
+    }
+    if (driver !== 'bridge') return this.createStacked(driver, opts);
+    const o = withDockerOptions(opts);
     if (o.mtu !== undefined) integer(o.mtu, 'mtu', 68, 65535);
     if (o.bridge !== undefined) interfaceName(o.bridge, 'bridge');
     const hostBinding = o.hostBinding === undefined ? undefined : canonicalAddress(o.hostBinding, 'hostBinding');
@@ -115,7 +133,7 @@ export class Networks {
       if (v6) n.ipv6 = poolConfig(v6);
       if (o.mtu !== undefined) n.mtu = o.mtu;
       if (hostBinding !== undefined) n.hostBinding = hostBinding;
-      await this.materialize(n, existing.length === 0);
+      await this.materialize(n, !existing.some(hasBridge));
       return n;
     });
     await this.ctx.dns?.addNetwork(record);
@@ -150,9 +168,27 @@ export class Networks {
         created: new Date().toISOString(),
       };
       if (d.mtu !== undefined) n.mtu = d.mtu;
-      await this.materialize(n, existing.length === 0);
+      await this.materialize(n, !existing.some(hasBridge));
       return n;
     });
+  }
+
+  /** A macvlan or ipvlan network: checked against the host and the other networks, then its parent side made. */
+  private async createStacked(driver: 'macvlan' | 'ipvlan', opts: NetworkCreateOptions): Promise<NetworkInspect> {
+    if (opts.mtu !== undefined) integer(opts.mtu, 'mtu', 68, 65535);
+    const record = await this.ctx.state.locked(async () => {
+      const existing = await this.ctx.state.networks();
+      if (existing.some((n) => n.name === opts.name)) throw new ConflictError('name-in-use', `network with name '${opts.name}' already exists`);
+      const base = { id: newId(), name: opts.name, labels: { ...(opts.labels ?? {}) }, options: { ...(opts.options ?? {}) }, created: new Date().toISOString() };
+      const n = await stackedNetworkRecord(this.ctx.host, driver, opts, existing, base);
+      try {
+        await this.materialize(n, false);
+      } catch (e) {
+        throw explainStackedFailure(n, e);
+      }
+      return n;
+    });
+    return networkInspect(record, []);
   }
 
   private async materialize(n: NetworkRecord, first: boolean): Promise<void> {
@@ -205,10 +241,16 @@ export class Networks {
    * Refused while sandboxes are attached, unless `force`, which disconnects them first.
    */
   async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
+    const overlay = await this.find(ref);
+    if (overlay && driverOf(overlay) === 'overlay') {
+      if (!this.ctx.cluster)
+        throw new ValidationError('driver', `overlay network '${overlay.name}' is cluster-wide: remove it through an engine with the cluster option (netplumbd)`);
+      return this.ctx.cluster.removeNetwork(overlay, opts);
+    }
     const removed = await this.ctx.state.locked(async () => {
       const n = await this.find(ref);
       if (!n) throw new NoSuchObjectError('network', ref);
-      const last = (await this.ctx.state.networks()).length === 1;
+      const last = hasBridge(n) && (await this.ctx.state.networks()).filter(hasBridge).length === 1;
       const attached = (await this.ctx.state.sandboxes()).filter((s) => s.endpoints.some((e) => e.networkId === n.id));
       if (attached.length > 0 && !opts.force)
         throw new ConflictError(
@@ -230,7 +272,8 @@ export class Networks {
     const used = new Set(sandboxes.flatMap((s) => s.endpoints.map((e) => e.networkId)));
     const out: string[] = [];
     for (const n of await this.ctx.state.networks()) {
-      if (used.has(n.id) || n.isDefault) continue;
+      // An overlay is the cluster's: unused here is not unused everywhere.
+      if (used.has(n.id) || n.isDefault || driverOf(n) === 'overlay') continue;
       await this.remove(n.id);
       out.push(n.name);
     }

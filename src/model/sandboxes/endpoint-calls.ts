@@ -12,12 +12,15 @@ import { routeCalls } from '../../rtnl/route.js';
 import { publishChanges, unpublishChanges } from '../firewall/index.js';
 import { portMappings } from '../firewall/view.js';
 import type { EndpointRecord, NetworkRecord } from '../state/records.js';
+import { isStacked } from '../networks/drivers/index.js';
+import { addStackedEndpointCalls } from '../networks/drivers/stacked.js';
 
 function prefixLength(subnet: string): number {
   return Number(subnet.slice(subnet.indexOf('/') + 1));
 }
 
 export function addEndpointCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: EndpointRecord, n: NetworkRecord): void {
+  if (isStacked(n)) return addStackedEndpointCalls(plan, sandbox, e, n);
   const addrGenMode = n.ipv6 ? undefined : ('none' as const);
   plan.add(
     linkCalls.addVeth({
@@ -40,6 +43,8 @@ export function addEndpointCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: 
     plan.add(routeCalls.add({ destination: 'default', gateway: n.ipv4.gateway }), sandbox);
     if (e.ipv6 && n.ipv6) plan.add(routeCalls.add({ destination: 'default', gateway: n.ipv6.gateway }), sandbox);
   }
+  // The rest of an overlay's cluster CIDR is on other hosts, behind this host's gateway (internal overlays have no default route).
+  if (n.overlay) plan.add(routeCalls.add({ destination: n.overlay.subnet, gateway: n.ipv4.gateway }), sandbox);
   if (e.ports.length > 0) plan.add(nftCalls.apply(publishChanges(portMappings(e))));
 }
 
@@ -51,10 +56,12 @@ export function unpublishCall(endpoints: readonly EndpointRecord[]) {
 
 /**
  * Removes one endpoint from a namespace that stays (disconnect, or an adopted
- * namespace): deleting the host end takes the pair with it.
+ * namespace): deleting the host end takes the pair with it. An endpoint
+ * without a host end (macvlan, ipvlan) is deleted inside `sandbox`.
  */
-export function removeEndpointCalls(plan: Plan, e: EndpointRecord): void {
+export function removeEndpointCalls(plan: Plan, e: EndpointRecord, sandbox?: NativeNetns | PlanRef): void {
   const unpublish = unpublishCall([e]);
   if (unpublish) plan.add(unpublish);
-  plan.add(linkCalls.delete(e.hostIfname, { ifExists: true }));
+  if (e.hostIfname !== '') plan.add(linkCalls.delete(e.hostIfname, { ifExists: true }));
+  else if (sandbox) plan.add(linkCalls.delete(e.ifname, { ifExists: true }), sandbox);
 }

@@ -7,6 +7,7 @@ import { hostsContent, netnsEtcDir, writeSandboxFiles, type LinkedContainer } fr
 import { parseResolvConf, resolvConfContent, sandboxResolvConf, type ResolvConf } from '../../dns/resolv-conf.js';
 import type { ModelContext } from '../context.js';
 import type { NetworkRecord, SandboxRecord } from '../state/records.js';
+import { servesDns } from '../networks/drivers/index.js';
 
 function hostResolvConf(path = '/etc/resolv.conf'): ResolvConf {
   try {
@@ -40,7 +41,7 @@ export function sandboxFiles(
   });
   // Like Docker: the embedded resolver when the sandbox is on a user network
   // (here it listens on that network's gateway), else the host's resolvers.
-  const userNet = s.endpoints.map((e) => networks.get(e.networkId)).find((n) => n && !n.isDefault);
+  const userNet = s.endpoints.map((e) => networks.get(e.networkId)).find((n) => n && servesDns(n));
   const dnsServer = userNet && ctx.dns ? userNet.ipv4.gateway : undefined;
   const conf = sandboxResolvConf(hostResolvConf(), {
     ...(dnsServer !== undefined && s.dns?.nameservers === undefined ? { dnsServer } : {}),

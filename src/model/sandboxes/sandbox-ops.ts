@@ -15,6 +15,10 @@ import { hostVethName, newId } from '../state/names.js';
 import { resolvePorts, type TakenPort } from './ports.js';
 import type { EndpointRecord, IpamRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
 import { removeSandboxEtc } from './etc-files.js';
+import { isStacked } from '../networks/drivers/index.js';
+import { ValidationError } from '../../core/errors.js';
+import type { NativeNetns } from '../../addon/native.js';
+import type { PlanRef } from '../../addon/plan.js';
 
 export interface EndpointRequest {
   ipv4?: string;
@@ -86,7 +90,7 @@ export async function planEndpoint(
     id,
     networkId: n.id,
     ifname: nextIfname(s),
-    hostIfname: hostVethName(id),
+    hostIfname: isStacked(n) ? '' : hostVethName(id),
     mac: req.mac ?? macFromIPv4(addrs.ipv4),
     ipv4: addrs.ipv4,
     gatewayRoute: gatewayRoute && !n.internal,
@@ -95,6 +99,8 @@ export async function planEndpoint(
   };
   if (addrs.ipv6) e.ipv6 = addrs.ipv6;
   if (req.ports && req.ports.length > 0) {
+    if (isStacked(n))
+      throw new ValidationError('publish', `sandboxes on ${n.driver} network '${n.name}' are reached at their own addresses: ports are not published (no NAT)`);
     const taken = await pending.takenPorts();
     e.ports = resolvePorts(req.ports, taken, {
       ...(n.hostBinding ? { hostBinding: n.hostBinding } : {}),
@@ -121,8 +127,10 @@ export async function detachNetwork(ctx: ModelContext, s: SandboxRecord, n: Netw
   const gone = s.endpoints.filter((e) => e.networkId === n.id);
   if (gone.length === 0) return s;
   const plan = ctx.host.plan();
-  for (const e of gone) removeEndpointCalls(plan, e);
-  await plan.run();
+  const ns = sandboxRefFor(plan, s, gone);
+  for (const e of gone) removeEndpointCalls(plan, e, ns);
+  const results = await plan.run();
+  if (ns) closeOpened(results[0]);
   const next: SandboxRecord = { ...s, endpoints: s.endpoints.filter((e) => e.networkId !== n.id) };
   await ctx.state.writeSandbox(next);
   await forgetEndpoints(ctx, gone);
@@ -144,12 +152,23 @@ export async function teardownKernel(ctx: ModelContext, s: SandboxRecord): Promi
   if (s.netns.kind === 'owned' && s.netns.name !== undefined) {
     const unpublish = unpublishCall(s.endpoints);
     if (unpublish) plan.add(unpublish);
-    for (const e of s.endpoints) plan.add(linkCalls.set(e.hostIfname, { up: false }));
+    for (const e of s.endpoints) if (e.hostIfname !== '') plan.add(linkCalls.set(e.hostIfname, { up: false }));
     plan.add(netnsCalls.remove(s.netns.name, { dir: ctx.netnsDir, ifExists: true }));
   } else {
-    for (const e of s.endpoints) removeEndpointCalls(plan, e);
+    const ns = s.netns.kind === 'host' ? undefined : sandboxRefFor(plan, s, s.endpoints);
+    for (const e of s.endpoints) removeEndpointCalls(plan, e, ns);
   }
   if (plan.calls.length > 0) await runTolerant(ctx, plan);
+}
+
+/** The sandbox's namespace opened as the plan's first call, when an endpoint without a host end must be deleted inside it. */
+function sandboxRefFor(plan: Plan, s: SandboxRecord, endpoints: readonly EndpointRecord[]): PlanRef | undefined {
+  if (!endpoints.some((e) => e.hostIfname === '') || plan.calls.length > 0) return undefined;
+  return plan.add<NativeNetns>(netnsCalls.open({ path: s.netns.path }));
+}
+
+function closeOpened(handle: unknown): void {
+  (handle as NativeNetns | undefined)?.close();
 }
 
 const GONE = new Set(['ENOENT', 'ENODEV']);

@@ -4,12 +4,43 @@
 import type { PoolState } from '../../addressing/ipam.js';
 import type { PortProtocol } from '../../addressing/port-spec.js';
 
+export type NetworkDriver = 'bridge' | 'overlay' | 'macvlan' | 'ipvlan';
+
+/** This host's side of a cluster-wide overlay network (drivers/overlay). */
+export interface OverlayRecord {
+  /** The cluster CIDR; this host's subnet is ipv4.subnet. */
+  subnet: string;
+  vni: number;
+  port: number;
+  /** The VXLAN device (npx<short id>). */
+  device: string;
+  vtepMac: string;
+  /** This host's address on the underlay (VXLAN's local address). */
+  underlay: string;
+  hostId: string;
+  /** High byte of the ids of the nexthop objects this network's routes use past the nexthop threshold. */
+  nexthopSlot: number;
+}
+
+/** The parent device of a macvlan or ipvlan network (drivers/stacked). */
+export interface ParentRecord {
+  name: string;
+  /** macvlan: bridge|private|vepa|passthru; ipvlan: l2|l3|l3s. */
+  mode: string;
+  /** ipvlan: bridge|private|vepa. */
+  flags?: string;
+  /** An 802.1Q parent (eth0.100) the network created, and deletes with itself. */
+  vlan?: { id: number; lower: string; created: boolean };
+}
+
 export interface NetworkRecord {
   id: string;
   name: string;
-  driver: 'bridge';
+  /** Missing in records written before drivers existed: bridge. */
+  driver: NetworkDriver;
   /** The default network (`bridge`, like docker0): no DNS, legacy links. */
   isDefault: boolean;
+  /** The bridge (bridge, overlay); for macvlan and ipvlan the parent device. */
   bridge: string;
   /** IPv4 subnet, gateway, ip-range (the allocations live in the runtime IPAM document). */
   ipv4: Omit<PoolState, 'allocated' | 'last'>;
@@ -24,6 +55,8 @@ export interface NetworkRecord {
   /** The --opt values as given, shown by inspect. */
   options: Record<string, string>;
   created: string;
+  overlay?: OverlayRecord;
+  parent?: ParentRecord;
 }
 
 /** A network's runtime IPAM: address → owner (endpoint id). */
@@ -45,6 +78,7 @@ export interface EndpointRecord {
   networkId: string;
   /** Name inside the sandbox: eth0, eth1, ... */
   ifname: string;
+  /** The host end of its veth pair; '' for an endpoint without one (macvlan, ipvlan). */
   hostIfname: string;
   mac: string;
   ipv4: string;

@@ -16,6 +16,7 @@ const RANK: Record<string, number> = {
   store: 1,
   kernel: 2,
   dns: 2,
+  cluster: 2,
   rtnl: 3,
   nft: 3,
   'netns.ts': 4,

@@ -1,10 +1,11 @@
 // etcd v3's JSON gateway (/v3/… on the client port, on in 3.4 and 3.5),
-// spoken with Node's own fetch: keys and values travel as base64, 64-bit
+// spoken with Node's own http module: keys and values travel as base64, 64-bit
 // integers as strings, and fields that hold their zero value are left out.
 // A request goes to the endpoint that answered last; when it cannot be
 // reached, the next one is tried, and only when none answers does the call
 // fail, with the store's address in the message.
 import { ClusterStoreError } from '../../core/errors.js';
+import { directConnector, post, readAll, type Connector } from './http.js';
 
 export const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 export const unb64 = (s: string | undefined): string => (s === undefined ? '' : Buffer.from(s, 'base64').toString('utf8'));
@@ -25,13 +26,13 @@ export function prefixEnd(prefix: string): string {
 export interface GatewayOptions {
   /** Per request (default 3000 ms). */
   timeoutMs?: number;
+  /** How connections are opened (default: from this process's namespace). */
+  connect?: Connector;
 }
 
 function causeOf(e: unknown): string {
-  const c = (e as { cause?: { code?: string; message?: string } }).cause;
-  if (c?.code) return c.code;
-  if ((e as Error).name === 'TimeoutError') return 'timed out';
-  return c?.message ?? (e as Error).message ?? String(e);
+  const x = e as { code?: string; message?: string };
+  return x.code ?? x.message ?? String(e);
 }
 
 export class Gateway {
@@ -53,26 +54,32 @@ export class Gateway {
     this.current = (this.current + 1) % this.endpoints.length;
   }
 
+  get timeoutMs(): number {
+    return this.opts.timeoutMs ?? 3000;
+  }
+
+  get connect(): Connector {
+    return this.opts.connect ?? directConnector;
+  }
+
   /** POSTs `body` to /v3/<path>, trying each endpoint once; resolves to the parsed answer. */
   async call<T>(path: string, body: unknown): Promise<T> {
     const failures: string[] = [];
     for (let tried = 0; tried < this.endpoints.length; tried++) {
       const endpoint = this.endpoint;
-      let res: Response;
+      let status: number;
+      let text: string;
       try {
-        res = await fetch(`${endpoint}/v3/${path}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-          signal: AbortSignal.timeout(this.opts.timeoutMs ?? 3000),
-        });
+        const res = await post(this.connect, endpoint, `/v3/${path}`, body, this.timeoutMs);
+        status = res.statusCode ?? 0;
+        text = await readAll(res);
       } catch (e) {
         failures.push(`${endpoint}: ${causeOf(e)}`);
         this.rotate();
         continue;
       }
-      const text = await res.text();
-      if (res.ok) return (text.endsWith('\n') ? JSON.parse(text.trim().split('\n')[0]!) : JSON.parse(text)) as T;
+      // The streaming endpoints (lease/keepalive) answer one JSON object per line.
+      if (status === 200) return JSON.parse(text.trim().split('\n')[0]!) as T;
       // An answer, but a refusal: another member would refuse it too.
       let message = text.trim();
       try {
@@ -80,7 +87,7 @@ export class Gateway {
       } catch {
         // not JSON: keep the text
       }
-      throw new ClusterStoreError(this.address, `the cluster store ${this.address} refused ${path}: ${message} (HTTP ${res.status})`);
+      throw new ClusterStoreError(this.address, `the cluster store ${this.address} refused ${path}: ${message} (HTTP ${status})`);
     }
     throw new ClusterStoreError(this.address, `cannot reach the cluster store ${this.address} (${failures.join('; ')})`);
   }

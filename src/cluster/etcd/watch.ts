@@ -5,6 +5,8 @@
 // the watch was cancelled, the caller is told to read the prefix again.
 import type { StoreWatch, WatchEvent, WatchHandlers } from '../store.js';
 import { b64, prefixEnd, unb64, type Gateway } from './gateway.js';
+import { post } from './http.js';
+import type { IncomingMessage } from 'node:http';
 
 interface WatchKv {
   key: string;
@@ -25,7 +27,7 @@ interface WatchMessage {
 
 export class EtcdWatch implements StoreWatch {
   private closed = false;
-  private abort: AbortController | undefined;
+  private response: IncomingMessage | undefined;
   private next: number;
 
   constructor(
@@ -54,21 +56,20 @@ export class EtcdWatch implements StoreWatch {
 
   /** One stream, until it ends or fails. */
   private async stream(): Promise<void> {
-    this.abort = new AbortController();
-    const res = await fetch(`${this.gateway.endpoint}/v3/watch`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        create_request: { key: b64(this.prefix), range_end: prefixEnd(this.prefix), start_revision: String(this.next), progress_notify: true },
-      }),
-      signal: this.abort.signal,
-    });
-    if (!res.ok || !res.body) throw new Error(`watch answered HTTP ${res.status}`);
-    const decoder = new TextDecoder();
+    const res = await post(this.gateway.connect, this.gateway.endpoint, '/v3/watch', {
+      create_request: { key: b64(this.prefix), range_end: prefixEnd(this.prefix), start_revision: String(this.next), progress_notify: true },
+    }, this.gateway.timeoutMs);
+    this.response = res;
+    if (this.closed) return void res.destroy();
+    if (res.statusCode !== 200) {
+      res.destroy();
+      throw new Error(`watch answered HTTP ${res.statusCode}`);
+    }
+    res.setEncoding('utf8');
     let buffered = '';
-    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    for await (const chunk of res as AsyncIterable<string>) {
       if (this.closed) return;
-      buffered += decoder.decode(chunk, { stream: true });
+      buffered += chunk;
       let nl: number;
       while ((nl = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, nl).trim();
@@ -84,8 +85,8 @@ export class EtcdWatch implements StoreWatch {
     if (!r) return;
     if (r.canceled || (r.compact_revision !== undefined && r.compact_revision !== '0')) {
       // Too far behind to resume: start again from what the store holds now.
-      this.abort?.abort();
       this.closed = true;
+      this.response?.destroy();
       this.handlers.reset();
       return;
     }
@@ -104,6 +105,6 @@ export class EtcdWatch implements StoreWatch {
 
   close(): void {
     this.closed = true;
-    this.abort?.abort();
+    this.response?.destroy();
   }
 }

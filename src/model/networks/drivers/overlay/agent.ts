@@ -11,6 +11,8 @@
 // events, API calls and timers never interleave.
 import { existsSync, mkdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
+import { isIP } from 'node:net';
+import { lookup } from 'node:dns/promises';
 import { randomBytes } from 'node:crypto';
 import { ClusterStoreError, ConflictError, NoSuchObjectError, ValidationError } from '../../../../core/errors.js';
 import { integer, ipAddress, macAddress, cidr } from '../../../../core/validate.js';
@@ -23,6 +25,7 @@ import { neighCalls, type Neighbour } from '../../../../rtnl/neigh.js';
 import { nexthopCalls, type Nexthop } from '../../../../rtnl/nexthop.js';
 import { rtnlCalls } from '../../../../rtnl/apply.js';
 import { openClusterStore } from '../../../../cluster/open.js';
+import { connectTcp } from '../../../../kernel/sockets.js';
 import { parseStoreAddress } from '../../../../cluster/address.js';
 import type { ClusterStore, StoreWatch, WatchEvent } from '../../../../cluster/store.js';
 import { freeHostSubnet, overlapping } from '../../../../cluster/subnets.js';
@@ -162,6 +165,9 @@ export class ClusterAgent implements ClusterDriver {
     if (options.vxlanPort !== undefined) integer(options.vxlanPort, 'cluster.vxlanPort', 1, 65535);
     const underlay = await findUnderlay(ctx, options.advertiseAddr);
     const store = openClusterStore(options.store, {
+      // The store is reached from the host namespace, as the other hosts reach this one.
+      connect: async (host, port, timeoutMs) =>
+        connectTcp(ctx.host, { host: isIP(host) ? host : (await lookup(host, { family: 4 })).address, port, timeoutMs }),
       ...(options.storeTimeoutMs !== undefined ? { timeoutMs: options.storeTimeoutMs } : {}),
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
     });

@@ -1,7 +1,7 @@
 // `networks.create({ driver: 'overlay', ... })` checked and turned into the
 // network's cluster-wide definition, before the store or the kernel is asked.
 import { ValidationError } from '../../../../core/errors.js';
-import { canonicalPrefix, parsePrefix } from '../../../../addressing/ipnet.js';
+import { formatPrefix, network, parsePrefix } from '../../../../addressing/ipnet.js';
 import { hostCapacity } from '../../../../cluster/subnets.js';
 import type { OverlaySpec } from '../../../../cluster/records.js';
 import type { DriverCreateInput } from '../input.js';
@@ -32,7 +32,8 @@ export type OverlayRequest = Omit<OverlaySpec, 'id' | 'vni'> & { vni?: number };
 export function overlayRequest(o: DriverCreateInput, defaults: { port?: number } = {}): OverlayRequest {
   if (o.subnet === undefined)
     throw new ValidationError('subnet', 'an overlay network needs --subnet: the cluster CIDR every host takes its subnet from (e.g. 10.244.0.0/16)');
-  const subnet = canonicalPrefix(o.subnet, 'subnet');
+  // Host bits are dropped: every host's subnet is carved from the network.
+  const subnet = formatPrefix(network(parsePrefix(o.subnet, 'subnet')));
   if (parsePrefix(subnet, 'subnet').family !== 4) throw new ValidationError('subnet', `an overlay's subnet must be IPv4, got ${o.subnet}`);
   for (const [key, given] of [['gateway', o.gateway], ['ipRange', o.ipRange], ['ipv6', o.ipv6], ['bridge', o.bridge], ['hostBinding', o.hostBinding]] as const)
     if (given !== undefined)

@@ -194,6 +194,13 @@ describe('usage errors and exit codes', () => {
     expect(noDashes.code).toBe(2);
     expect(noDashes.stderr).toMatch(/after --/);
     expect((await cli('create', '--netns', '/x', '--pid', '1')).code).toBe(2);
+    // -d/--driver and -o as Docker spells them: the refusals say what is missing.
+    const noParent = await cli('network', 'create', '-d', 'macvlan', '--subnet', '10.95.0.0/24', 'mv');
+    expect(noParent.code).toBe(2);
+    expect(noParent.stderr).toMatch(/parent=IFACE/);
+    const noCluster = await cli('network', 'create', '-d', 'overlay', '--subnet', '10.96.0.0/16', '-o', 'vni=7', 'ov');
+    expect(noCluster.code).toBe(2);
+    expect(noCluster.stderr).toMatch(/cluster store/);
     const missing = await cli('network', 'inspect', 'nope');
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/network 'nope' not found/);

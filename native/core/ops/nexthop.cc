@@ -19,15 +19,6 @@ int oif_of(nl::Socket& sock, const Value& args) {
   return args.has("dev") || args.has("index") ? ifindex_of(sock, args) : 0;
 }
 
-void delete_quietly(Netns* ns, uint32_t id) {
-  nl::Message m = build_delnexthop(id);
-  try {
-    ns->rtnl().request(m);
-  } catch (const NetlinkError& e) {
-    if (e.err != ENOENT && e.err != ENODEV) throw;  // gone with its device, or removed already
-  }
-}
-
 // {id, gateway?, dev|index, onlink?, blackhole?} → true
 Value add(OpContext& ctx, const Value& args) {
   nl::Socket& sock = ctx.ns.rtnl();
@@ -36,7 +27,7 @@ Value add(OpContext& ctx, const Value& args) {
   sock.request(m);
   Netns* ns = &ctx.ns;
   uint32_t id = s.id;
-  ctx.undo.push("delete " + s.describe(), [ns, id] { delete_quietly(ns, id); });
+  ctx.undo.push("delete " + s.describe(), [ns, id] { delete_quietly(ns, build_delnexthop(id)); });
   return Value(true);
 }
 

@@ -65,43 +65,40 @@ class Devices {
   std::map<std::string, int> cache_;
 };
 
-Planned plan_route(Action action, const Value& args, const Value& before, Devices& dev) {
-  int oif = dev.of(args);
-  RouteSpec full = route_spec_from_args(args, oif, false);
+// An object kind as the planner sees it: its spec from arguments (full, and
+// as a delete names it) and its three requests.
+template <typename Spec>
+struct Kind {
+  Spec (*spec)(const Value& args, int ifindex, bool for_delete);
+  nl::Message (*create)(const Spec&, uint16_t nlflags);
+  nl::Message (*remove)(const Spec&);
+  int absent_errno;
+};
+
+template <typename Spec>
+Planned plan_kind(const Kind<Spec>& k, Action action, const Value& args, const Value& before, Devices& dev) {
+  int ifindex = dev.of(args);
+  Spec full = k.spec(args, ifindex, false);
   switch (action) {
     case Action::add:
-      return {build_newroute(full, NLM_F_CREATE | NLM_F_EXCL), build_delroute(full)};
+      return {k.create(full, NLM_F_CREATE | NLM_F_EXCL), k.remove(full)};
     case Action::replace: {
-      std::optional<nl::Message> back;
-      if (before.is_object()) back = build_newroute(route_spec_from_args(before, dev.of(before), false), NLM_F_CREATE | NLM_F_REPLACE);
-      else back = build_delroute(full);
-      return {build_newroute(full, NLM_F_CREATE | NLM_F_REPLACE), std::move(back)};
+      // Undone by putting back what was there, when the caller knows it; else by deleting.
+      nl::Message back = before.is_object() ? k.create(k.spec(before, dev.of(before), false), NLM_F_CREATE | NLM_F_REPLACE) : k.remove(full);
+      return {k.create(full, NLM_F_CREATE | NLM_F_REPLACE), std::move(back)};
     }
     case Action::remove:
-      return {build_delroute(route_spec_from_args(args, oif, true)), build_newroute(full, NLM_F_CREATE | NLM_F_EXCL),
-              args.bool_or("ifExists", false), ESRCH};
+      return {k.remove(k.spec(args, ifindex, true)), k.create(full, NLM_F_CREATE | NLM_F_EXCL), args.bool_or("ifExists", false), k.absent_errno};
   }
   throw InvalidArgument("action", "unknown action");
 }
 
-Planned plan_neigh(Action action, const Value& args, const Value& before, Devices& dev) {
-  int ifindex = dev.of(args);
-  NeighSpec full = neigh_spec_from_args(args, ifindex, false);
-  switch (action) {
-    case Action::add:
-      return {build_newneigh(full, NLM_F_CREATE | NLM_F_EXCL), build_delneigh(full)};
-    case Action::replace: {
-      std::optional<nl::Message> back;
-      if (before.is_object()) back = build_newneigh(neigh_spec_from_args(before, dev.of(before), false), NLM_F_CREATE | NLM_F_REPLACE);
-      else back = build_delneigh(full);
-      return {build_newneigh(full, NLM_F_CREATE | NLM_F_REPLACE), std::move(back)};
-    }
-    case Action::remove:
-      return {build_delneigh(neigh_spec_from_args(args, ifindex, true)), build_newneigh(full, NLM_F_CREATE | NLM_F_EXCL),
-              args.bool_or("ifExists", false), ENOENT};
-  }
-  throw InvalidArgument("action", "unknown action");
-}
+const Kind<RouteSpec> kRoute{route_spec_from_args, build_newroute, build_delroute, ESRCH};
+const Kind<NeighSpec> kNeigh{neigh_spec_from_args, build_newneigh, build_delneigh, ENOENT};
+
+NexthopSpec nexthop_spec(const Value& args, int oif, bool) { return nexthop_spec_from_args(args, oif); }
+nl::Message nexthop_removal(const NexthopSpec& s) { return build_delnexthop(s.id); }
+const Kind<NexthopSpec> kNexthop{nexthop_spec, build_newnexthop, nexthop_removal, ENOENT};
 
 Planned plan_nexthop(Action action, const Value& args, const Value& before, Devices& dev) {
   if (action == Action::remove && !args.has("dev") && !args.has("index") && !args.bool_or("blackhole", false)) {
@@ -110,21 +107,7 @@ Planned plan_nexthop(Action action, const Value& args, const Value& before, Devi
     if (id < 1 || id > 0xFFFFFFFFLL) throw InvalidArgument("id", "a nexthop id must be 1-4294967295");
     return {build_delnexthop(static_cast<uint32_t>(id)), std::nullopt, args.bool_or("ifExists", false), ENOENT};
   }
-  NexthopSpec full = nexthop_spec_from_args(args, dev.of(args));
-  switch (action) {
-    case Action::add:
-      return {build_newnexthop(full, NLM_F_CREATE | NLM_F_EXCL), build_delnexthop(full.id)};
-    case Action::replace: {
-      std::optional<nl::Message> back;
-      if (before.is_object()) back = build_newnexthop(nexthop_spec_from_args(before, dev.of(before)), NLM_F_CREATE | NLM_F_REPLACE);
-      else back = build_delnexthop(full.id);
-      return {build_newnexthop(full, NLM_F_CREATE | NLM_F_REPLACE), std::move(back)};
-    }
-    case Action::remove:
-      return {build_delnexthop(full.id), build_newnexthop(full, NLM_F_CREATE | NLM_F_EXCL), args.bool_or("ifExists", false),
-              ENOENT};
-  }
-  throw InvalidArgument("action", "unknown action");
+  return plan_kind(kNexthop, action, args, before, dev);
 }
 
 Planned plan_change(const Value& c, Devices& dev) {
@@ -132,8 +115,8 @@ Planned plan_change(const Value& c, Devices& dev) {
   const std::string& object = c.str("object");
   const Value& args = c["args"];
   if (!args.is_object()) throw InvalidArgument("args", "each change needs args: the object it adds, replaces or deletes");
-  if (object == "route") return plan_route(action, args, c["before"], dev);
-  if (object == "neigh") return plan_neigh(action, args, c["before"], dev);
+  if (object == "route") return plan_kind(kRoute, action, args, c["before"], dev);
+  if (object == "neigh") return plan_kind(kNeigh, action, args, c["before"], dev);
   if (object == "nexthop") return plan_nexthop(action, args, c["before"], dev);
   throw InvalidArgument("object", "a change's object must be route, neigh or nexthop, got '" + object + "'");
 }

@@ -14,39 +14,20 @@ import type { NetworkDriver, NetworkRecord } from '../state/records.js';
 import { detachNetwork } from '../sandboxes/sandbox-ops.js';
 import { driverOf, hasBridge, isStacked } from './drivers/index.js';
 import { explainStackedFailure, stackedNetworkRecord } from './drivers/stacked.js';
+import type { DriverCreateInput } from './drivers/input.js';
 
 export const DEFAULT_NETWORK = 'bridge';
 /** Names of network modes, never of networks a user creates. */
 const RESERVED = new Set(['bridge', 'host', 'none', 'default']);
 
-export interface NetworkCreateOptions {
-  name: string;
+/** The options of every driver (drivers/input.ts), and which driver. */
+export interface NetworkCreateOptions extends DriverCreateInput {
   /**
    * bridge (default); overlay (cluster-wide over VXLAN: needs the engine's
    * cluster option; options vni, host-subnet-size, vxlan-port); macvlan or
    * ipvlan (options parent, macvlan_mode / ipvlan_mode, ipvlan_flag).
    */
   driver?: NetworkDriver;
-  /** --subnet; omitted: a free subnet from the address pools. */
-  subnet?: string;
-  gateway?: string;
-  ipRange?: string;
-  /** --ipv6 with an IPv6 --subnet. */
-  ipv6?: { subnet: string; gateway?: string };
-  /** --internal: no route to or from anything outside the network. */
-  internal?: boolean;
-  /** Inter-container traffic on the bridge (default true). */
-  icc?: boolean;
-  /** Masquerade outbound traffic (default true). */
-  masquerade?: boolean;
-  mtu?: number;
-  /** The bridge's name (default np-<short id>). */
-  bridge?: string;
-  /** Default host address of published ports. */
-  hostBinding?: string;
-  labels?: Record<string, string>;
-  /** Docker's --opt keys (com.docker.network.bridge.name, .enable_icc, .enable_ip_masquerade, .host_binding_ipv4, com.docker.network.driver.mtu). */
-  options?: Record<string, string>;
 }
 
 const BOOL_OPTS: Record<string, 'icc' | 'masquerade'> = {

@@ -1,13 +1,14 @@
 // The same overlay with a directory of records as the cluster store
 // (dir:///path), for static setups and machines without etcd: two engines
-// (one per host namespace) share the directory.
+// (one per host namespace) share the directory. Their nexthop threshold is 0,
+// so the routes go through nexthop objects, as past 1,000 hosts.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Netns } from '../../../src/index.js';
 import { Engine } from '../../../src/model/index.js';
-import { snapshot } from '../support/witness.js';
+import { ipJson, snapshot } from '../support/witness.js';
 import { exchange, serve } from '../model/support/traffic.js';
 import { underlay, type Underlay } from './support/underlay.js';
 import { deviceObjects, eventually } from './support/witness.js';
@@ -23,7 +24,7 @@ const open = (i: number) =>
     host: net.hosts[i]!,
     stateDir: join(dir, `host${i + 1}`),
     dns: false,
-    cluster: { store: `dir://${dir}/store`, advertiseAddr: net.addresses[i]!, leaseTtl: 2, pollMs: 100, onError: (e) => errors.push(e.message) },
+    cluster: { store: `dir://${dir}/store`, advertiseAddr: net.addresses[i]!, leaseTtl: 2, pollMs: 100, nexthopThreshold: 0, onError: (e) => errors.push(e.message) },
   });
 
 beforeAll(async () => {
@@ -47,7 +48,11 @@ describe('overlay over a dir:// store', () => {
     expect(readdirSync(join(dir, 'store', 'netplumb', 'v1', 'overlay', n.Id, 'vteps')).sort()).toEqual(['10.250.0.0-26.json', '10.250.0.64-26.json']);
     const dev = n.Options['netplumb.overlay.device']!;
     for (const name of net.names) await eventually(`${name} programmed`, () => deviceObjects(name, dev).fdb.length === 1);
-    expect(deviceObjects(net.names[0]!, dev).routes).toEqual([expect.objectContaining({ dst: '10.250.0.64/26', gateway: '10.250.0.64' })]);
+    // The remote host's route goes through its nexthop object (slot 1, host index 1).
+    expect(deviceObjects(net.names[0]!, dev).routes).toEqual([expect.objectContaining({ dst: '10.250.0.64/26', nhid: 2 ** 24 + 2 })]);
+    expect(ipJson<{ id: number; gateway: string; dev: string; flags: string[] }[]>(net.names[0], 'nexthop', 'show', 'dev', dev)).toEqual([
+      expect.objectContaining({ id: 2 ** 24 + 2, gateway: '10.250.0.64', flags: ['onlink'] }),
+    ]);
   });
 
   it('carries traffic between the two hosts with sources kept', async () => {

@@ -93,42 +93,38 @@ const nexthopChange = (action: RtnlChange['action'], device: string, id: number,
   ({ action, object: 'nexthop', args: { id, gateway, dev: device, onlink: true } });
 
 /**
+ * The changes between two maps of one kind of object: deletes of what `to`
+ * lacks, adds of what `from` lacks, and replaces (with what was there as
+ * their undo) of what differs.
+ */
+function diffMap<K, V>(
+  from: ReadonlyMap<K, V>,
+  to: ReadonlyMap<K, V>,
+  same: (a: V, b: V) => boolean,
+  change: (action: RtnlChange['action'], key: K, value: V) => RtnlChange,
+): { deletes: RtnlChange[]; upserts: RtnlChange[] } {
+  const deletes: RtnlChange[] = [];
+  const upserts: RtnlChange[] = [];
+  for (const [k, v] of from) if (!to.has(k)) deletes.push(change('delete', k, v));
+  for (const [k, v] of to) {
+    const had = from.get(k);
+    if (had === undefined) upserts.push(change('add', k, v));
+    else if (!same(had, v)) upserts.push({ ...change('replace', k, v), before: change('add', k, had).args } as RtnlChange);
+  }
+  return { deletes, upserts };
+}
+
+/**
  * The changes that turn `from` into `to` on `device`: nothing for what both
  * hold, one change per object that differs. A host joining is 3 adds, one
  * leaving 3 deletes (4 each with nexthops).
  */
 export function diffObjects(device: string, from: PeerObjects, to: PeerObjects): RtnlChange[] {
-  const nhAdd: RtnlChange[] = [];
-  const nhDel: RtnlChange[] = [];
-  for (const [id, gw] of to.nexthops) {
-    const had = from.nexthops.get(id);
-    if (had === undefined) nhAdd.push(nexthopChange('add', device, id, gw));
-    else if (had !== gw) nhAdd.push({ ...nexthopChange('replace', device, id, gw), before: nexthopChange('add', device, id, had).args } as RtnlChange);
-  }
-  for (const [id, gw] of from.nexthops) if (!to.nexthops.has(id)) nhDel.push(nexthopChange('delete', device, id, gw));
-
-  const routes: RtnlChange[] = [];
-  for (const [dst, via] of from.routes) if (!to.routes.has(dst)) routes.push(routeChange('delete', device, dst, via));
-  for (const [dst, via] of to.routes) {
-    const had = from.routes.get(dst);
-    if (had === undefined) routes.push(routeChange('add', device, dst, via));
-    else if (!sameRoute(had, via)) routes.push({ ...routeChange('replace', device, dst, via), before: routeChange('add', device, dst, had).args } as RtnlChange);
-  }
-
-  const neigh: RtnlChange[] = [];
-  for (const [ip, mac] of from.neighbours) if (!to.neighbours.has(ip)) neigh.push(neighChange('delete', device, ip, mac));
-  for (const [ip, mac] of to.neighbours) {
-    const had = from.neighbours.get(ip);
-    if (had === undefined) neigh.push(neighChange('add', device, ip, mac));
-    else if (had !== mac) neigh.push({ ...neighChange('replace', device, ip, mac), before: neighChange('add', device, ip, had).args } as RtnlChange);
-  }
-
-  const fdb: RtnlChange[] = [];
-  for (const [mac, dst] of from.fdb) if (!to.fdb.has(mac)) fdb.push(fdbChange('delete', device, mac, dst));
-  for (const [mac, dst] of to.fdb) {
-    const had = from.fdb.get(mac);
-    if (had === undefined) fdb.push(fdbChange('add', device, mac, dst));
-    else if (had !== dst) fdb.push({ ...fdbChange('replace', device, mac, dst), before: fdbChange('add', device, mac, had).args } as RtnlChange);
-  }
-  return [...nhAdd, ...routes, ...nhDel, ...neigh, ...fdb];
+  const eq = (a: string, b: string): boolean => a === b;
+  const nh = diffMap(from.nexthops, to.nexthops, eq, (a, id, gw) => nexthopChange(a, device, id, gw));
+  const routes = diffMap(from.routes, to.routes, sameRoute, (a, dst, via) => routeChange(a, device, dst, via));
+  const neigh = diffMap(from.neighbours, to.neighbours, eq, (a, ip, mac) => neighChange(a, device, ip, mac));
+  const fdb = diffMap(from.fdb, to.fdb, eq, (a, mac, dst) => fdbChange(a, device, mac, dst));
+  // Nexthops before the routes that use them, and after the routes that leave them.
+  return [...nh.upserts, ...routes.deletes, ...routes.upserts, ...nh.deletes, ...neigh.deletes, ...neigh.upserts, ...fdb.deletes, ...fdb.upserts];
 }

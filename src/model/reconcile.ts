@@ -21,6 +21,7 @@ import type { NetworkRecord, SandboxRecord } from './state/records.js';
 import { forgetEndpoints, teardownKernel } from './sandboxes/sandbox-ops.js';
 import type { TakenPort } from './sandboxes/ports.js';
 import { driverOf, hasBridge } from './networks/drivers/index.js';
+import { isOurVxlanAlias } from './networks/drivers/overlay/device.js';
 
 export interface ReconcileReport {
   /** Sandboxes whose namespace had vanished, now removed. */
@@ -119,7 +120,9 @@ export async function reconcile(ctx: ModelContext): Promise<ReconcileReport> {
     }
     for (const l of links) {
       const owner = isOurBridgeAlias(l.alias);
-      const strayBridge = owner !== undefined && !byId.has(owner);
+      // An overlay's VXLAN device whose network is gone (a crash while leaving it).
+      const vxlanOwner = isOurVxlanAlias(l.alias);
+      const strayBridge = (owner !== undefined && !byId.has(owner)) || (vxlanOwner !== undefined && !byId.has(vxlanOwner));
       const strayVeth = l.linkKind === 'veth' && OUR_HOST_VETH.test(l.name) && !hostEnds.has(l.name);
       if (!strayBridge && !strayVeth) continue;
       restore.add(linkCalls.delete(l.name, { ifExists: true }));

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Netns } from '../../../src/index.js';
+import { linkCalls, Netns } from '../../../src/index.js';
 import { Engine } from '../../../src/model/index.js';
 import { ipJson, snapshot } from '../support/witness.js';
 import { exchange, serve } from '../model/support/traffic.js';
@@ -79,6 +79,16 @@ describe('overlay over a dir:// store', () => {
     engines[1] = await open(1);
     await eventually('host 1 takes host 2 back', () => deviceObjects(net.names[0]!, dev).routes.length === 1);
     expect(engines[1]!.cluster?.networks.ovd).toBe('10.250.0.64/26');
+  });
+
+  it('lets reconcile delete a VXLAN device left by an overlay that is gone (a crash while leaving)', async () => {
+    const gone = 'f'.repeat(64);
+    await net.hosts[0]!.exec([linkCalls.addVxlan({ name: 'npxffffffffffff', vni: 99, local: net.addresses[0]!, learning: false, alias: `netplumb overlay ${gone}` })]);
+    const report = await engines[0]!.reconcile();
+    expect(report.removedLinks).toEqual(['npxffffffffffff']);
+    expect(ipJson(net.names[0], 'link', 'show', 'type', 'vxlan').map((l) => (l as { ifname: string }).ifname)).toEqual([
+      (await engines[0]!.networks.inspect('ovd')).Options['netplumb.overlay.device'],
+    ]);
   });
 
   it('removes the network everywhere and leaves the hosts as they were', async () => {

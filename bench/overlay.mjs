@@ -98,7 +98,10 @@ for (const k of SIZES) {
       r.fill.tools.push(now() - t0);
       const last = peers[peers.length - 1];
       const lastLines = ipLines([last], nexthops).replace(/id 16777217/g, `id ${16777216 + k}`).replace(/nhid 16777217/, `nhid ${16777216 + k}`);
-      const delLines = lastLines.split('\n').filter(Boolean).reverse().map((l) => l.replace(/^(\w+) add/, '$1 del')).join('\n') + '\n';
+      // Deletes name the object only (the kernel refuses a nexthop delete that carries its gateway).
+      const delLines = lastLines.split('\n').filter(Boolean).reverse()
+        .map((l) => l.replace(/^nexthop add (id \d+).*/, 'nexthop del $1').replace(/^neigh add (\S+) lladdr \S+ (dev \S+).*/, 'neigh del $1 $2').replace(/^route add/, 'route del'))
+        .join('\n') + '\n';
       const fdbLine = bridgeLines([last]);
       for (let e = 0; e < EVENTS; e++) {
         const t1 = now();

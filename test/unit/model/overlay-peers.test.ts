@@ -6,7 +6,7 @@ import type { Neighbour } from '../../../src/addon/wire/neigh.js';
 import type { Nexthop } from '../../../src/addon/wire/nexthop.js';
 import type { Route } from '../../../src/addon/wire/route.js';
 import type { VtepRecord } from '../../../src/cluster/records.js';
-import { desiredObjects, diffObjects, emptyObjects, kernelObjects, nexthopId } from '../../../src/model/networks/drivers/overlay/peers.js';
+import { desiredObjects, diffObjects, emptyObjects, kernelObjects, nexthopId, peerChanges } from '../../../src/model/networks/drivers/overlay/peers.js';
 import { vtepAddress, vtepMac } from '../../../src/model/networks/drivers/overlay/device.js';
 
 const vtep = (i: number, underlay = `192.0.2.${10 + i}`): VtepRecord => ({
@@ -91,5 +91,18 @@ describe('overlay peers', () => {
     const changes = diffObjects('vx', emptyObjects(), desiredObjects(peers, { ...layout, clusterSubnet: '10.240.0.0/12' }));
     expect(changes).toHaveLength(3000);
     expect(changes.every((c) => c.action === 'add')).toBe(true);
+  });
+
+  it('computes an event from the touched hosts alone, the same changes as a whole diff', () => {
+    const all = new Map(Array.from({ length: 50 }, (_, i) => [vtep(i + 1).subnet, vtep(i + 1)] as const));
+    const next = new Map(all);
+    next.delete(vtep(7).subnet);
+    next.set(vtep(60).subnet, vtep(60));
+    next.set(vtep(9).subnet, vtep(9, '192.0.2.200'));
+    const touched = [vtep(7).subnet, vtep(60).subnet, vtep(9).subnet, vtep(3).subnet];
+    const small = peerChanges('vx', layout, all, next, touched);
+    const whole = diffObjects('vx', desiredObjects([...all.values()], layout), desiredObjects([...next.values()], layout));
+    expect(new Set(small.map((c) => JSON.stringify(c)))).toEqual(new Set(whole.map((c) => JSON.stringify(c))));
+    expect(small).toHaveLength(3 + 3 + 1);
   });
 });

@@ -40,7 +40,7 @@ import { detachNetwork } from '../../../sandboxes/sandbox-ops.js';
 import type { DriverCreateInput } from '../input.js';
 import { driverOf } from '../index.js';
 import { FIRST_AUTO_VNI, MAX_VNI, overlayRequest } from './spec.js';
-import { desiredObjects, diffObjects, kernelObjects, type PeerObjects } from './peers.js';
+import { desiredObjects, diffObjects, kernelObjects, peerChanges, type PeerObjects } from './peers.js';
 import { checkLocalConflicts, ensureLocal, makeLocal, removeLocal } from './membership.js';
 import { localNameRecords, remoteNames } from './names.js';
 import { vtepMac } from './device.js';
@@ -132,8 +132,10 @@ export class ClusterAgent implements ClusterDriver {
   private readonly mirror = new Map<string, string>();
   /** Overlay networks joined here: id → local record. */
   private readonly joined = new Map<string, NetworkRecord>();
-  /** What each network's VXLAN device holds, as last programmed (absent: read the kernel). */
-  private readonly applied = new Map<string, PeerObjects>();
+  /** Each network's remote hosts' VTEP records, by subnet, as the store holds them. */
+  private readonly vteps = new Map<string, Map<string, VtepRecord>>();
+  /** The VTEP records each network's VXLAN device was last programmed with (absent: read the kernel). */
+  private readonly applied = new Map<string, { peers: Map<string, VtepRecord>; nexthops: boolean }>();
   /** The name records this host has put in the store. */
   private published = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -234,6 +236,9 @@ export class ClusterAgent implements ClusterDriver {
     const { kvs, revision } = await this.store.range(STORE_ROOT);
     this.mirror.clear();
     for (const kv of kvs) this.mirror.set(kv.key, kv.value);
+    this.reindexVteps();
+    // Everything is read again: each device is compared with the kernel once more.
+    this.applied.clear();
     const specs = this.specs();
     for (const n of await this.ctx.state.networks()) {
       if (driverOf(n) !== 'overlay' || specs.some((s) => s.id === n.id)) continue;
@@ -286,15 +291,24 @@ export class ClusterAgent implements ClusterDriver {
     return out;
   }
 
-  private vtepsOf(netId: string, spec: { subnet: string } | undefined): VtepRecord[] {
-    const prefix = storeKeys.vteps(netId);
-    const out: VtepRecord[] = [];
-    for (const [key, value] of this.mirror) {
-      if (!key.startsWith(prefix)) continue;
-      const r = parseRecord<VtepRecord>(value);
-      if (validVtep(r, spec)) out.push(r);
-    }
-    return out;
+  /** Takes a VTEP key's new value (or its deletion) into the index of remote hosts; resolves to its network and subnet. */
+  private indexVtep(key: string, value: string | undefined): { netId: string; subnet: string } | undefined {
+    const k = parseStoreKey(key);
+    if (k.kind !== 'vtep') return undefined;
+    let byNet = this.vteps.get(k.netId);
+    if (!byNet) this.vteps.set(k.netId, (byNet = new Map()));
+    const r = parseRecord<VtepRecord>(value);
+    // Checked against the network's cluster CIDR once this host has joined it (join reads the records again).
+    const cluster = this.joined.get(k.netId)?.overlay?.subnet ?? '0.0.0.0/0';
+    // Another host's record only; this host's own subnet is local.
+    if (value !== undefined && validVtep(r, { subnet: cluster }) && r.subnet === k.subnet && r.hostId !== this.hostId) byNet.set(k.subnet, r);
+    else byNet.delete(k.subnet);
+    return { netId: k.netId, subnet: k.subnet };
+  }
+
+  private reindexVteps(): void {
+    this.vteps.clear();
+    for (const [key, value] of this.mirror) this.indexVtep(key, value);
   }
 
   /**
@@ -368,6 +382,8 @@ export class ClusterAgent implements ClusterDriver {
       this.applied.delete(n.id);
     }
     this.joined.set(n.id, n);
+    const prefix = storeKeys.vteps(n.id);
+    for (const [key, value] of this.mirror) if (key.startsWith(prefix)) this.indexVtep(key, value);
     await this.syncPeers(n.id);
     return n;
   }
@@ -379,26 +395,34 @@ export class ClusterAgent implements ClusterDriver {
     await this.publishNames();
   }
 
-  /** Programs a network's VXLAN device with what the store's VTEP records call for, changing only what differs. */
-  private async syncPeers(netId: string): Promise<void> {
+  /**
+   * Programs a network's VXLAN device with what the store's VTEP records call
+   * for, changing only what differs: for the hosts `touched` when the device
+   * was programmed before in the same mode, else against what the kernel holds.
+   */
+  private async syncPeers(netId: string, touched?: ReadonlySet<string>): Promise<void> {
     const n = this.joined.get(netId);
-    const spec = this.specs().find((s) => s.id === netId);
-    if (!n?.overlay || !spec) return;
-    const peers = this.vtepsOf(netId, spec).filter((v) => v.hostId !== this.hostId && v.subnet !== n.ipv4.subnet);
-    const want = desiredObjects(peers, {
-      clusterSubnet: n.overlay.subnet,
-      nexthopSlot: n.overlay.nexthopSlot,
-      useNexthops: peers.length > this.o.nexthopThreshold,
-    });
-    const have = this.applied.get(netId) ?? (await this.kernelObjects(n));
-    const changes = diffObjects(n.overlay.device, have, want);
+    if (!n?.overlay) return;
+    const peers = this.vteps.get(netId) ?? new Map<string, VtepRecord>();
+    const layout = { clusterSubnet: n.overlay.subnet, nexthopSlot: n.overlay.nexthopSlot, useNexthops: peers.size > this.o.nexthopThreshold };
+    const last = this.applied.get(netId);
+    const incremental = last !== undefined && touched !== undefined && last.nexthops === layout.useNexthops;
+    const changes = incremental
+      ? peerChanges(n.overlay.device, layout, last.peers, peers, touched)
+      : diffObjects(n.overlay.device, await this.kernelObjects(n), desiredObjects([...peers.values()], layout));
     if (changes.length > 0) {
       this.applied.delete(netId);
       await this.ctx.host.exec([rtnlCalls.apply(changes)]);
       this.peerBatches++;
       this.peerChanges += changes.length;
     }
-    this.applied.set(netId, want);
+    if (!incremental) return void this.applied.set(netId, { peers: new Map(peers), nexthops: layout.useNexthops });
+    for (const subnet of touched) {
+      const r = peers.get(subnet);
+      if (r) last.peers.set(subnet, r);
+      else last.peers.delete(subnet);
+    }
+    this.applied.set(netId, last);
   }
 
   private async kernelObjects(n: NetworkRecord): Promise<PeerObjects> {
@@ -416,7 +440,7 @@ export class ClusterAgent implements ClusterDriver {
   /** Store events, in order: the mirror follows them, then the networks they touch. */
   private async apply(events: WatchEvent[]): Promise<void> {
     if (this.closed) return;
-    const peers = new Set<string>();
+    const peers = new Map<string, Set<string>>();
     const names = new Set<string>();
     const joins = new Map<string, OverlaySpec>();
     const leaves = new Set<string>();
@@ -430,12 +454,16 @@ export class ClusterAgent implements ClusterDriver {
         if (!spec?.id) continue;
         if (e.type === 'put') joins.set(spec.id, spec);
         else leaves.add(spec.id);
-      } else if (k.kind === 'vtep') peers.add(k.netId);
-      else if (k.kind === 'name') names.add(k.netId);
+      } else if (k.kind === 'vtep') {
+        this.indexVtep(e.key, e.type === 'put' ? e.value : undefined);
+        let subnets = peers.get(k.netId);
+        if (!subnets) peers.set(k.netId, (subnets = new Set()));
+        subnets.add(k.subnet);
+      } else if (k.kind === 'name') names.add(k.netId);
     }
     for (const id of leaves) if (!joins.has(id)) await this.leave(id).catch((e: unknown) => this.fail(e));
     for (const [id, spec] of joins) if (!this.joined.has(id)) await this.join(spec).catch((e: unknown) => this.fail(e));
-    for (const id of peers) if (this.joined.has(id)) await this.syncPeers(id).catch((e: unknown) => this.fail(e));
+    for (const [id, subnets] of peers) if (this.joined.has(id)) await this.syncPeers(id, subnets).catch((e: unknown) => this.fail(e));
     for (const id of names) this.refreshRemoteNames(id);
   }
 

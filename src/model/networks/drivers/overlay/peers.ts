@@ -128,3 +128,27 @@ export function diffObjects(device: string, from: PeerObjects, to: PeerObjects):
   // Nexthops before the routes that use them, and after the routes that leave them.
   return [...nh.upserts, ...routes.deletes, ...routes.upserts, ...nh.deletes, ...neigh.deletes, ...neigh.upserts, ...fdb.deletes, ...fdb.upserts];
 }
+
+/**
+ * The changes for some remote hosts only (`touched`, by subnet): what their
+ * records called for before against what they call for now. A store event
+ * costs this much, however many hosts the network has; `before` must be what
+ * the kernel was last programmed with.
+ */
+export function peerChanges(
+  device: string,
+  layout: PeerLayout,
+  before: ReadonlyMap<string, VtepRecord>,
+  after: ReadonlyMap<string, VtepRecord>,
+  touched: Iterable<string>,
+): RtnlChange[] {
+  const was: VtepRecord[] = [];
+  const now: VtepRecord[] = [];
+  for (const subnet of new Set(touched)) {
+    const b = before.get(subnet);
+    const a = after.get(subnet);
+    if (b) was.push(b);
+    if (a) now.push(a);
+  }
+  return diffObjects(device, desiredObjects(was, layout), desiredObjects(now, layout));
+}

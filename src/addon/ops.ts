@@ -155,6 +155,7 @@ export const OPS = {
   'netns.create': op<{ name?: string; dir?: string; loopbackUp?: boolean }, NativeNetns>(),
   'netns.open': op<{ name?: string; dir?: string; path?: string; pid?: number }, NativeNetns>(),
   'netns.delete': op<{ name: string; dir?: string } & IfExists, boolean>(),
+  'netns.release': op<{ name: string; dir?: string; downIfHeld?: string[] } & IfExists, { removed: boolean; held: boolean }>(),
   'netns.list': op<{ dir?: string }, string[]>(),
   'link.add': op<LinkAddArgs, Link | null>(),
   'link.set': op<LinkSetArgs, Link>(),

@@ -6,7 +6,7 @@
 import { exec, type ExecOptions } from '../addon/exec.js';
 import { native, type Call, type NativeNetns, type TimedResults } from '../addon/native.js';
 import { Plan } from '../addon/plan.js';
-import { netnsName, integer } from '../core/validate.js';
+import { interfaceName, netnsName, integer } from '../core/validate.js';
 import { ValidationError } from '../core/errors.js';
 import { opCall, type ArgsOf, type OpCall } from '../addon/ops.js';
 
@@ -122,6 +122,16 @@ export const netnsCalls = {
   },
   remove(name: string, opts: { dir?: string; ifExists?: boolean } = {}): Call {
     return opCall('netns.delete', { name: netnsName(name), dir: opts.dir, ifExists: opts.ifExists ?? false });
+  },
+  /**
+   * Deletes the name like remove(), then asks the kernel whether the
+   * namespace lives on because someone else holds it (a process inside, an
+   * open file, a socket, another mount); only then are the `downIfHeld` links
+   * of the plan's namespace taken down. Resolves to { removed, held }.
+   */
+  release(name: string, opts: { dir?: string; ifExists?: boolean; downIfHeld?: string[] } = {}): Call {
+    const down = (opts.downIfHeld ?? []).map((l) => interfaceName(l, 'downIfHeld'));
+    return opCall('netns.release', { name: netnsName(name), dir: opts.dir, ifExists: opts.ifExists ?? false, downIfHeld: down });
   },
   /** Opens an existing namespace by name, path or pid; the result is a handle later calls can target. */
   open(target: NetnsTarget): OpCall<'netns.open'> {

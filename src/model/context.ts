@@ -4,6 +4,7 @@ import type { AddressPool } from '../addressing/ipam.js';
 import type { PortRange } from '../addressing/port-spec.js';
 import type { Netns } from '../netns.js';
 import type { DnsService } from './dns-service.js';
+import type { WarmPool } from './sandboxes/pool.js';
 import type { ModelState } from './state/state.js';
 
 export interface DefaultBridgeOptions {
@@ -30,4 +31,6 @@ export interface ModelContext {
   readonly firewallOwner: boolean;
   /** The DNS responders of user networks, when this engine serves DNS. */
   readonly dns?: DnsService;
+  /** Namespaces kept ready on networks' bridges, when the engine was opened with a pool. */
+  pool?: WarmPool;
 }

@@ -12,6 +12,7 @@ import { Networks } from './networks/networks.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
 import { Sandboxes } from './sandboxes/sandboxes.js';
 import { ModelState } from './state/state.js';
+import { WarmPool, type PoolOptions } from './sandboxes/pool.js';
 
 export interface EngineOptions {
   /** One root for run/ (runtime state) and lib/ (networks); default NETPLUMB_STATE_DIR, else /run/netplumb and /var/lib/netplumb. */
@@ -51,6 +52,15 @@ export interface EngineOptions {
   guardFirewall?: boolean;
   /** Run reconcile() when opening (default false). */
   reconcile?: boolean;
+  /**
+   * Warm pools: per network (name or id), this many namespaces kept ready
+   * with their veth pair already on the network's bridge (both ends down, no
+   * address), refilled in the background whenever this engine is idle. A
+   * create on that network then only addresses, routes and publishes. Size 0
+   * (the default) keeps none. The engine deletes its pooled namespaces when
+   * it closes; reconcile deletes those of engines that are gone.
+   */
+  pool?: PoolOptions[];
 }
 
 function etcDir(o: EngineOptions, env: NodeJS.ProcessEnv = process.env): string {
@@ -88,14 +98,21 @@ export class Engine implements AsyncDisposable {
     if ((await ctx.state.networks()).length > 0) await ensureFirewall(host, ctx.firewallOwner);
     const engine = new Engine(ctx);
     if (o.reconcile) await engine.reconcile();
+    if (o.pool?.some((p) => p.size > 0)) {
+      ctx.pool = new WarmPool(ctx, o.pool);
+      ctx.pool.schedule();
+    }
     if (o.guardFirewall) engine.guard = await FirewallGuard.start(ctx);
     if (dns) {
       await dns.start(await ctx.state.networks(), await ctx.state.sandboxes());
       const { dirs } = ctx.state;
-      dns.follow([join(dirs.config, 'networks'), join(dirs.runtime, 'sandboxes')], async () => ({
-        networks: await ctx.state.networks(),
-        sandboxes: await ctx.state.sandboxes(),
-      }));
+      dns.follow(
+        { networks: join(dirs.config, 'networks'), sandboxes: join(dirs.runtime, 'sandboxes') },
+        {
+          sandbox: (id) => ctx.state.sandbox(id),
+          all: async () => ({ networks: await ctx.state.networks(), sandboxes: await ctx.state.sandboxes() }),
+        },
+      );
     }
     return engine;
   }
@@ -117,9 +134,20 @@ export class Engine implements AsyncDisposable {
 
   /** Stops the DNS responders. Networks and sandboxes stay: they are state, not process. */
   async close(): Promise<void> {
+    await this.ctx.pool?.close();
     this.ctx.dns?.close();
     await this.guard?.close();
     this.guard = undefined;
+  }
+
+  /**
+   * The warm pools: how many namespaces are ready per network id, and a
+   * promise that settles once no refill runs (the pools are full, or the
+   * last refill failed: `lastError`).
+   */
+  get pool(): { ready: Record<string, number>; settled(): Promise<void>; lastError: unknown } {
+    const pool = this.ctx.pool;
+    return { ready: pool?.counts() ?? {}, settled: () => pool?.settled() ?? Promise.resolve(), lastError: pool?.lastError };
   }
 
   /** How many times the firewall guard rebuilt the firewall (0 without guardFirewall). */

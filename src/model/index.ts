@@ -7,4 +7,5 @@ export type { PortBinding, PortProtocol, HostPort } from '../addressing/port-spe
 export type { ReconcileReport } from './reconcile.js';
 export type { DnsOptions } from './dns-service.js';
 export type { DefaultBridgeOptions } from './context.js';
+export type { PoolOptions } from './sandboxes/pool.js';
 export { describePort } from './sandboxes/ports.js';

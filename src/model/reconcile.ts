@@ -11,7 +11,7 @@ import { nftCalls } from '../nft/nftables.js';
 import type { Change } from '../addon/wire/nft.js';
 import type { ModelContext } from './context.js';
 import { addEndpointCalls } from './sandboxes/endpoint-calls.js';
-import { removeSandboxEtc } from './sandboxes/etc-files.js';
+import { removeSandboxEtc, removeStrayEtc } from './sandboxes/etc-files.js';
 import { baseChanges, FIREWALL_TABLE, networkChanges, publishChanges } from './firewall/index.js';
 import { firewallNetwork, portMappings } from './firewall/view.js';
 import { HOST_VETH_PREFIX, isOurBridgeAlias, NETNS_PREFIX } from './state/names.js';
@@ -19,7 +19,8 @@ import { createNetworkCalls } from './networks/network-calls.js';
 import { sharedBaseChanges } from './firewall/setup.js';
 import type { NetworkRecord, SandboxRecord } from './state/records.js';
 import { forgetEndpoints, teardownKernel } from './sandboxes/sandbox-ops.js';
-import type { TakenPort } from './sandboxes/ports.js';
+import type { TakenPort } from './state/port-store.js';
+import { checkPool } from './sandboxes/pool-records.js';
 
 export interface ReconcileReport {
   /** Sandboxes whose namespace had vanished, now removed. */
@@ -100,7 +101,9 @@ export async function reconcile(ctx: ModelContext): Promise<ReconcileReport> {
     const [links] = (await ctx.host.exec([linkCalls.list()])) as [Link[]];
     const names = new Set(links.map((l) => l.name));
     const restore = ctx.host.plan();
-    const hostEnds = new Set(sandboxes.flatMap((s) => s.endpoints.map((e) => e.hostIfname)));
+    const pool = await checkPool(ctx, links, networks);
+    report.removedNamespaces.push(...pool.removed);
+    const hostEnds = new Set([...sandboxes.flatMap((s) => s.endpoints.map((e) => e.hostIfname)), ...pool.kept.map((p) => p.hostIfname)]);
     for (const n of networks) {
       if (names.has(n.bridge)) continue;
       for (const c of createNetworkCalls(n, { first: false, owner: ctx.firewallOwner })) if (c.op !== 'nft.apply') restore.add(c);
@@ -139,7 +142,7 @@ export async function reconcile(ctx: ModelContext): Promise<ReconcileReport> {
     }
 
     // 4. Named namespaces with our prefix that no sandbox owns.
-    const owned = new Set(sandboxes.filter((s) => s.netns.kind === 'owned').map((s) => s.netns.name));
+    const owned = new Set([...sandboxes.filter((s) => s.netns.kind === 'owned').map((s) => s.netns.name), ...pool.kept.map((p) => p.netnsName)]);
     const stray = (await Netns.list(ctx.netnsDir)).filter((n) => OUR_NETNS.test(n) && !owned.has(n));
     if (stray.length > 0) await ctx.host.exec(stray.map((n) => netnsCalls.remove(n, { dir: ctx.netnsDir, ifExists: true })));
     report.removedNamespaces.push(...stray);
@@ -155,7 +158,10 @@ export async function reconcile(ctx: ModelContext): Promise<ReconcileReport> {
       report.releasedAddresses.push(...(await ctx.state.ipam.release(id, orphans)));
     }
     const ports: TakenPort[] = sandboxes.flatMap((s) => s.endpoints.flatMap((e) => e.ports.map((p) => ({ ...p, sandbox: s.name, endpoint: e.id }))));
-    await ctx.state.writePorts(ports);
+    await ctx.state.ports.rebuild(ports);
+    // Names and files reserved by creates that a crash cut short (their records were never written).
+    await ctx.state.pruneSandboxNames(new Set(sandboxes.map((s) => s.id)));
+    await removeStrayEtc(ctx, owned);
 
     // 6. The firewall, from the records.
     await ctx.host.exec([nftCalls.apply(firewallRebuild(networks, sandboxes, ctx.firewallOwner))]);

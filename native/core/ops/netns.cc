@@ -18,6 +18,7 @@
 #include "core/exec/ops.h"
 #include "core/netns/netns.h"
 #include "core/netns/thread_netns.h"
+#include "core/rtnl/nsid.h"
 
 namespace netplumb {
 
@@ -153,6 +154,60 @@ Value remove(OpContext&, const Value& args) {
   return Value(true);
 }
 
+// Takes each named link of the plan's namespace down; one already gone is fine.
+void set_down(nl::Socket& sock, const Array& names) {
+  for (const Value& v : names) {
+    std::string name = v.as_string("downIfHeld");
+    nl::Message m(RTM_NEWLINK, 0, "RTM_NEWLINK", name);
+    ifinfomsg ifi{};
+    ifi.ifi_family = AF_UNSPEC;
+    ifi.ifi_change = IFF_UP;
+    m.put_header(ifi);
+    m.put_str(IFLA_IFNAME, name);
+    try {
+      sock.request(m);
+    } catch (const NetlinkError& e) {
+      if (e.err != ENODEV) throw;
+    }
+  }
+}
+
+// {name, dir?, ifExists?, downIfHeld?: [link names]} → {removed, held}.
+// Deletes the name like netns.delete, then asks the kernel whether the
+// namespace outlived it: someone else (a process inside, an open file, a
+// socket, another mount) still holds it. Only then are the links named in
+// `downIfHeld` (host ends of its veth pairs, in the plan's namespace) taken
+// down, so that a namespace nobody holds costs no link change: the kernel
+// deletes its pairs with it. The namespace's id is looked up while the name
+// still holds it, and asked for again after: a namespace whose last
+// reference went cannot be found by id any more, and none can take a new
+// reference to it. A name already gone leaves nothing to ask: the links are
+// taken down. Nothing to undo: a deleted name cannot be made again.
+Value release(OpContext& ctx, const Value& args) {
+  std::string name = check_name(args.str("name"));
+  std::string path = dir_of(args) + "/" + name;
+  Array down = args.has("downIfHeld") ? args["downIfHeld"].as_array("downIfHeld") : Array{};
+  nl::Socket& sock = ctx.ns.rtnl();
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT || !args.bool_or("ifExists", false)) throw SystemError(errno, "delete namespace", name);
+    set_down(sock, down);
+    return Value(Object{{"removed", Value(false)}, {"held", Value(true)}});
+  }
+  int nsid;
+  try {
+    nsid = rtnl::nsid_of(sock, fd);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);  // our own reference must be gone before the kernel is asked
+  remove_named(path);
+  bool held = rtnl::nsid_alive(sock, nsid);
+  if (held) set_down(sock, down);
+  return Value(Object{{"removed", Value(true)}, {"held", Value(held)}});
+}
+
 Value list(OpContext&, const Value& args) {
   Array out;
   std::string dir = dir_of(args);
@@ -172,6 +227,7 @@ Value list(OpContext&, const Value& args) {
 NETPLUMB_OP("netns.create", create);
 NETPLUMB_OP("netns.open", open_ns);
 NETPLUMB_OP("netns.delete", remove);
+NETPLUMB_OP("netns.release", release);
 NETPLUMB_OP("netns.list", list);
 
 }  // namespace

@@ -12,6 +12,7 @@ import { bridgeName, DEFAULT_BRIDGE_NAME, newId, objectName } from '../state/nam
 import { createNetworkCalls, removeNetworkCalls } from './network-calls.js';
 import type { NetworkRecord } from '../state/records.js';
 import { detachNetwork } from '../sandboxes/sandbox-ops.js';
+import { dropPoolEntries } from '../sandboxes/pool-records.js';
 
 export const DEFAULT_NETWORK = 'bridge';
 /** Names of network modes, never of networks a user creates. */
@@ -119,11 +120,14 @@ export class Networks {
       return n;
     });
     await this.ctx.dns?.addNetwork(record);
+    this.ctx.pool?.schedule();
     return networkInspect(record, []);
   }
 
   /** The default network, created (with its bridge) the first time anything asks for it. */
   async ensureDefault(): Promise<NetworkRecord> {
+    const indexed = await this.ctx.state.networkByName(DEFAULT_NETWORK);
+    if (indexed?.isDefault) return indexed;
     const found = (await this.ctx.state.networks()).find((n) => n.isDefault);
     if (found) return found;
     return this.ctx.state.locked(async () => {
@@ -173,6 +177,14 @@ export class Networks {
 
   /** A network by exact name, full id or unique id prefix (as the docker CLI resolves them). */
   async find(ref: string): Promise<NetworkRecord | undefined> {
+    // By name or full id: one or two reads, however many networks there are.
+    const named = await this.ctx.state.networkByName(ref);
+    if (named) return named;
+    if (/^[0-9a-f]{64}$/.test(ref)) {
+      const byId = await this.ctx.state.network(ref);
+      if (byId) return byId;
+    }
+    // Id prefixes, and networks written before the name index: read them all.
     const all = await this.ctx.state.networks();
     const exact = all.find((n) => n.name === ref || n.id === ref);
     if (exact) return exact;
@@ -216,8 +228,9 @@ export class Networks {
           `network '${n.name}' has active endpoints (${attached.map((s) => s.name).join(', ')}); disconnect them first or force the removal`,
         );
       for (const s of attached) await detachNetwork(this.ctx, s, n);
+      await dropPoolEntries(this.ctx, n.id);
       await this.ctx.host.exec(removeNetworkCalls(n, last));
-      await this.ctx.state.removeNetwork(n.id);
+      await this.ctx.state.removeNetwork(n);
       await this.ctx.state.ipam.drop(n.id);
       return n;
     });

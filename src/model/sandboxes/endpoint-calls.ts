@@ -18,21 +18,42 @@ function prefixLength(subnet: string): number {
 }
 
 export function addEndpointCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: EndpointRecord, n: NetworkRecord): void {
+  vethCalls(plan, sandbox, e, n, true);
+  addressCalls(plan, sandbox, e, n);
+}
+
+/**
+ * The veth pair of an endpoint, on the bridge with hairpin (and isolated
+ * without ICC). `up: false` leaves both ends down with no address: a warm
+ * pool's pair, which activateEndpointCalls finishes.
+ */
+export function vethCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: Pick<EndpointRecord, 'hostIfname' | 'ifname'> & { mac?: string }, n: NetworkRecord, up: boolean): void {
   const addrGenMode = n.ipv6 ? undefined : ('none' as const);
   plan.add(
     linkCalls.addVeth({
       name: e.hostIfname,
       master: n.bridge,
-      up: true,
+      up,
       // The model keeps its own record; reading both ends back would only cost time.
       readBack: false,
       ...(n.mtu !== undefined ? { mtu: n.mtu } : {}),
       ...(addrGenMode ? { addrGenMode } : {}),
-      peer: { name: e.ifname, netns: sandbox, up: true, address: e.mac, ...(addrGenMode ? { addrGenMode } : {}) },
+      peer: { name: e.ifname, netns: sandbox, up, ...(e.mac !== undefined ? { address: e.mac } : {}), ...(addrGenMode ? { addrGenMode } : {}) },
     }),
   );
   // Without br_netfilter, bridged traffic never reaches the forward hook: ICC off then rests on isolated ports.
   plan.add(linkCalls.setBridgePort(e.hostIfname, { hairpin: true, ...(n.icc ? {} : { isolated: true }) }));
+}
+
+/** A pooled pair made by vethCalls(…, up: false), turned into the endpoint: its MAC, both ends up, then addresses, routes and ports. */
+export function activateEndpointCalls(plan: Plan, sandbox: NativeNetns, e: EndpointRecord, n: NetworkRecord): void {
+  plan.add(linkCalls.set(e.ifname, { address: e.mac, up: true }), sandbox);
+  plan.add(linkCalls.set(e.hostIfname, { up: true }));
+  addressCalls(plan, sandbox, e, n);
+}
+
+/** Address, default route and published ports of an endpoint whose pair is up. */
+function addressCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: EndpointRecord, n: NetworkRecord): void {
   plan.add(addrCalls.add({ dev: e.ifname, address: `${e.ipv4}/${prefixLength(n.ipv4.subnet)}` }), sandbox);
   if (e.ipv6 && n.ipv6)
     plan.add(addrCalls.add({ dev: e.ifname, address: `${e.ipv6}/${prefixLength(n.ipv6.subnet)}`, flags: { nodad: true } }), sandbox);

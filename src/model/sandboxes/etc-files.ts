@@ -1,19 +1,45 @@
 // A sandbox's /etc/hosts and /etc/resolv.conf: written under
 // <etc>/netns/<name>/ (where `ip netns exec` mounts them) and, when the caller
 // asked, into a directory of its choice (a container's rootfs, a bundle).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { syncFs as fs } from '../../store/sync-fs.js';
 import { hostsContent, netnsEtcDir, writeSandboxFiles, type LinkedContainer } from '../../dns/hosts.js';
 import { parseResolvConf, resolvConfContent, sandboxResolvConf, type ResolvConf } from '../../dns/resolv-conf.js';
 import type { ModelContext } from '../context.js';
 import type { NetworkRecord, SandboxRecord } from '../state/records.js';
+import { NETNS_PREFIX } from '../state/names.js';
 
+const OUR_NETNS = new RegExp(`^${NETNS_PREFIX}[0-9a-f]{12}$`);
+
+const NO_RESOLV_CONF: ResolvConf = { nameservers: [], search: [], options: [] };
+let hostConf: { path: string; key: string; conf: ResolvConf } | undefined;
+
+/**
+ * The host's resolv.conf, read again only when a stat says it changed. A
+ * change within the file system's timestamp granularity of the read could
+ * keep the same key, so a file modified less than a second before it was
+ * read is not kept (git's "racily clean" rule).
+ */
 function hostResolvConf(path = '/etc/resolv.conf'): ResolvConf {
+  let key: string;
+  let modified: number;
   try {
-    return parseResolvConf(readFileSync(path, 'utf8'));
+    const st = statSync(path, { bigint: true });
+    key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    modified = Number(st.mtimeMs > st.ctimeMs ? st.mtimeMs : st.ctimeMs);
   } catch {
-    return { nameservers: [], search: [], options: [] };
+    return NO_RESOLV_CONF;
   }
+  if (hostConf?.path === path && hostConf.key === key) return hostConf.conf;
+  let conf: ResolvConf;
+  try {
+    conf = parseResolvConf(readFileSync(path, 'utf8'));
+  } catch {
+    return NO_RESOLV_CONF;
+  }
+  hostConf = Date.now() - modified > 1000 ? { path, key, conf } : undefined;
+  return conf;
 }
 
 /** The directories a sandbox's files go to. */
@@ -59,4 +85,20 @@ export async function writeSandboxEtc(ctx: ModelContext, s: SandboxRecord, files
 export async function removeSandboxEtc(ctx: ModelContext, s: SandboxRecord): Promise<void> {
   if (s.netns.kind !== 'owned' || s.netns.name === undefined) return;
   await fs.rm(netnsEtcDir(s.netns.name, ctx.etcDir), { recursive: true, force: true });
+}
+
+/**
+ * Removes the /etc/netns directories of our naming that no sandbox owns and
+ * whose namespace is not there (reconcile): what a create cut short by a
+ * crash wrote. A live namespace's directory may be another state root's.
+ */
+export async function removeStrayEtc(ctx: ModelContext, owned: ReadonlySet<string | undefined>): Promise<void> {
+  let names: string[];
+  try {
+    names = await fs.readdir(join(ctx.etcDir, 'netns'));
+  } catch {
+    return;
+  }
+  for (const name of names)
+    if (OUR_NETNS.test(name) && !owned.has(name) && !existsSync(join(ctx.netnsDir, name))) await fs.rm(netnsEtcDir(name, ctx.etcDir), { recursive: true, force: true });
 }

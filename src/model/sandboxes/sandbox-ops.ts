@@ -1,9 +1,10 @@
 // The steps sandboxes are made of, run while the caller holds the state lock:
 // planning an endpoint (addresses, MAC, host ports), committing what a plan
-// did to the state, and taking endpoints and sandboxes down again.
+// did to the state (or taking it back), and taking endpoints and sandboxes
+// down again.
 import { linkCalls } from '../../rtnl/link.js';
 import { macFromIPv4 } from '../../addressing/mac.js';
-import type { PortBinding } from '../../addressing/port-spec.js';
+import type { PortBinding, PortProtocol } from '../../addressing/port-spec.js';
 import { netnsCalls } from '../../netns.js';
 
 import type { Plan } from '../../addon/plan.js';
@@ -12,7 +13,8 @@ import { removeEndpointCalls, unpublishCall } from './endpoint-calls.js';
 import { allocateAddresses } from './ipam-ops.js';
 import type { Allocation } from '../state/ipam-store.js';
 import { hostVethName, newId } from '../state/names.js';
-import { resolvePorts, type TakenPort } from './ports.js';
+import { resolvePorts } from './ports.js';
+import type { TakenPort } from '../state/port-store.js';
 import type { EndpointRecord, IpamRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
 import { removeSandboxEtc } from './etc-files.js';
 
@@ -22,43 +24,67 @@ export interface EndpointRequest {
   aliases?: string[];
   mac?: string;
   ports?: PortBinding[];
+  /** The endpoint's id when it is fixed already (a pooled veth pair is named after it). */
+  id?: string;
 }
 
+type Cursor = { ipv4?: string; ipv6?: string };
+
 /**
- * What attaching endpoints will change in the state, computed before the
- * kernel is touched and written only after the kernel did its part.
+ * What attaching endpoints will change in the state: computed before the
+ * kernel is touched, written (commit) while or after the kernel does its
+ * part, and taken back (rollback) when the kernel part fails.
  */
 export class PendingState {
-  private readonly ipam = new Map<string, IpamRecord>();
+  private readonly ipam = new Map<string, { record: IpamRecord; before: Cursor }>();
   private readonly claims: { networkId: string; allocation: Allocation }[] = [];
-  ports: TakenPort[] | undefined;
+  private readonly ports: TakenPort[] = [];
   constructor(private readonly ctx: ModelContext) {}
 
   async ipamOf(networkId: string): Promise<IpamRecord> {
     let r = this.ipam.get(networkId);
     if (!r) {
-      r = await this.ctx.state.ipam.cursor(networkId);
+      const record = await this.ctx.state.ipam.cursor(networkId);
+      r = { record, before: cursorOf(record) };
       this.ipam.set(networkId, r);
     }
-    return r;
+    return r.record;
   }
 
   claim(networkId: string, address: string, owner: string): void {
     this.claims.push({ networkId, allocation: { address, owner } });
   }
 
-  async takenPorts(): Promise<TakenPort[]> {
-    this.ports ??= await this.ctx.state.ports();
-    return this.ports;
+  /** Who holds one host port: the store's documents, and this change's own ports. */
+  portHolders(protocol: PortProtocol, hostPort: number): TakenPort[] {
+    const mine = this.ports.filter((p) => p.protocol === protocol && p.hostPort === hostPort);
+    return [...this.ctx.state.ports.holders(protocol, hostPort), ...mine];
+  }
+
+  publish(ports: TakenPort[]): void {
+    this.ports.push(...ports);
   }
 
   async commit(): Promise<void> {
     for (const [id, r] of this.ipam) {
       const mine = this.claims.filter((c) => c.networkId === id).map((c) => c.allocation);
-      await this.ctx.state.ipam.claim(id, mine, { ...(r.ipv4.last ? { ipv4: r.ipv4.last } : {}), ...(r.ipv6?.last ? { ipv6: r.ipv6.last } : {}) });
+      await this.ctx.state.ipam.claim(id, mine, cursorOf(r.record));
     }
-    if (this.ports) await this.ctx.state.writePorts(this.ports);
+    if (this.ports.length > 0) await this.ctx.state.ports.add(this.ports);
   }
+
+  /** Takes back whatever commit() wrote (all of it, or the part it got to). */
+  async rollback(): Promise<void> {
+    for (const [id, r] of this.ipam) {
+      await this.ctx.state.ipam.release(id, this.claims.filter((c) => c.networkId === id).map((c) => c.allocation));
+      await this.ctx.state.ipam.restoreCursor(id, r.before);
+    }
+    if (this.ports.length > 0) await this.ctx.state.ports.remove(this.ports);
+  }
+}
+
+function cursorOf(r: IpamRecord): Cursor {
+  return { ...(r.ipv4.last ? { ipv4: r.ipv4.last } : {}), ...(r.ipv6?.last ? { ipv6: r.ipv6.last } : {}) };
 }
 
 /** Next free ethN in a sandbox. */
@@ -77,7 +103,7 @@ export async function planEndpoint(
   req: EndpointRequest,
   gatewayRoute: boolean,
 ): Promise<EndpointRecord> {
-  const id = newId();
+  const id = req.id ?? newId();
   const ipam = await pending.ipamOf(n.id);
   const addrs = allocateAddresses(n, ipam, id, { ipv4: req.ipv4, ipv6: req.ipv6 }, (a) => ctx.state.ipam.isAllocated(n.id, a));
   pending.claim(n.id, addrs.ipv4, id);
@@ -95,25 +121,32 @@ export async function planEndpoint(
   };
   if (addrs.ipv6) e.ipv6 = addrs.ipv6;
   if (req.ports && req.ports.length > 0) {
-    const taken = await pending.takenPorts();
-    e.ports = resolvePorts(req.ports, taken, {
+    e.ports = resolvePorts(req.ports, (protocol, port) => pending.portHolders(protocol, port), {
       ...(n.hostBinding ? { hostBinding: n.hostBinding } : {}),
       ...(ctx.ephemeralPorts ? { ephemeral: ctx.ephemeralPorts } : {}),
     });
-    taken.push(...e.ports.map((p) => ({ ...p, sandbox: s.name, endpoint: id })));
+    pending.publish(e.ports.map((p) => ({ ...p, sandbox: s.name, endpoint: id })));
   }
   return e;
 }
 
-/** Forgets an endpoint's addresses and ports in the state (the kernel side is already gone). */
+const takenPorts = (s: Pick<SandboxRecord, 'name'>, endpoints: readonly EndpointRecord[]): TakenPort[] =>
+  endpoints.flatMap((e) => e.ports.map((p) => ({ ...p, sandbox: s.name, endpoint: e.id })));
+
+/** Forgets an endpoint's addresses and ports in the state (the kernel side is gone, or going). */
 export async function forgetEndpoints(ctx: ModelContext, endpoints: readonly EndpointRecord[]): Promise<void> {
   for (const e of endpoints)
     await ctx.state.ipam.release(e.networkId, [e.ipv4, ...(e.ipv6 ? [e.ipv6] : [])].map((address) => ({ address, owner: e.id })));
-  if (endpoints.some((e) => e.ports.length > 0)) {
-    const ids = new Set(endpoints.map((e) => e.id));
-    const ports = await ctx.state.ports();
-    await ctx.state.writePorts(ports.filter((p) => !ids.has(p.endpoint)));
-  }
+  const ports = takenPorts({ name: '' }, endpoints);
+  if (ports.length > 0) await ctx.state.ports.remove(ports);
+}
+
+/** The inverse of forgetEndpoints, for a teardown whose kernel part failed. */
+async function rememberEndpoints(ctx: ModelContext, s: SandboxRecord): Promise<void> {
+  for (const e of s.endpoints)
+    await ctx.state.ipam.claim(e.networkId, [e.ipv4, ...(e.ipv6 ? [e.ipv6] : [])].map((address) => ({ address, owner: e.id })), {});
+  const ports = takenPorts(s, s.endpoints);
+  if (ports.length > 0) await ctx.state.ports.add(ports);
 }
 
 /** Takes one network's endpoint out of a sandbox whose namespace stays. */
@@ -131,24 +164,30 @@ export async function detachNetwork(ctx: ModelContext, s: SandboxRecord, n: Netw
 }
 
 /**
- * Removes a sandbox's kernel side in one trip: its published ports, and its
- * namespace when it is ours (its veth pairs go with it, in the kernel's
- * background work); an adopted namespace only loses our interfaces. The host
- * ends are taken down first: if some process still holds the namespace, its
- * freed addresses must not stay live on the bridge (deleting the veth instead
- * costs ~27 ms of the kernel's time; reconcile deletes such leftovers).
- * Safe to repeat; a vanished namespace or element is fine.
+ * The plan that removes a sandbox's kernel side in one trip: its published
+ * ports, and its namespace when it is ours (its veth pairs go with it, in the
+ * kernel's background work); an adopted namespace only loses our interfaces.
+ * If some process still holds the namespace, its addresses, freed in the
+ * state, must not stay live on the bridge: netns.release asks the kernel
+ * whether the namespace outlived its name and only then takes the host ends
+ * down (deleting them instead would cost ~27 ms of the kernel's time;
+ * reconcile deletes such leftovers).
  */
-export async function teardownKernel(ctx: ModelContext, s: SandboxRecord): Promise<void> {
+export function teardownPlan(ctx: ModelContext, s: SandboxRecord): Plan {
   const plan = ctx.host.plan();
   if (s.netns.kind === 'owned' && s.netns.name !== undefined) {
     const unpublish = unpublishCall(s.endpoints);
     if (unpublish) plan.add(unpublish);
-    for (const e of s.endpoints) plan.add(linkCalls.set(e.hostIfname, { up: false }));
-    plan.add(netnsCalls.remove(s.netns.name, { dir: ctx.netnsDir, ifExists: true }));
+    plan.add(netnsCalls.release(s.netns.name, { dir: ctx.netnsDir, ifExists: true, downIfHeld: s.endpoints.map((e) => e.hostIfname) }));
   } else {
     for (const e of s.endpoints) removeEndpointCalls(plan, e);
   }
+  return plan;
+}
+
+/** Removes a sandbox's kernel side. Safe to repeat; a vanished namespace or element is fine. */
+export async function teardownKernel(ctx: ModelContext, s: SandboxRecord): Promise<void> {
+  const plan = teardownPlan(ctx, s);
   if (plan.calls.length > 0) await runTolerant(ctx, plan);
 }
 
@@ -174,12 +213,30 @@ async function runTolerant(ctx: ModelContext, plan: Plan): Promise<void> {
   }
 }
 
-/** Everything of a sandbox, kernel and state; the caller holds the lock. */
+/**
+ * Everything of a sandbox, kernel and state; the caller holds the lock. The
+ * records are dropped while the kernel works (the kernel's part is the longer
+ * one), and put back if the kernel refuses: a sandbox that could not be taken
+ * down stays on record, so that the remove can be repeated.
+ */
 export async function destroySandbox(ctx: ModelContext, s: SandboxRecord): Promise<void> {
-  await teardownKernel(ctx, s);
-  await forgetEndpoints(ctx, s.endpoints);
+  const plan = teardownPlan(ctx, s);
+  const kernel = plan.calls.length > 0 ? runTolerant(ctx, plan) : Promise.resolve();
+  kernel.catch(() => undefined);
+  let forgotten = false;
+  try {
+    await ctx.state.removeSandbox(s);
+    await forgetEndpoints(ctx, s.endpoints);
+    forgotten = true;
+  } finally {
+    try {
+      await kernel;
+    } catch (e) {
+      await ctx.state.writeSandbox(s);
+      if (forgotten) await rememberEndpoints(ctx, s);
+      throw e;
+    }
+  }
   await removeSandboxEtc(ctx, s);
-  await ctx.state.removeSandbox(s);
   ctx.dns?.removeSandbox(s.id);
 }
-

@@ -1,7 +1,8 @@
 // Sandboxes (containers' network side): create in one of Docker's network
 // modes or adopt a runtime's namespace, connect/disconnect networks, publish
 // ports, and remove. Each change is one unit: the kernel part is one plan
-// (undone by the kernel layer on failure) and the state is written after it.
+// (undone by the kernel layer on failure), and the state is taken back if the
+// plan fails (make-sandbox.ts, sandbox-ops.ts).
 import { join } from 'node:path';
 import { ValidationError } from '../../core/errors.js';
 import type { LinkedContainer } from '../../dns/hosts.js';
@@ -14,12 +15,14 @@ import type { ModelContext } from '../context.js';
 import { addEndpointCalls } from './endpoint-calls.js';
 import { ConflictError, NoSuchObjectError } from '../../core/errors.js';
 import { sandboxFiles, writeSandboxEtc } from './etc-files.js';
+import { makeSandbox, networksOf } from './make-sandbox.js';
+import type { PoolEntry } from './pool.js';
 import { sandboxInfo, type SandboxInfo } from '../inspect.js';
 import { newId, objectName, sandboxDefaultName, sandboxNetnsName, shortId } from '../state/names.js';
 import { DEFAULT_NETWORK, type Networks } from '../networks/networks.js';
 import { refuseIfAny } from './ports.js';
-import type { NetworkRecord, PublishedPort, SandboxRecord } from '../state/records.js';
-import { destroySandbox, detachNetwork, PendingState, planEndpoint, teardownKernel, type EndpointRequest } from './sandbox-ops.js';
+import type { PublishedPort, SandboxRecord } from '../state/records.js';
+import { destroySandbox, detachNetwork, PendingState, planEndpoint, type EndpointRequest } from './sandbox-ops.js';
 
 /** `bridge` (the default network), `host`, `none`, `container:<name or id>`, or a network's name. */
 export type NetworkMode = string;
@@ -134,10 +137,21 @@ export class Sandboxes {
     // Made before taking the lock: making it takes the lock itself.
     const network = mode.kind === 'network' ? await this.networks.get(mode.ref) : undefined;
 
-    const record = await this.ctx.state.locked(async () => {
-      const id = newId();
+    const run = () => this.ctx.state.locked(async () => {
+      // A warm namespace with its pair on this network's bridge, when the pool has one and the namespace is ours to make.
+      const inUse = async (name: string) =>
+        (await this.ctx.state.sandboxIdByName(name)) !== undefined &&
+        new ConflictError('name-in-use', `the sandbox name '${name}' is already in use; remove that sandbox or choose another name`);
+      const named = o.name === undefined ? false : await inUse(o.name);
+      if (named) throw named;
+      const pooled = network && !target ? await this.fromPool(network.id) : undefined;
+      const id = pooled?.id ?? newId();
       const name = o.name ?? sandboxDefaultName(id);
-      if (await this.ctx.state.sandboxIdByName(name)) throw new ConflictError('name-in-use', `the sandbox name '${name}' is already in use; remove that sandbox or choose another name`);
+      const unnamed = o.name === undefined && (await inUse(name));
+      if (unnamed) {
+        if (pooled) await this.ctx.pool?.discard(pooled);
+        throw unnamed;
+      }
       const s: SandboxRecord = {
         id,
         name,
@@ -169,37 +183,34 @@ export class Sandboxes {
       }
 
       const pending = new PendingState(this.ctx);
-      if (network) {
-        const req: EndpointRequest = { ports, aliases: o.aliases ?? [] };
-        if (o.ip !== undefined) req.ipv4 = o.ip;
-        if (o.ip6 !== undefined) req.ipv6 = o.ip6;
-        if (o.mac !== undefined) req.mac = o.mac;
-        s.endpoints.push(await planEndpoint(this.ctx, pending, s, network, req, true));
-      }
-      const linked = await this.linkedContainers(s, links);
-
-      if (s.netns.kind === 'owned' || s.netns.kind === 'adopted') {
-        const plan = this.ctx.host.plan();
-        const ns = s.netns.kind === 'owned'
-          ? plan.add<NativeNetns>(netnsCalls.create({ name: s.netns.name as string, dir: this.ctx.netnsDir, loopbackUp: true }))
-          : plan.add<NativeNetns>(netnsCalls.open(target as NetnsTarget));
-        for (const e of s.endpoints) addEndpointCalls(plan, ns, e, network as NetworkRecord);
-        const [handle] = (await plan.run()) as [NativeNetns];
-        Netns.fromHandle(handle).close();
-      }
       try {
-        await pending.commit();
-        await this.ctx.state.writeSandbox(s);
-        if (joined) await this.ctx.state.writeSandbox({ ...joined, joiners: [...(joined.joiners ?? []), s.id] });
-        if (s.netns.kind === 'owned' || s.filesDir !== undefined) await this.writeFiles(s, linked);
+        if (network) {
+          const req: EndpointRequest = { ports, aliases: o.aliases ?? [], ...(pooled ? { id: pooled.endpointId } : {}) };
+          if (o.ip !== undefined) req.ipv4 = o.ip;
+          if (o.ip6 !== undefined) req.ipv6 = o.ip6;
+          if (o.mac !== undefined) req.mac = o.mac;
+          s.endpoints.push(await planEndpoint(this.ctx, pending, s, network, req, true));
+        }
+        const linked = await this.linkedContainers(s, links);
+        await makeSandbox(this.ctx, s, { pending, linked, ...(network ? { network } : {}), ...(target ? { target } : {}), ...(pooled ? { pooled } : {}) });
       } catch (e) {
-        await destroySandbox(this.ctx, s).catch(() => undefined);
+        if (pooled) await this.ctx.pool?.discard(pooled);
         throw e;
       }
+      if (joined) await this.ctx.state.writeSandbox({ ...joined, joiners: [...(joined.joiners ?? []), s.id] });
       return s;
     });
+    const record = this.ctx.pool ? await this.ctx.pool.busy(run) : await run();
     this.ctx.dns?.updateSandbox(record);
     return sandboxInfo(record, network ? [network] : []);
+  }
+
+  /** A claimed pool entry of this network, or undefined when the pool has none (or none that is still on record). */
+  private async fromPool(networkId: string): Promise<PoolEntry | undefined> {
+    const pool = this.ctx.pool;
+    if (!pool) return undefined;
+    for (let e = pool.take(networkId); e; e = pool.take(networkId)) if (await pool.claim(e)) return e;
+    return undefined;
   }
 
   /** The addresses of --link targets, on a network both sandboxes are on. */
@@ -215,10 +226,9 @@ export class Sandboxes {
     return out;
   }
 
-  private async writeFiles(s: SandboxRecord, linked?: LinkedContainer[]): Promise<void> {
-    const networks = new Map((await this.ctx.state.networks()).map((n) => [n.id, n]));
-    const links = linked ?? (await this.linkedContainers(s, s.links.map((l) => ({ target: l.sandbox, alias: l.alias }))).catch(() => []));
-    await writeSandboxEtc(this.ctx, s, sandboxFiles(this.ctx, s, networks, links));
+  private async writeFiles(s: SandboxRecord): Promise<void> {
+    const links = await this.linkedContainers(s, s.links.map((l) => ({ target: l.sandbox, alias: l.alias }))).catch(() => []);
+    await writeSandboxEtc(this.ctx, s, sandboxFiles(this.ctx, s, await networksOf(this.ctx, s), links));
   }
 
   /** `docker network connect`: another endpoint (eth1, ...) in a running sandbox. */
@@ -253,7 +263,7 @@ export class Sandboxes {
       return next;
     });
     this.ctx.dns?.updateSandbox(record);
-    return sandboxInfo(record, await this.ctx.state.networks());
+    return sandboxInfo(record, [...(await networksOf(this.ctx, record)).values()]);
   }
 
   /** `docker network disconnect`. */
@@ -267,7 +277,7 @@ export class Sandboxes {
       await this.writeFiles(next);
       return next;
     });
-    return sandboxInfo(record, await this.ctx.state.networks());
+    return sandboxInfo(record, [...(await networksOf(this.ctx, record)).values()]);
   }
 
   /**
@@ -277,7 +287,7 @@ export class Sandboxes {
    * joined stays hidden until the last of them is removed.
    */
   async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
-    await this.ctx.state.locked(async () => {
+    const run = () => this.ctx.state.locked(async () => {
       const s = await this.find(ref);
       if (!s) {
         if (opts.force) return;
@@ -298,11 +308,12 @@ export class Sandboxes {
         else await this.ctx.state.writeSandbox({ ...owner, joiners });
       }
     });
+    await (this.ctx.pool ? this.ctx.pool.busy(run) : run());
   }
 
   async inspect(ref: string): Promise<SandboxInfo> {
     const s = await this.get(ref);
-    return sandboxInfo(s, await this.ctx.state.networks());
+    return sandboxInfo(s, [...(await networksOf(this.ctx, s)).values()]);
   }
 
   async list(): Promise<SandboxInfo[]> {

@@ -25,7 +25,8 @@ export class IpamStore {
   private readonly store: StateStore;
 
   constructor(private readonly dir: string) {
-    this.store = new StateStore(dir);
+    // Addresses are held by endpoints, which die with the machine.
+    this.store = new StateStore(dir, 'boot');
   }
 
   /** Where allocation resumes, with no allocation read: ask `isAllocated` per address. */
@@ -55,6 +56,12 @@ export class IpamStore {
   async claim(networkId: string, allocations: readonly Allocation[], last: { ipv4?: string; ipv6?: string }): Promise<void> {
     for (const a of allocations) await this.store.write(networkId, encode(a.address), { owner: a.owner });
     if (last.ipv4 !== undefined || last.ipv6 !== undefined) await this.store.write(networkId, LAST, last);
+  }
+
+  /** Puts the cursor back to what cursor() read (a change that is taken back). */
+  async restoreCursor(networkId: string, last: { ipv4?: string; ipv6?: string }): Promise<void> {
+    if (last.ipv4 !== undefined || last.ipv6 !== undefined) await this.store.write(networkId, LAST, last);
+    else await this.store.remove(networkId, LAST);
   }
 
   /** Frees addresses that are still held by the owner given (another owner's stays). */

@@ -84,3 +84,20 @@ export interface SandboxRecord {
   removed?: boolean;
   created: string;
 }
+
+/**
+ * A warm pool's namespace, made ahead of any sandbox (src/model/sandboxes/pool.ts):
+ * named np-<id> with a veth pair npv<endpointId> / eth0 on the network's
+ * bridge, both ends down, no address. Its id and endpoint id become the
+ * sandbox's when a create takes it.
+ */
+export interface PoolRecord {
+  id: string;
+  endpointId: string;
+  networkId: string;
+  netnsName: string;
+  hostIfname: string;
+  /** The engine that keeps it ready; reconcile drops entries whose process is gone. */
+  owner: { pid: number };
+  created: string;
+}

@@ -95,7 +95,7 @@ function expectedAnyPorts(sandboxes: SandboxInfo[]): string[] {
     .sort();
 }
 
-/** The network's IPAM documents (one per address, plus where allocation resumes), as one text. */
+/** The network's IPAM documents (one per address, plus where allocation resumes), as one text; an empty directory is as good as none. */
 function ipamDoc(d: Dirs, networkId: string): string {
   const dir = join(d.stateDir, 'run', 'ipam', networkId);
   try {
@@ -103,7 +103,7 @@ function ipamDoc(d: Dirs, networkId: string): string {
       .filter((f) => f.endsWith('.json'))
       .sort()
       .map((f) => `${f} ${readFileSync(join(dir, f), 'utf8').trim()}`)
-      .join('\n');
+      .join('\n') || '(none)';
   } catch {
     return '(none)';
   }
@@ -147,8 +147,10 @@ async function everything(engine: Engine, d: Dirs, networkId: string) {
     namespaces: namespaces(),
     ipam: ipamDoc(d, networkId),
     ports: (() => {
+      // One document per host port; an empty directory is as good as none.
+      const dir = join(d.stateDir, 'run', 'ports');
       try {
-        return readFileSync(join(d.stateDir, 'run', 'ports', 'published.json'), 'utf8');
+        return readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => `${f} ${readFileSync(join(dir, f), 'utf8').trim()}`).join('\n') || '(none)';
       } catch {
         return '(none)';
       }

@@ -73,6 +73,7 @@ export interface LinkSetArgs extends LinkRefArgs {
   nomaster?: boolean;
   netns?: NetnsRefArg;
   txQueueLen?: number;
+  undoable?: boolean;
 }
 
 export interface BridgePortArgs extends LinkRefArgs, BridgePortOptions {}
@@ -158,7 +159,7 @@ export const OPS = {
   'netns.release': op<{ name: string; dir?: string; downIfHeld?: string[] } & IfExists, { removed: boolean; held: boolean }>(),
   'netns.list': op<{ dir?: string }, string[]>(),
   'link.add': op<LinkAddArgs, Link | null>(),
-  'link.set': op<LinkSetArgs, Link>(),
+  'link.set': op<LinkSetArgs, Link | { name: string; index: number }>(),
   'link.setBridgePort': op<BridgePortArgs, Link>(),
   'link.delete': op<LinkRefArgs & IfExists, boolean>(),
   'link.get': op<LinkRefArgs, Link>(),

@@ -8,6 +8,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmdirSync,
   rmSync,
   unlinkSync,
   writeFileSync,
@@ -33,4 +34,5 @@ export const syncFs = {
   rename: (from: string, to: string) => now(() => renameSync(from, to)),
   unlink: (path: string) => now(() => unlinkSync(path)),
   rm: (path: string, opts: RmOptions) => now(() => rmSync(path, opts)),
+  rmdir: (path: string) => now(() => rmdirSync(path)),
 };

@@ -55,6 +55,18 @@ nl::Message set_request(nl::Socket& sock, const LinkTarget& t, const Value& args
   return m;
 }
 
+// undoable: false — the change alone, one message: nothing read before (so
+// nothing to put back) or after. For a caller that disposes of the link (its
+// namespace) when a later call of the plan fails; reading both ends of a
+// link costs as much as changing it.
+Value set_blind(nl::Socket& sock, const LinkTarget& t, const Value& args) {
+  if (args.has("newName") || args.has("netns"))
+    throw InvalidArgument("undoable", "a rename or a move cannot be sent with undoable: false");
+  nl::Message change = set_request(sock, t, args);
+  sock.request(change);
+  return Value(Object{{"name", Value(t.name)}, {"index", Value(static_cast<int64_t>(t.index))}});
+}
+
 // The RTM_NEWLINK that puts back, on link `index`, every field `args` changed,
 // as `before` had it; `home_fd` >= 0 moves the link back to that namespace.
 nl::Message restore_request(int index, const Value& before, const Value& args, int home_fd) {
@@ -79,7 +91,8 @@ nl::Message restore_request(int index, const Value& before, const Value& args, i
 }
 
 // {name|index, up?, mtu?, address?, newName?, alias?, master?|masterIndex?|nomaster?,
-//  netns?, txQueueLen?} → the link as read back (in its new namespace when moved).
+//  netns?, txQueueLen?, undoable?} → the link as read back (in its new namespace
+//  when moved); with undoable: false, {name, index} as given.
 Value set(OpContext& ctx, const Value& args) {
   nl::Socket& sock = ctx.ns.rtnl();
   LinkTarget t = target_of(args);
@@ -87,6 +100,7 @@ Value set(OpContext& ctx, const Value& args) {
   for (const char* f : kSetFields) any = any || args.has(f);
   if (!any) throw InvalidArgument("args", "link.set needs at least one change (up, mtu, address, newName, ...)");
   if (args.has("newName")) check_ifname(args.str("newName"), "newName");
+  if (!args.bool_or("undoable", true)) return set_blind(sock, t, args);
   NetnsRef target_ns = args.has("netns") ? args["netns"].as_netns("netns") : nullptr;
   bool moves = target_ns && !target_ns->same_as(ctx.ns);
 

@@ -24,8 +24,11 @@ export function addEndpointCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: 
 
 /**
  * The veth pair of an endpoint, on the bridge with hairpin (and isolated
- * without ICC). `up: false` leaves both ends down with no address: a warm
- * pool's pair, which activateEndpointCalls finishes.
+ * without ICC). `up: false` leaves the sandbox end down and without address,
+ * so the pair has no carrier and the bridge keeps its port disabled (nothing
+ * crosses it, nothing is counted): a warm pool's pair, which
+ * activateEndpointCalls finishes. The host end is up either way, as a cold
+ * create also brings it up before the sandbox end.
  */
 export function vethCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: Pick<EndpointRecord, 'hostIfname' | 'ifname'> & { mac?: string }, n: NetworkRecord, up: boolean): void {
   const addrGenMode = n.ipv6 ? undefined : ('none' as const);
@@ -33,7 +36,7 @@ export function vethCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: Pick<En
     linkCalls.addVeth({
       name: e.hostIfname,
       master: n.bridge,
-      up,
+      up: true,
       // The model keeps its own record; reading both ends back would only cost time.
       readBack: false,
       ...(n.mtu !== undefined ? { mtu: n.mtu } : {}),
@@ -45,10 +48,14 @@ export function vethCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: Pick<En
   plan.add(linkCalls.setBridgePort(e.hostIfname, { hairpin: true, ...(n.icc ? {} : { isolated: true }) }));
 }
 
-/** A pooled pair made by vethCalls(…, up: false), turned into the endpoint: its MAC, both ends up, then addresses, routes and ports. */
+/**
+ * A pooled pair made by vethCalls(…, up: false), turned into the endpoint:
+ * the sandbox end gets its MAC and comes up (the pair gains its carrier),
+ * then addresses, routes and ports. Not undoable: a pooled namespace whose
+ * hand-out fails is deleted, pair and all.
+ */
 export function activateEndpointCalls(plan: Plan, sandbox: NativeNetns, e: EndpointRecord, n: NetworkRecord): void {
-  plan.add(linkCalls.set(e.ifname, { address: e.mac, up: true }), sandbox);
-  plan.add(linkCalls.set(e.hostIfname, { up: true }));
+  plan.add(linkCalls.set(e.ifname, { address: e.mac, up: true, undoable: false }), sandbox);
   addressCalls(plan, sandbox, e, n);
 }
 

@@ -84,7 +84,19 @@ export async function writeSandboxEtc(ctx: ModelContext, s: SandboxRecord, files
 /** Removes what writeSandboxEtc wrote under /etc/netns (never the caller's own directory). */
 export async function removeSandboxEtc(ctx: ModelContext, s: SandboxRecord): Promise<void> {
   if (s.netns.kind !== 'owned' || s.netns.name === undefined) return;
-  await fs.rm(netnsEtcDir(s.netns.name, ctx.etcDir), { recursive: true, force: true });
+  const dir = netnsEtcDir(s.netns.name, ctx.etcDir);
+  // The two files we wrote and the directory: three calls, where a recursive rm lists and stats first.
+  try {
+    for (const f of ['hosts', 'resolv.conf']) await fs.unlink(join(dir, f)).catch(ignoreMissing);
+    await fs.rmdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+function ignoreMissing(e: NodeJS.ErrnoException): void {
+  if (e.code !== 'ENOENT') throw e;
 }
 
 /**

@@ -46,6 +46,8 @@ export interface PoolContext {
 
 export class WarmPool {
   private readonly ready = new Map<string, PoolEntry[]>();
+  /** The network id each wanted network (name or id) was last found under. */
+  private readonly networkIds = new Map<string, string>();
   private active = 0;
   private wakeIdle: (() => void)[] = [];
   private filling: Promise<void> | undefined;
@@ -91,6 +93,7 @@ export class WarmPool {
   forget(networkId: string): void {
     for (const e of this.ready.get(networkId) ?? []) e.handle.close();
     this.ready.delete(networkId);
+    for (const [name, id] of this.networkIds) if (id === networkId) this.networkIds.delete(name);
   }
 
   /** How many entries are ready, by network id. */
@@ -155,12 +158,16 @@ export class WarmPool {
     }
   }
 
-  /** A network whose pool is not full. */
+  /** A network whose pool is not full; one the pool knows full costs no read. */
   private async short(): Promise<NetworkRecord | undefined> {
     for (const w of this.wants) {
       if (w.size <= 0) continue;
+      const known = this.networkIds.get(w.network);
+      if (known !== undefined && (this.ready.get(known)?.length ?? 0) >= w.size) continue;
       const n = (await this.ctx.state.networkByName(w.network)) ?? (/^[0-9a-f]{64}$/.test(w.network) ? await this.ctx.state.network(w.network) : undefined);
-      if (n && (this.ready.get(n.id)?.length ?? 0) < w.size) return n;
+      if (!n) continue;
+      this.networkIds.set(w.network, n.id);
+      if ((this.ready.get(n.id)?.length ?? 0) < w.size) return n;
     }
     return undefined;
   }

@@ -14,7 +14,7 @@ import { allocateAddresses } from './ipam-ops.js';
 import type { Allocation } from '../state/ipam-store.js';
 import { hostVethName, newId } from '../state/names.js';
 import { resolvePorts } from './ports.js';
-import type { TakenPort } from '../state/port-store.js';
+import { portDocument, type TakenPort } from '../state/port-store.js';
 import type { EndpointRecord, IpamRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
 import { removeSandboxEtc } from './etc-files.js';
 
@@ -39,6 +39,8 @@ export class PendingState {
   private readonly ipam = new Map<string, { record: IpamRecord; before: Cursor }>();
   private readonly claims: { networkId: string; allocation: Allocation }[] = [];
   private readonly ports: TakenPort[] = [];
+  /** What the store said of each host port looked at, by port document. */
+  private readonly seen = new Map<string, TakenPort[]>();
   constructor(private readonly ctx: ModelContext) {}
 
   async ipamOf(networkId: string): Promise<IpamRecord> {
@@ -57,8 +59,11 @@ export class PendingState {
 
   /** Who holds one host port: the store's documents, and this change's own ports. */
   portHolders(protocol: PortProtocol, hostPort: number): TakenPort[] {
+    const doc = portDocument(protocol, hostPort);
+    let stored = this.seen.get(doc);
+    if (!stored) this.seen.set(doc, (stored = this.ctx.state.ports.holders(protocol, hostPort)));
     const mine = this.ports.filter((p) => p.protocol === protocol && p.hostPort === hostPort);
-    return [...this.ctx.state.ports.holders(protocol, hostPort), ...mine];
+    return [...stored, ...mine];
   }
 
   publish(ports: TakenPort[]): void {
@@ -70,7 +75,7 @@ export class PendingState {
       const mine = this.claims.filter((c) => c.networkId === id).map((c) => c.allocation);
       await this.ctx.state.ipam.claim(id, mine, cursorOf(r.record));
     }
-    if (this.ports.length > 0) await this.ctx.state.ports.add(this.ports);
+    if (this.ports.length > 0) await this.ctx.state.ports.add(this.ports, this.seen);
   }
 
   /** Takes back whatever commit() wrote (all of it, or the part it got to). */

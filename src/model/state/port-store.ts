@@ -24,7 +24,9 @@ const KIND = 'ports';
 /** The document of the old layout (every port in one), removed by rebuild(). */
 const LEGACY = 'published';
 
-const docId = (protocol: PortProtocol, port: number): string => `${protocol}-${port}`;
+/** The document of one host port. */
+export const portDocument = (protocol: PortProtocol, port: number): string => `${protocol}-${port}`;
+const docId = portDocument;
 
 function byDocument(ports: readonly TakenPort[]): Map<string, TakenPort[]> {
   const out = new Map<string, TakenPort[]>();
@@ -43,13 +45,17 @@ export class PortStore {
 
   /** The bindings of one host port, with their owners (empty when the port is free): one read. */
   holders(protocol: PortProtocol, port: number): TakenPort[] {
-    return this.store.readSync<TakenPort[]>(KIND, docId(protocol, port)) ?? [];
+    return this.store.readSync<TakenPort[]>(KIND, portDocument(protocol, port)) ?? [];
   }
 
-  /** Adds bindings to their ports' documents; the caller holds the state lock. */
-  async add(ports: readonly TakenPort[]): Promise<void> {
+  /**
+   * Adds bindings to their ports' documents; the caller holds the state lock.
+   * `known`: what holders() answered for these ports under the same lock, so
+   * they need not be read again.
+   */
+  async add(ports: readonly TakenPort[], known?: ReadonlyMap<string, readonly TakenPort[]>): Promise<void> {
     for (const [id, mine] of byDocument(ports)) {
-      const now = (await this.store.read<TakenPort[]>(KIND, id)) ?? [];
+      const now = known?.get(id) ?? (await this.store.read<TakenPort[]>(KIND, id)) ?? [];
       await this.store.write(KIND, id, [...now, ...mine]);
     }
   }

@@ -59,6 +59,26 @@ describe('StateStore', () => {
     await expect(store.list('..')).rejects.toThrow(ValidationError);
   });
 
+  it('queues callers of one process in order, one at a time, and lets the lock file go when the queue is empty', async () => {
+    const store = new StateStore(join(scratch, 'queue'));
+    const order: number[] = [];
+    let inside = 0;
+    let most = 0;
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        store.locked(async () => {
+          most = Math.max(most, ++inside);
+          order.push(i);
+          await new Promise((r) => setImmediate(r));
+          inside--;
+        }),
+      ),
+    );
+    expect(most).toBe(1);
+    expect(order).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    await expect(fs.stat(join(store.dir, '.lock'))).rejects.toThrow(/ENOENT/);
+  });
+
   it('updates under the lock', async () => {
     const store = new StateStore(join(scratch, 'upd'));
     await Promise.all(

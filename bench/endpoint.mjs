@@ -165,28 +165,31 @@ async function netplumbGrowth(offset, quiet) {
   return { costs, steps, ops: endpointPlan(0).calls.map((c) => c.op) };
 }
 
-console.log(`\n${GROWTH} endpoints on one bridge, set-up ms per endpoint`);
-console.log('  '.padEnd(46) + `first ${H}`.padStart(9) + `last ${H}`.padStart(9) + 'ratio'.padStart(8));
-const quiet = await netplumbGrowth(10000, true);
-const growth = { netplumb: growthLine('netplumb, addrGenMode none on both veth ends', quiet.costs) };
-// Where the time goes, measured on the worker thread (plan.run({ timings: true })).
-quiet.ops.forEach((op, k) => growthLine(`  ${op}`, quiet.steps.map((s) => s[k])));
-if (baseline) {
-  await settle();
-  growth.c = growthLine('C in-process, same steps', runBaseline(30000, GROWTH, 'keep').map((l) => l[0]));
+const growth = {};
+if (GROWTH >= 2) {
+  console.log(`\n${GROWTH} endpoints on one bridge, set-up ms per endpoint`);
+  console.log('  '.padEnd(46) + `first ${H}`.padStart(9) + `last ${H}`.padStart(9) + 'ratio'.padStart(8));
+  const quiet = await netplumbGrowth(10000, true);
+  growth.netplumb = growthLine('netplumb, addrGenMode none on both veth ends', quiet.costs);
+  // Where the time goes, measured on the worker thread (plan.run({ timings: true })).
+  quiet.ops.forEach((op, k) => growthLine(`  ${op}`, quiet.steps.map((s) => s[k])));
+  if (baseline) {
+    await settle();
+    growth.c = growthLine('C in-process, same steps', runBaseline(30000, GROWTH, 'keep').map((l) => l[0]));
+  }
+  if (MODEL) {
+    await settle();
+    const cold = await modelGrowth(GROWTH, false);
+    growth.engine = growthLine('Engine, cold (one published port each)', cold.costs);
+    cold.ops.forEach((op, k) => growthLine(`  ${op}`, cold.steps.map((s) => s[k])));
+    await settle();
+    const pooled = await modelGrowth(GROWTH, true);
+    growth.pool = growthLine('Engine, from the warm pool', pooled.costs);
+    pooled.ops.forEach((op, k) => growthLine(`  ${op}`, pooled.steps.map((s) => s[k])));
+    console.log(`  Engine remove, median over all ${GROWTH}: cold ${fmt(cold.remove)} ms, pooled ${fmt(pooled.remove)} ms`);
+  }
+  if (WITHOUT) growth.without = growthLine('netplumb, without addrGenMode none', (await netplumbGrowth(40000, false)).costs);
 }
-if (MODEL) {
-  await settle();
-  const cold = await modelGrowth(GROWTH, false);
-  growth.engine = growthLine('Engine, cold (one published port each)', cold.costs);
-  cold.ops.forEach((op, k) => growthLine(`  ${op}`, cold.steps.map((s) => s[k])));
-  await settle();
-  const pooled = await modelGrowth(GROWTH, true);
-  growth.pool = growthLine('Engine, from the warm pool', pooled.costs);
-  pooled.ops.forEach((op, k) => growthLine(`  ${op}`, pooled.steps.map((s) => s[k])));
-  console.log(`  Engine remove, median over all ${GROWTH}: cold ${fmt(cold.remove)} ms, pooled ${fmt(pooled.remove)} ms`);
-}
-if (WITHOUT) growth.without = growthLine('netplumb, without addrGenMode none', (await netplumbGrowth(40000, false)).costs);
 
 let model;
 if (MODEL) {

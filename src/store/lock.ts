@@ -5,12 +5,17 @@
 // The lock file holds "PID TOKEN". It appears by link(2) of a file already
 // written, which fails with EEXIST exactly as open(O_CREAT|O_EXCL) would, but
 // nobody can ever read a half-written lock file, so an empty file never has
-// to be guessed about. A lock whose PID is dead is taken over under a second,
+// to be guessed about. That file is the process's own, made once per lock
+// (`.<lock name>.<TOKEN>` beside it, removed when the process exits): taking
+// the lock is one link(2), and letting it go one stat (is the lock still
+// that file?) and one unlink. A lock whose PID is dead is taken over under a second,
 // short-lived "takeover" lock: the taker re-reads the lock file there and
 // removes it only if it is still the dead owner's, so two takers can never
 // both remove a lock, nor can one remove a lock that a live process has just
 // taken. Its own takeover lock, if a taker died holding it, is renamed away
 // (rename succeeds for only one of several racers) once its PID is dead.
+import { linkSync, lstatSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { syncFs as fs } from './sync-fs.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockTimeoutError } from '../core/errors.js';
@@ -105,10 +110,64 @@ async function takeOverStale(path: string, stale: Owner): Promise<boolean> {
   }
   try {
     await removeIfStill(path, stale.raw);
+    // The dead owner's own lock file, named after its token.
+    await fs.unlink(ownFileName(path, stale.token)).catch(() => undefined);
   } finally {
     await removeIfStill(guard, mine);
   }
   return true;
+}
+
+/** This process's lock file for each lock path, and what identifies it. */
+interface OwnFile {
+  file: string;
+  ino: number;
+  dev: number;
+}
+const ownFiles = new Map<string, OwnFile>();
+let removedAtExit = false;
+
+const ownFileName = (path: string, token: string): string => join(dirname(path), `.${basename(path)}.${token}`);
+
+/** Makes (again, if someone removed it) this process's file for the lock at `path`. */
+function makeOwnFile(path: string): OwnFile {
+  if (!removedAtExit) {
+    removedAtExit = true;
+    process.once('exit', () => {
+      for (const f of ownFiles.values()) {
+        try {
+          unlinkSync(f.file);
+        } catch {
+          // gone with its directory
+        }
+      }
+    });
+  }
+  const token = uniqueSuffix();
+  const file = ownFileName(path, token);
+  writeFileSync(file, `${process.pid} ${token}\n`, { flag: 'wx', mode: 0o644 });
+  const st = lstatSync(file);
+  const own = { file, ino: st.ino, dev: st.dev };
+  ownFiles.set(path, own);
+  return own;
+}
+
+/** One attempt: links this process's file at `path`; false when the lock is taken. */
+function tryLink(path: string): OwnFile | false {
+  let own = ownFiles.get(path) ?? makeOwnFile(path);
+  for (let again = true; ; again = false) {
+    try {
+      linkSync(own.file, path);
+      return own;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      // Our file went (a directory emptied by hand): make it again, once.
+      if (code !== 'ENOENT' || !again) throw e;
+      ownFiles.delete(path);
+      own = makeOwnFile(path);
+    }
+  }
 }
 
 /** Takes the lock at `path`, waiting with backoff; throws LockTimeoutError at the deadline. */
@@ -117,17 +176,23 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
   const minDelay = opts.minDelayMs ?? 1;
   const maxDelay = opts.maxDelayMs ?? 50;
   const deadline = Date.now() + timeoutMs;
-  const content = `${process.pid} ${uniqueSuffix()}\n`;
   let delay = minDelay;
   for (;;) {
-    if (await createExclusive(path, content)) {
+    const own = tryLink(path);
+    if (own) {
       let released = false;
       return {
         path,
         release: async () => {
           if (released) return;
           released = true;
-          await removeIfStill(path, content);
+          // Still our file (a stale lock is only ever taken from a dead process)?
+          try {
+            const st = lstatSync(path);
+            if (st.ino === own.ino && st.dev === own.dev) unlinkSync(path);
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+          }
         },
       };
     }

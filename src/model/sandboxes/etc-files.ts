@@ -95,6 +95,28 @@ export async function removeSandboxEtc(ctx: ModelContext, s: SandboxRecord): Pro
   }
 }
 
+/** What removeSandboxEtc is about to remove, read first so that a teardown the kernel refuses can put it back. */
+export function readSandboxEtc(ctx: ModelContext, s: SandboxRecord): { hosts?: string; resolvConf?: string } {
+  if (s.netns.kind !== 'owned' || s.netns.name === undefined) return {};
+  const dir = netnsEtcDir(s.netns.name, ctx.etcDir);
+  const read = (f: string): string | undefined => {
+    try {
+      return readFileSync(join(dir, f), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  const hosts = read('hosts');
+  const resolvConf = read('resolv.conf');
+  return { ...(hosts !== undefined ? { hosts } : {}), ...(resolvConf !== undefined ? { resolvConf } : {}) };
+}
+
+/** Puts back what readSandboxEtc read. */
+export async function restoreSandboxEtc(ctx: ModelContext, s: SandboxRecord, files: { hosts?: string; resolvConf?: string }): Promise<void> {
+  if (s.netns.kind !== 'owned' || s.netns.name === undefined || (files.hosts === undefined && files.resolvConf === undefined)) return;
+  await writeSandboxFiles(netnsEtcDir(s.netns.name, ctx.etcDir), files);
+}
+
 function ignoreMissing(e: NodeJS.ErrnoException): void {
   if (e.code !== 'ENOENT') throw e;
 }

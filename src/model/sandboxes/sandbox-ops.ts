@@ -16,7 +16,7 @@ import { hostVethName, newId } from '../state/names.js';
 import { resolvePorts } from './ports.js';
 import { portDocument, type TakenPort } from '../state/port-store.js';
 import type { EndpointRecord, IpamRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
-import { removeSandboxEtc } from './etc-files.js';
+import { readSandboxEtc, removeSandboxEtc, restoreSandboxEtc } from './etc-files.js';
 
 export interface EndpointRequest {
   ipv4?: string;
@@ -229,19 +229,22 @@ export async function destroySandbox(ctx: ModelContext, s: SandboxRecord): Promi
   const kernel = plan.calls.length > 0 ? runTolerant(ctx, plan) : Promise.resolve();
   kernel.catch(() => undefined);
   let forgotten = false;
+  let files: ReturnType<typeof readSandboxEtc> = {};
   try {
     await ctx.state.removeSandbox(s);
     await forgetEndpoints(ctx, s.endpoints);
     forgotten = true;
+    files = readSandboxEtc(ctx, s);
+    await removeSandboxEtc(ctx, s);
   } finally {
     try {
       await kernel;
     } catch (e) {
       await ctx.state.writeSandbox(s);
       if (forgotten) await rememberEndpoints(ctx, s);
+      await restoreSandboxEtc(ctx, s, files);
       throw e;
     }
   }
-  await removeSandboxEtc(ctx, s);
   ctx.dns?.removeSandbox(s.id);
 }

@@ -31,6 +31,7 @@ const WITHOUT = process.env.BENCH_WITHOUT !== '0';
 const MODEL = process.env.BENCH_MODEL !== '0';
 const CONCURRENT = process.env.BENCH_CONCURRENT !== '0';
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const loadStart = loadavg();
 console.log(`${cpus().length} CPUs, load average at start ${load()} (other work on the machine shows in the spread between runs; the ratios are of the same run)`);
 const host = Netns.host();
 
@@ -109,6 +110,9 @@ async function measure(name, setup, teardown, offset) {
   return { name, setup: median(s), teardown: median(t) };
 }
 
+// The C program's steps, as its `steps` mode prints them after the set-up time.
+export const C_STEPS = ['netns (unshare, bind mount)', 'lo up', 'veth onto the bridge', 'sandbox end up', 'host end up', 'address, route'];
+
 // The C program times itself: one line per endpoint, "setup_ms [teardown_ms]".
 function runBaseline(first, count, mode) {
   const out = run(baseline, ['br0', String(first), String(count), mode]);
@@ -172,20 +176,23 @@ if (GROWTH >= 2) {
   const quiet = await netplumbGrowth(10000, true);
   growth.netplumb = growthLine('netplumb, addrGenMode none on both veth ends', quiet.costs);
   // Where the time goes, measured on the worker thread (plan.run({ timings: true })).
-  quiet.ops.forEach((op, k) => growthLine(`  ${op}`, quiet.steps.map((s) => s[k])));
+  growth.netplumbSteps = Object.fromEntries(quiet.ops.map((op, k) => [`${k}:${op}`, growthLine(`  ${op}`, quiet.steps.map((s) => s[k]))]));
   if (baseline) {
     await settle();
-    growth.c = growthLine('C in-process, same steps', runBaseline(30000, GROWTH, 'keep').map((l) => l[0]));
+    const cl = runBaseline(30000, GROWTH, 'steps');
+    growth.c = growthLine('C in-process, same steps', cl.map((l) => l[0]));
+    growth.cSteps = Object.fromEntries(C_STEPS.map((name, k) => [name, growthLine(`  ${name}`, cl.map((l) => l[k + 1]))]));
   }
   if (MODEL) {
     await settle();
     const cold = await modelGrowth(GROWTH, false);
     growth.engine = growthLine('Engine, cold (one published port each)', cold.costs);
-    cold.ops.forEach((op, k) => growthLine(`  ${op}`, cold.steps.map((s) => s[k])));
+    growth.engineSteps = Object.fromEntries(cold.ops.map((op, k) => [`${k}:${op}`, growthLine(`  ${op}`, cold.steps.map((s) => s[k]))]));
     await settle();
     const pooled = await modelGrowth(GROWTH, true);
     growth.pool = growthLine('Engine, from the warm pool', pooled.costs);
-    pooled.ops.forEach((op, k) => growthLine(`  ${op}`, pooled.steps.map((s) => s[k])));
+    growth.poolSteps = Object.fromEntries(pooled.ops.map((op, k) => [`${k}:${op}`, growthLine(`  ${op}`, pooled.steps.map((s) => s[k]))]));
+    growth.remove = { cold: cold.remove, pooled: pooled.remove };
     console.log(`  Engine remove, median over all ${GROWTH}: cold ${fmt(cold.remove)} ms, pooled ${fmt(pooled.remove)} ms`);
   }
   if (WITHOUT) growth.without = growthLine('netplumb, without addrGenMode none', (await netplumbGrowth(40000, false)).costs);
@@ -207,17 +214,16 @@ if (MODEL) {
 
 let concurrent;
 if (CONCURRENT) {
-  concurrent = await concurrency({ N: 2 * N, baseline, bridge: 'br0', settle });
+  concurrent = await concurrency({ N: 2 * N, baseline, bridge: 'br0', settle, cSteps: C_STEPS });
   console.log(`\nOne caller against two, ${2 * N} endpoints (sandboxes per second; per-call medians on the worker threads, ms)`);
   for (const [name, r] of Object.entries(concurrent)) {
     if (!r[1]) continue;
     console.log(`  ${name}`.padEnd(14) + `1 caller ${r[1].rate.toFixed(0)}/s, 2 callers ${r[2].rate.toFixed(0)}/s: ${(r[2].rate / r[1].rate).toFixed(2)}×`);
     if (r[1].steps) for (const k of Object.keys(r[1].steps)) console.log(`    ${k.split(':')[1]}`.padEnd(26) + `${fmt(r[1].steps[k])} → ${fmt(r[2].steps[k])}`);
-    if (r[1].perCall !== undefined) console.log(`    per endpoint`.padEnd(26) + `${fmt(r[1].perCall)} → ${fmt(r[2].perCall)}`);
   }
 }
 if (baseline) rmSync(baseline, { force: true });
 console.log(`\nload average at the end ${load()}`);
 
-export const results = { rows, growth, model, concurrent };
+export const results = { load: { start: loadStart, end: loadavg() }, rows, growth, model, concurrent };
 console.log('JSON ' + JSON.stringify(results));

@@ -9,23 +9,24 @@ import { spawn } from 'node:child_process';
 import { median, now } from '../lib/stats.mjs';
 import { openBenchEngine, planTimings, primitivePlan, primitiveTeardown, SUBNET } from './model.mjs';
 
-/** The C reference in `keep` mode in `procs` processes at once, N endpoints in all: the setup phase's endpoints per second. */
-async function cRate(baseline, bridge, N, procs, first) {
+/** The C reference in `steps` mode in `procs` processes at once, N endpoints in all: the setup phase's endpoints per second, and its steps. */
+async function cRate(baseline, bridge, N, procs, first, names) {
   const runOne = (from, count) =>
     new Promise((resolve, reject) => {
-      const child = spawn(baseline, [bridge, String(from), String(count), 'keep']);
+      const child = spawn(baseline, [bridge, String(from), String(count), 'steps']);
       let out = '';
       let err = '';
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (err += d));
       child.on('error', reject);
-      child.on('exit', (code) => (code === 0 ? resolve(out.trim().split('\n').map(Number)) : reject(new Error(`baseline exited ${code}: ${err}`))));
+      child.on('exit', (code) => (code === 0 ? resolve(out.trim().split('\n').map((l) => l.split(' ').map(Number))) : reject(new Error(`baseline exited ${code}: ${err}`))));
     });
   const each = N / procs;
   const lines = await Promise.all(Array.from({ length: procs }, (_, k) => runOne(first + k * each, each)));
   // The processes overlap: the setup phase lasts as long as the slowest process's sum.
-  const wall = Math.max(...lines.map((l) => l.reduce((a, b) => a + b, 0)));
-  return { rate: (N / wall) * 1000, perCall: median(lines.flat()) };
+  const wall = Math.max(...lines.map((l) => l.reduce((a, b) => a + b[0], 0)));
+  const all = lines.flat();
+  return { rate: (N / wall) * 1000, steps: Object.fromEntries(names.map((name, k) => [`${k}:${name}`, median(all.map((l) => l[k + 1]))])) };
 }
 
 /** `callers` async loops making N endpoints in all with `make(i)`; wall time of the making only. */
@@ -46,12 +47,12 @@ function stepMedians(byPlan, pick) {
   return Object.fromEntries(ops.map((op, i) => [`${i}:${op}`, median(entry[1].map((t) => t[i]))]));
 }
 
-export async function concurrency({ N, baseline, bridge, settle }) {
+export async function concurrency({ N, baseline, bridge, settle, cSteps }) {
   const out = { c: {}, primitives: {}, engine: {} };
   for (const callers of [1, 2]) {
     if (baseline) {
       await settle();
-      out.c[callers] = await cRate(baseline, bridge, N, callers, 40000 + callers * 5000); // its addresses stay inside 172.18.0.0/16
+      out.c[callers] = await cRate(baseline, bridge, N, callers, 40000 + callers * 5000, cSteps); // its addresses stay inside 172.18.0.0/16
     }
   }
   const engine = await openBenchEngine('concurrent');

@@ -123,6 +123,11 @@ export class StateStore {
     }
   }
 
+  /** Whether a caller of this process holds the lock or waits for it. */
+  get lockBusy(): boolean {
+    return this.held !== undefined || this.waiting > 0;
+  }
+
   /** Whether the document exists (one stat, nothing read). */
   has(kind: string, id: string): boolean {
     return existsSync(this.file(kind, id));
@@ -175,14 +180,17 @@ export class StateStore {
       }
       return await fn();
     } finally {
-      if (this.waiting > 0 && this.handovers < HANDOVERS) {
-        this.handovers++;
-      } else {
-        const held = this.held;
-        this.held = undefined;
-        await held?.release();
+      try {
+        if (this.waiting > 0 && this.handovers < HANDOVERS) {
+          this.handovers++;
+        } else {
+          const held = this.held;
+          this.held = undefined;
+          await held?.release();
+        }
+      } finally {
+        done();
       }
-      done();
     }
   }
 

@@ -42,11 +42,11 @@ function hostResolvConf(path = '/etc/resolv.conf'): ResolvConf {
   return conf;
 }
 
-/** The directories a sandbox's files go to. */
-function targets(ctx: ModelContext, s: SandboxRecord): string[] {
+/** The directories a sandbox's files go to: ours under /etc/netns, the caller's. */
+function targets(ctx: ModelContext, s: SandboxRecord, which: 'netns' | 'filesDir' | 'both'): string[] {
   const dirs: string[] = [];
-  if (s.netns.kind === 'owned' && s.netns.name !== undefined) dirs.push(netnsEtcDir(s.netns.name, ctx.etcDir));
-  if (s.filesDir !== undefined) dirs.push(s.filesDir);
+  if (which !== 'filesDir' && s.netns.kind === 'owned' && s.netns.name !== undefined) dirs.push(netnsEtcDir(s.netns.name, ctx.etcDir));
+  if (which !== 'netns' && s.filesDir !== undefined) dirs.push(s.filesDir);
   return dirs;
 }
 
@@ -77,8 +77,19 @@ export function sandboxFiles(
   return { hosts, resolvConf: resolvConfContent(conf) };
 }
 
-export async function writeSandboxEtc(ctx: ModelContext, s: SandboxRecord, files: { hosts: string; resolvConf: string }): Promise<void> {
-  for (const dir of targets(ctx, s)) await writeSandboxFiles(dir, files);
+/**
+ * Writes the files to /etc/netns/<name>/ and the caller's directory; `only`
+ * limits it to one of them (a create writes its own directory while the
+ * kernel works, the caller's only once the sandbox exists: a failed create
+ * must leave the caller's files as they were).
+ */
+export async function writeSandboxEtc(
+  ctx: ModelContext,
+  s: SandboxRecord,
+  files: { hosts: string; resolvConf: string },
+  only?: 'netns' | 'filesDir',
+): Promise<void> {
+  for (const dir of targets(ctx, s, only ?? 'both')) await writeSandboxFiles(dir, files);
 }
 
 /** Removes what writeSandboxEtc wrote under /etc/netns (never the caller's own directory). */

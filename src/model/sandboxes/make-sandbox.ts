@@ -2,9 +2,10 @@
 // state lock: one kernel plan (namespace, veth pairs, addresses, routes,
 // published ports), and the state. The plan runs on an addon thread while
 // this thread writes what reserves the sandbox's addresses, host ports and
-// name, and its hosts and resolv.conf: the kernel's part is the longer one,
+// name, and its hosts and resolv.conf under /etc/netns: the kernel's part is the longer one,
 // so the state costs next to nothing on top. The sandbox's record, by which
-// every reader finds it, is written only once the plan succeeded. If the plan
+// every reader finds it, is written only once the plan succeeded (and the
+// files in a directory the caller named, which may hold older ones). If the plan
 // fails, the kernel layer has undone it and the reservations are taken back;
 // if a write fails, the kernel side is torn down again. Either way nothing
 // is left, kernel or state. After a crash in between, reconcile frees
@@ -28,6 +29,8 @@ export interface SandboxUnit {
   target?: NetnsTarget;
   /** A warm pool entry already claimed: its namespace and pair become the sandbox's. */
   pooled?: PoolEntry;
+  /** The sandbox's namespace, made already (early-namespace.ts): the plan adds the rest. */
+  premade?: NativeNetns;
 }
 
 /** The networks a sandbox is on, read one by one (never every network). */
@@ -50,6 +53,10 @@ function runKernel(ctx: ModelContext, s: SandboxRecord, u: SandboxUnit): Promise
     // The handle goes once the pair is live, so that only the sandbox's users hold the namespace.
     return plan.run().then(() => u.pooled?.handle.close());
   }
+  if (u.premade) {
+    for (const e of s.endpoints) addEndpointCalls(plan, u.premade, e, u.network as NetworkRecord);
+    return plan.run().then(() => u.premade?.close());
+  }
   const ns = s.netns.kind === 'owned'
     ? plan.add<NativeNetns>(netnsCalls.create({ name: s.netns.name as string, dir: ctx.netnsDir, loopbackUp: true }))
     : plan.add<NativeNetns>(netnsCalls.open(u.target as NetnsTarget));
@@ -70,12 +77,14 @@ export async function makeSandbox(ctx: ModelContext, s: SandboxRecord, u: Sandbo
   // Awaited below; this keeps a failure that comes while the writes run from counting as unhandled.
   kernel.catch(() => undefined);
   let writeError: unknown;
+  let files: { hosts: string; resolvConf: string } | undefined;
   try {
     await u.pending.commit();
     await ctx.state.writeSandboxName(s);
     if (s.netns.kind === 'owned' || s.filesDir !== undefined) {
       const networks = u.network ? new Map([[u.network.id, u.network]]) : new Map<string, NetworkRecord>();
-      await writeSandboxEtc(ctx, s, sandboxFiles(ctx, s, networks, u.linked));
+      files = sandboxFiles(ctx, s, networks, u.linked);
+      await writeSandboxEtc(ctx, s, files, 'netns');
     }
   } catch (e) {
     writeError = e;
@@ -89,6 +98,8 @@ export async function makeSandbox(ctx: ModelContext, s: SandboxRecord, u: Sandbo
   try {
     if (writeError !== undefined) throw writeError;
     await ctx.state.writeSandboxRecord(s);
+    // The caller's own directory only once the sandbox exists: a failed create leaves it as it was.
+    if (files && s.filesDir !== undefined) await writeSandboxEtc(ctx, s, files, 'filesDir');
   } catch (e) {
     await teardownKernel(ctx, s).catch(() => undefined);
     await takeBack(ctx, s, u).catch(() => undefined);

@@ -71,6 +71,11 @@ export class WarmPool {
     }
   }
 
+  /** Whether an entry of this network is ready. */
+  has(networkId: string): boolean {
+    return (this.ready.get(networkId)?.length ?? 0) > 0;
+  }
+
   /** A ready entry of this network, off the pool; claim() it under the state lock before use. */
   take(networkId: string): PoolEntry | undefined {
     return this.ready.get(networkId)?.shift();

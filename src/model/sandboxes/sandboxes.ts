@@ -16,6 +16,7 @@ import { addEndpointCalls } from './endpoint-calls.js';
 import { ConflictError, NoSuchObjectError } from '../../core/errors.js';
 import { sandboxFiles, writeSandboxEtc } from './etc-files.js';
 import { makeSandbox, networksOf } from './make-sandbox.js';
+import { claimEarly, dropEarly, makeEarly, type EarlyNamespace } from './early-namespace.js';
 import type { PoolEntry } from './pool.js';
 import { sandboxInfo, type SandboxInfo } from '../inspect.js';
 import { newId, objectName, sandboxDefaultName, sandboxNetnsName, shortId } from '../state/names.js';
@@ -136,6 +137,9 @@ export class Sandboxes {
     if (target) netnsCalls.openArgs(target);
     // Made before taking the lock: making it takes the lock itself.
     const network = mode.kind === 'network' ? await this.networks.get(mode.ref) : undefined;
+    // Another change of this engine holds the lock: make the namespace while waiting for it.
+    const early = network && !target && this.ctx.state.lockBusy && !this.ctx.pool?.has(network.id) ? makeEarly(this.ctx) : undefined;
+    let earlyUsed = false;
 
     const run = () => this.ctx.state.locked(async () => {
       // A warm namespace with its pair on this network's bridge, when the pool has one and the namespace is ours to make.
@@ -145,11 +149,14 @@ export class Sandboxes {
       const named = o.name === undefined ? false : await inUse(o.name);
       if (named) throw named;
       const pooled = network && !target ? await this.fromPool(network.id) : undefined;
-      const id = pooled?.id ?? newId();
+      const premade = early && !pooled ? await claimEarly(this.ctx, early) : undefined;
+      earlyUsed = premade !== undefined;
+      const id = pooled?.id ?? (premade ? (early as EarlyNamespace).id : newId());
       const name = o.name ?? sandboxDefaultName(id);
       const unnamed = o.name === undefined && (await inUse(name));
       if (unnamed) {
         if (pooled) await this.ctx.pool?.discard(pooled);
+        if (premade) await dropEarly(this.ctx, early as EarlyNamespace);
         throw unnamed;
       }
       const s: SandboxRecord = {
@@ -192,15 +199,29 @@ export class Sandboxes {
           s.endpoints.push(await planEndpoint(this.ctx, pending, s, network, req, true));
         }
         const linked = await this.linkedContainers(s, links);
-        await makeSandbox(this.ctx, s, { pending, linked, ...(network ? { network } : {}), ...(target ? { target } : {}), ...(pooled ? { pooled } : {}) });
+        await makeSandbox(this.ctx, s, {
+          pending,
+          linked,
+          ...(network ? { network } : {}),
+          ...(target ? { target } : {}),
+          ...(pooled ? { pooled } : {}),
+          ...(premade ? { premade } : {}),
+        });
       } catch (e) {
         if (pooled) await this.ctx.pool?.discard(pooled);
+        if (premade) await dropEarly(this.ctx, early as EarlyNamespace);
         throw e;
       }
       if (joined) await this.ctx.state.writeSandbox({ ...joined, joiners: [...(joined.joiners ?? []), s.id] });
       return s;
     });
-    const record = this.ctx.pool ? await this.ctx.pool.busy(run) : await run();
+    let record: SandboxRecord;
+    try {
+      record = this.ctx.pool ? await this.ctx.pool.busy(run) : await run();
+    } finally {
+      // Made for nothing: the create failed before it could use it, or the pool served it.
+      if (early && !earlyUsed) await dropEarly(this.ctx, early);
+    }
     this.ctx.dns?.updateSandbox(record);
     return sandboxInfo(record, network ? [network] : []);
   }

@@ -45,6 +45,10 @@ export class ModelState {
   locked<T>(fn: () => Promise<T>): Promise<T> {
     return this.runtime.locked(fn, { timeoutMs: 30_000 });
   }
+  /** Whether a change of this process holds the lock or waits for it (another would wait). */
+  get lockBusy(): boolean {
+    return this.runtime.lockBusy;
+  }
 
   networks(): Promise<NetworkRecord[]> {
     return readAll<NetworkRecord>(this.config, NETWORKS);

@@ -20,7 +20,7 @@ export class RemoteSandboxes implements SandboxesApi {
   constructor(
     private readonly caller: Caller,
     /** The daemon's pid: a host-mode sandbox's namespace is the daemon's own. */
-    private readonly daemonPid: number,
+    private readonly daemonPid: () => Promise<number>,
   ) {}
 
   create(o: SandboxCreateOptions = {}): Promise<SandboxInfo> {
@@ -69,6 +69,6 @@ export class RemoteSandboxes implements SandboxesApi {
   async netns(ref: string): Promise<Netns> {
     const s = await this.inspect(ref);
     const { Netns } = await import('../netns.js');
-    return Netns.open({ path: s.mode === 'host' || s.netnsPath === '' ? `/proc/${this.daemonPid}/ns/net` : s.netnsPath });
+    return Netns.open({ path: s.mode === 'host' || s.netnsPath === '' ? `/proc/${await this.daemonPid()}/ns/net` : s.netnsPath });
   }
 }

@@ -122,15 +122,19 @@ describe('netplumb daemon', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((r) => child.on('exit', r));
-    await expect.poll(async () => (await request(socket, 'GET', '/_ping').catch(() => ({ status: 0 }))).status, { timeout: 30_000, interval: 100 }).toBe(200);
-    // Only root (and group netplumb, which this machine has not got) may use the socket.
-    expect(statSync(socket).mode & 0o777).toBe(0o660);
-    expect(readFileSync(pidfile, 'utf8')).toBe(`${child.pid}\n`);
-    const info = await request(socket, 'GET', '/netplumb/v1/info');
-    expect(info.json).toMatchObject({ name: 'netplumbd', pid: child.pid, stateDirs: { runtime: join(state, 'run') } });
-    expect((await request(socket, 'GET', '/networks')).json.map((n: { Name: string }) => n.Name).sort()).toEqual(['early', 'host', 'none']);
-    expect(execFileSync('ip', ['netns', 'exec', 'npd-cli-fg', 'nft', 'list', 'table', 'inet', 'netplumb'], { encoding: 'utf8' })).toMatch(/flags owner/);
-    child.kill('SIGTERM');
+    try {
+      await expect.poll(async () => (await request(socket, 'GET', '/_ping').catch(() => ({ status: 0 }))).status, { timeout: 30_000, interval: 100 }).toBe(200);
+      // Only root (and group netplumb, which this machine has not got) may use the socket.
+      expect(statSync(socket).mode & 0o777).toBe(0o660);
+      expect(readFileSync(pidfile, 'utf8')).toBe(`${child.pid}\n`);
+      const info = await request(socket, 'GET', '/netplumb/v1/info');
+      expect(info.json).toMatchObject({ name: 'netplumbd', pid: child.pid, stateDirs: { runtime: join(state, 'run') } });
+      expect((await request(socket, 'GET', '/networks')).json.map((n: { Name: string }) => n.Name).sort()).toEqual(['early', 'host', 'none']);
+      expect(execFileSync('ip', ['netns', 'exec', 'npd-cli-fg', 'nft', 'list', 'table', 'inet', 'netplumb'], { encoding: 'utf8' })).toMatch(/flags owner/);
+    } finally {
+      // Stopped whatever happened above; the namespace goes with the test's sandbox if not here.
+      child.kill('SIGTERM');
+    }
     expect(await exited).toBe(0);
     expect(existsSync(pidfile)).toBe(false);
     await own.delete();

@@ -124,6 +124,12 @@ export class TestDaemon {
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
     this.exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
     this.child = child;
+    // Whatever a failed test left running ends with the test process, never outlives it.
+    const reap = (): void => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    };
+    process.once('exit', reap);
+    child.once('exit', () => process.off('exit', reap));
     return child;
   }
 

@@ -7,6 +7,8 @@
 //                             netplumbd (the CLI loads only an HTTP client)
 //   netplumb CLI, in-process  the same commands with no daemon: each opens
 //                             the Engine (addon, model, state) itself
+//   Engine.connect            for scale: the same through the daemon from a
+//                             client that stays, no process per call
 //   CNI plugins, netavark     as in bench/model/attach.mjs (peers.mjs): one
 //                             process per plugin call; the namespace is made
 //                             before and deleted after the timed part
@@ -23,6 +25,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { assertSandbox, fmt, median, run } from '../lib/stats.mjs';
+import { Engine } from '../../dist/index.js';
 import { HOST_WAN, Netns, machineLine, makeWan, proveTcp, timeRound } from './common.mjs';
 import { peerTools } from './peers.mjs';
 
@@ -109,10 +112,20 @@ function netplumbCli(name, state, hostPort, clientNs, host) {
   };
 }
 const viaDaemon = netplumbCli('netplumb CLI, daemon', DSTATE, 8080, dwan, DHOST_WAN);
+
+// For scale: the daemon's own cost, from a client that stays (no process per call).
+const remote = await Engine.connect({ socket: SOCKET });
+const viaConnect = {
+  name: 'Engine.connect, one process',
+  async pre(i) { return { name: `r${i}` }; },
+  async attach(c) { await remote.sandboxes.create({ name: c.name, network: 'bench', publish: ['8085:80'] }); },
+  async detach(c) { await remote.sandboxes.remove(c.name); },
+  async post() {},
+};
 const inProcess = netplumbCli('netplumb CLI, in-process', LSTATE, 8084, wan, HOST_WAN);
 
 // --- warm-up and proof, then N timed rounds ---------------------------------------------------------
-const tools = [floor, viaDaemon, inProcess, cni, netavark];
+const tools = [floor, viaDaemon, inProcess, viaConnect, cni, netavark];
 for (const t of tools) {
   if (t.skip || !t.prove) continue;
   let c;
@@ -156,6 +169,7 @@ for (const t of [viaDaemon, inProcess].filter((x) => !x.skip))
   console.log(`  ${t.name} above node -e 0 (paired by round): wall create +${fmt(above(t, 'create'))} ms, rm +${fmt(above(t, 'rm'))} ms; CPU create +${fmt(above(t, 'cpuCreate'))} ms, rm +${fmt(above(t, 'cpuRm'))} ms (node -e 0 itself: ${fmt(median(floor.samples.cpuCreate))} ms CPU)`);
 console.log(`\n  firewall backends: CNI ${backends.cni}; ${backends.netavark}; netplumb: nf_tables over netlink (table inet netplumb, one map element per port)`);
 
+await remote.close();
 cli(LSTATE, ['network', 'rm', 'bench']);
 cli(DSTATE, ['network', 'rm', 'bench']);
 daemon.kill('SIGTERM');

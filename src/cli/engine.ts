@@ -61,7 +61,8 @@ async function inProcess(cmd: Command, serving: boolean): Promise<EngineApi> {
  */
 export async function withEngine<T>(cmd: Command, fn: (engine: EngineApi) => Promise<T>): Promise<T> {
   const daemon = daemonSocket(cmd);
-  const engine = daemon !== undefined ? await RemoteEngine.connect(daemon) : await inProcess(cmd, false);
+  // One request per command: no probe first (the command's own request proves the daemon answers).
+  const engine = daemon !== undefined ? await RemoteEngine.connect({ ...daemon, probe: false }) : await inProcess(cmd, false);
   try {
     return await fn(engine);
   } finally {

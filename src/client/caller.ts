@@ -18,8 +18,13 @@ export interface CallOptions {
   replay?: Replay;
   /** Told when the request is sent again after a broken connection (a remove then accepts "already gone"). */
   onReplay?: () => void;
-  /** How long to keep trying to reach the daemon, instead of the caller's reconnect timeout. */
-  patienceMs?: number;
+}
+
+export interface Patience {
+  /** How long to wait for a daemon that has not answered yet (one that is starting). */
+  startTimeoutMs: number;
+  /** How long to wait for a daemon that answered before and went away (a restart). */
+  reconnectTimeoutMs: number;
 }
 
 function decode(a: Answer): unknown {
@@ -30,14 +35,16 @@ function decode(a: Answer): unknown {
 }
 
 export class Caller {
+  /** Whether the daemon has ever answered this caller. */
+  private answered = false;
+
   constructor(
     readonly transport: Transport,
-    /** How long to wait for a daemon that went away to answer again. */
-    private readonly reconnectTimeoutMs: number,
+    private readonly patience: Patience,
   ) {}
 
   async call<T>(method: string, path: string, body?: unknown, o: CallOptions = {}): Promise<T> {
-    const deadline = Date.now() + (o.patienceMs ?? this.reconnectTimeoutMs);
+    const deadline = Date.now() + (this.answered ? this.patience.reconnectTimeoutMs : this.patience.startTimeoutMs);
     let replayed = false;
     for (;;) {
       let answer: Answer;
@@ -50,6 +57,7 @@ export class Caller {
         await sleep(50);
         continue;
       }
+      this.answered = true;
       if (replayed) o.onReplay?.();
       const value = decode(answer);
       if (answer.status >= 400) {

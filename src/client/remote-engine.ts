@@ -2,6 +2,7 @@
 // reconcile and events as Engine.open gives, each a request over the socket.
 // It loads no addon and no model code, only an HTTP client, so a short-lived
 // client (the CLI) starts fast.
+import { NetplumbError } from '../core/errors.js';
 import { EventQueue, type EventSubscription, type ModelEvent } from '../model/events.js';
 import type { EngineApi, ReconcileReport } from '../model/index.js';
 import { parseAddress, DEFAULT_SOCKET } from './address.js';
@@ -25,34 +26,47 @@ export interface EngineConnectOptions {
   tls?: TlsCredentials;
   /** How long a request waits for a daemon that went away (a restart) to answer again (default 10 000 ms). */
   reconnectTimeoutMs?: number;
-  /** How long connect() waits for a daemon whose socket does not answer yet (one that is starting); default 0: fail at once. */
+  /** How long the first request waits for a daemon whose socket does not answer yet (one that is starting); default 0: fail at once. */
   startTimeoutMs?: number;
+  /**
+   * Ask the daemon who it is while connecting (default true), which proves
+   * that it answers and fills `daemon`, `etcDir` and `stateDirs`. False sends
+   * nothing until the first call: one request fewer for a one-shot client
+   * such as the CLI, which then calls describe() if it needs those.
+   */
+  probe?: boolean;
 }
 
 export class RemoteEngine implements EngineApi {
   readonly networks: RemoteNetworks;
   readonly sandboxes: RemoteSandboxes;
 
-  private constructor(
-    private readonly caller: Caller,
-    /** What the daemon said about itself when we connected. */
-    readonly daemon: DaemonDescription,
-  ) {
+  private description: DaemonDescription | undefined;
+
+  private constructor(private readonly caller: Caller) {
     this.networks = new RemoteNetworks(caller);
-    this.sandboxes = new RemoteSandboxes(caller, daemon.pid, daemon.etcDir);
+    this.sandboxes = new RemoteSandboxes(caller, () => this.describe());
   }
 
-  /** Connects to netplumbd and asks who it is (which also proves it answers). */
+  /** Connects to netplumbd and (unless `probe: false`) asks who it is, which also proves it answers. */
   static async connect(o: EngineConnectOptions = {}): Promise<RemoteEngine> {
     const claimed = runningDaemon(stateDirs().runtime)?.sockets[0];
     const address = parseAddress(o.socket ?? process.env.NETPLUMB_HOST ?? claimed ?? DEFAULT_SOCKET, 'socket');
-    const caller = new Caller(new Transport(address, o.tls), o.reconnectTimeoutMs ?? 10_000);
-    try {
-      return new RemoteEngine(caller, await caller.call<DaemonDescription>('GET', apiPaths.info, undefined, { replay: 'idempotent', patienceMs: o.startTimeoutMs ?? 0 }));
-    } catch (e) {
-      caller.transport.close();
-      throw e;
-    }
+    const engine = new RemoteEngine(new Caller(new Transport(address, o.tls), { startTimeoutMs: o.startTimeoutMs ?? 0, reconnectTimeoutMs: o.reconnectTimeoutMs ?? 10_000 }));
+    if (o.probe !== false) await engine.describe();
+    return engine;
+  }
+
+  /** What the daemon says about itself (asked once). */
+  async describe(): Promise<DaemonDescription> {
+    this.description ??= await this.caller.call<DaemonDescription>('GET', apiPaths.info, undefined, { replay: 'idempotent' });
+    return this.description;
+  }
+
+  /** What the daemon said about itself when we connected (after describe() when connected with `probe: false`). */
+  get daemon(): DaemonDescription {
+    if (!this.description) throw new NetplumbError('this engine was connected with probe: false; await engine.describe() before reading daemon, etcDir or stateDirs');
+    return this.description;
   }
 
   get etcDir(): string {

@@ -8,7 +8,7 @@ import { netnsEtcDir } from '../dns/hosts.js';
 import type { ExecResult, LaunchOptions, LaunchTarget } from '../kernel/launch.js';
 import type { NetworkConnectOptions, PublishedPort, SandboxCreateOptions, SandboxInfo, SandboxesApi } from '../model/index.js';
 import type { Netns } from '../netns.js';
-import { apiPaths } from './api.js';
+import { apiPaths, type DaemonDescription } from './api.js';
 import type { Caller } from './caller.js';
 
 /** The options of exec that cross the wire to the daemon. */
@@ -30,10 +30,8 @@ function newIdempotencyKey(): string {
 export class RemoteSandboxes implements SandboxesApi {
   constructor(
     private readonly caller: Caller,
-    /** The daemon's pid: a host-mode sandbox's namespace is the daemon's own. */
-    private readonly daemonPid: number,
-    /** The daemon's etc directory: sandboxes' hosts and resolv.conf are under <etcDir>/netns/<name>/. */
-    private readonly etcDir: string,
+    /** Who the daemon is (its pid: a host-mode sandbox's namespace is the daemon's own; its etc directory: sandboxes' hosts and resolv.conf are under <etcDir>/netns/<name>/), asked once. */
+    private readonly daemon: () => Promise<DaemonDescription>,
   ) {}
 
   create(o: SandboxCreateOptions = {}): Promise<SandboxInfo> {
@@ -81,9 +79,9 @@ export class RemoteSandboxes implements SandboxesApi {
 
   /** Where the sandbox's processes run, for a process this client starts itself (it needs the rights to enter the namespace). */
   async launchTarget(ref: string): Promise<LaunchTarget> {
-    const s = await this.inspect(ref);
-    if (s.mode === 'host' || s.netnsPath === '') return { netnsPath: `/proc/${this.daemonPid}/ns/net` };
-    return s.netnsName === undefined ? { netnsPath: s.netnsPath } : { netnsPath: s.netnsPath, etcDir: netnsEtcDir(s.netnsName, this.etcDir) };
+    const [s, daemon] = await Promise.all([this.inspect(ref), this.daemon()]);
+    if (s.mode === 'host' || s.netnsPath === '') return { netnsPath: `/proc/${daemon.pid}/ns/net` };
+    return s.netnsName === undefined ? { netnsPath: s.netnsPath } : { netnsPath: s.netnsPath, etcDir: netnsEtcDir(s.netnsName, daemon.etcDir) };
   }
 
   /** Starts a process in the sandbox from this process (as `docker exec` runs in the daemon's, this needs the same rights). */
@@ -96,6 +94,6 @@ export class RemoteSandboxes implements SandboxesApi {
   async netns(ref: string): Promise<Netns> {
     const s = await this.inspect(ref);
     const { Netns } = await import('../netns.js');
-    return Netns.open({ path: s.mode === 'host' || s.netnsPath === '' ? `/proc/${this.daemonPid}/ns/net` : s.netnsPath });
+    return Netns.open({ path: s.mode === 'host' || s.netnsPath === '' ? `/proc/${(await this.daemon()).pid}/ns/net` : s.netnsPath });
   }
 }

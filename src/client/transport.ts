@@ -1,12 +1,14 @@
-// HTTP/1.1 to the daemon over its unix socket (or TCP with TLS client
-// certificates), with keep-alive for long-lived clients. A failure to reach
-// it, or a connection that breaks before the answer, becomes a
-// DaemonConnectionError whose code says which (ENOENT and ECONNREFUSED: the
-// request never left; ECONNRESET: it may have been carried out).
-import http from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+// HTTP/1.1 to the daemon: over its unix socket one request per connection
+// (http1.ts, without loading node:http), over TCP with TLS client
+// certificates through node:https, and streams (events) through node:http,
+// both loaded only when used. A failure to reach the daemon, or a connection
+// that breaks before the answer, becomes a DaemonConnectionError whose code
+// says which (ENOENT and ECONNREFUSED: the request never left; ECONNRESET:
+// it may have been carried out).
+import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, RequestOptions } from 'node:http';
 import { DaemonConnectionError } from '../core/errors.js';
 import { formatAddress, type DaemonAddress } from './address.js';
+import { requestOnce } from './http1.js';
 
 /** PEM contents for a tcp:// daemon (dockerd's --tlsverify setup). */
 export interface TlsCredentials {
@@ -28,29 +30,13 @@ export const NOT_SENT = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES']);
 const TLS_REFUSAL = /^(ERR_TLS|ERR_SSL|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|EPROTO)/;
 
 export class Transport {
-  private readonly agent: http.Agent;
-  private httpsRequest: typeof http.request | undefined;
-
   constructor(
     readonly address: DaemonAddress,
     private readonly tls?: TlsCredentials,
-    keepAlive = true,
-  ) {
-    this.agent = new http.Agent({ keepAlive, maxSockets: 16 });
-  }
+  ) {}
 
   get label(): string {
     return formatAddress(this.address);
-  }
-
-  private async request(method: string, path: string, headers: Record<string, string | number>): Promise<http.ClientRequest> {
-    const base = { method, path, headers };
-    // Over a unix socket the Host header names no host; dockerd's clients send "docker", ours "netplumb".
-    if (this.address.kind === 'unix') return http.request({ ...base, headers: { Host: 'netplumb', ...headers }, socketPath: this.address.path, agent: this.agent });
-    if (!this.tls)
-      throw new DaemonConnectionError(this.label, 'EPROTO', `${this.label}: a tcp:// daemon is reached only with TLS client certificates (give tls: { ca, cert, key })`);
-    this.httpsRequest ??= (await import('node:https')).request as typeof http.request;
-    return this.httpsRequest({ ...base, host: this.address.host, port: this.address.port, ca: this.tls.ca, cert: this.tls.cert, key: this.tls.key } as http.RequestOptions);
   }
 
   private failure(e: NodeJS.ErrnoException): DaemonConnectionError {
@@ -63,10 +49,27 @@ export class Transport {
     return new DaemonConnectionError(this.label, code, what);
   }
 
+  /** node:http (unix) or node:https (tcp, with the client certificate) for requests that need them. */
+  private async request(method: string, path: string, headers: Record<string, string | number>): Promise<ClientRequest> {
+    const base: RequestOptions = { method, path, headers };
+    if (this.address.kind === 'unix') return (await import('node:http')).request({ ...base, headers: { Host: 'netplumb', ...headers }, socketPath: this.address.path });
+    if (!this.tls)
+      throw new DaemonConnectionError(this.label, 'EPROTO', `${this.label}: a tcp:// daemon is reached only with TLS client certificates (give tls: { ca, cert, key })`);
+    const { ca, cert, key } = this.tls;
+    return (await import('node:https')).request({ ...base, host: this.address.host, port: this.address.port, ca, cert, key });
+  }
+
   /** Sends one request and reads the whole answer. */
   async send(method: string, path: string, body?: unknown): Promise<Answer> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string | number> = payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {};
+    if (this.address.kind === 'unix') {
+      try {
+        return await requestOnce(this.address.path, method, path, headers, payload);
+      } catch (e) {
+        throw this.failure(e as NodeJS.ErrnoException);
+      }
+    }
     const req = await this.request(method, path, headers);
     return new Promise((resolve, reject) => {
       req.once('error', (e: NodeJS.ErrnoException) => reject(this.failure(e)));
@@ -90,7 +93,6 @@ export class Transport {
     });
   }
 
-  close(): void {
-    this.agent.destroy();
-  }
+  /** Nothing is kept between requests; here for symmetry with the engine's close(). */
+  close(): void {}
 }

@@ -2,7 +2,7 @@
 // state (or the one --host / NETPLUMB_HOST names), loading nothing but an
 // HTTP client, with the same output and exit codes as in-process; without a
 // daemon it works in-process as before. `netplumb daemon` runs the daemon.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,19 +111,30 @@ describe('netplumb daemon', () => {
     // A namespace of its own: the test's daemon owns the firewall of HOST, and one daemon per namespace does.
     const own = await Netns.create({ name: 'npd-cli-fg' });
     const pidfile = join(scratch, 'fg.pid');
+    // Used in-process first: its firewall table has neither owner nor persist; the daemon takes it over.
+    const before = spawnSync('nsenter', ['--net=/run/netns/npd-cli-fg', '--', process.execPath, CLI, '--state-dir', state, 'network', 'create', '--subnet', '10.75.0.0/24', 'early'], {
+      env: { ...process.env, NETPLUMB_ETC_DIR: join(state, 'etc') },
+      encoding: 'utf8',
+    });
+    expect(before.stderr).toBe('');
     const child = spawn('nsenter', ['--net=/run/netns/npd-cli-fg', '--', process.execPath, CLI, '--state-dir', state, '-H', `unix://${socket}`, 'daemon', '--bridge', 'none', '--log-level', 'warn', '--pidfile', pidfile], {
       env: { ...process.env, NETPLUMB_ETC_DIR: join(state, 'etc') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((r) => child.on('exit', r));
-    await expect.poll(async () => (await request(socket, 'GET', '/_ping').catch(() => ({ status: 0 }))).status, { timeout: 30_000, interval: 100 }).toBe(200);
-    // Only root (and group netplumb, which this machine has not got) may use the socket.
-    expect(statSync(socket).mode & 0o777).toBe(0o660);
-    expect(readFileSync(pidfile, 'utf8')).toBe(`${child.pid}\n`);
-    const info = await request(socket, 'GET', '/netplumb/v1/info');
-    expect(info.json).toMatchObject({ name: 'netplumbd', pid: child.pid, stateDirs: { runtime: join(state, 'run') } });
-    expect((await request(socket, 'GET', '/networks')).json.map((n: { Name: string }) => n.Name).sort()).toEqual(['host', 'none']);
-    child.kill('SIGTERM');
+    try {
+      await expect.poll(async () => (await request(socket, 'GET', '/_ping').catch(() => ({ status: 0 }))).status, { timeout: 30_000, interval: 100 }).toBe(200);
+      // Only root (and group netplumb, which this machine has not got) may use the socket.
+      expect(statSync(socket).mode & 0o777).toBe(0o660);
+      expect(readFileSync(pidfile, 'utf8')).toBe(`${child.pid}\n`);
+      const info = await request(socket, 'GET', '/netplumb/v1/info');
+      expect(info.json).toMatchObject({ name: 'netplumbd', pid: child.pid, stateDirs: { runtime: join(state, 'run') } });
+      expect((await request(socket, 'GET', '/networks')).json.map((n: { Name: string }) => n.Name).sort()).toEqual(['early', 'host', 'none']);
+      expect(execFileSync('ip', ['netns', 'exec', 'npd-cli-fg', 'nft', 'list', 'table', 'inet', 'netplumb'], { encoding: 'utf8' })).toMatch(/flags owner/);
+    } finally {
+      // Stopped whatever happened above; the namespace goes with the test's sandbox if not here.
+      child.kill('SIGTERM');
+    }
     expect(await exited).toBe(0);
     expect(existsSync(pidfile)).toBe(false);
     await own.delete();

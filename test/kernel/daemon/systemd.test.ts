@@ -46,20 +46,22 @@ describe('systemd socket activation', () => {
       env: daemon.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    daemon.child = child;
     const exited = new Promise<number | null>((r) => child.on('exit', r));
-    await expect.poll(async () => (await request(daemon.socket, 'GET', '/_ping').catch(() => ({ status: 0 }))).status, { timeout: 30_000, interval: 100 }).toBe(200);
-    const info = await request(daemon.socket, 'GET', '/netplumb/v1/info');
-    expect(info.json).toMatchObject({ pid: child.pid, sockets: [`unix://${daemon.socket}`] });
-    expect(JSON.parse(readFileSync(join(daemon.stateDir, 'run', 'netplumbd.json'), 'utf8'))).toMatchObject({ pid: child.pid, sockets: [`unix://${daemon.socket}`] });
-    expect((await daemon.cli(['network', 'create', '--subnet', '10.74.0.0/24', 'sdnet'])).code).toBe(0);
-    const listed = execFileSync('/usr/bin/docker', ['network', 'ls', '--format', '{{.Name}}'], { env: { ...process.env, DOCKER_HOST: `unix://${daemon.socket}`, DOCKER_CONFIG: join(daemon.dir, 'docker') }, encoding: 'utf8' });
-    expect(listed.trim().split('\n').sort()).toEqual(['bridge', 'host', 'none', 'sdnet']);
-    expect((await daemon.cli(['network', 'rm', 'sdnet'])).code).toBe(0);
-    child.kill('SIGTERM');
+    try {
+      await expect.poll(async () => (await request(daemon.socket, 'GET', '/_ping').catch(() => ({ status: 0 }))).status, { timeout: 30_000, interval: 100 }).toBe(200);
+      const info = await request(daemon.socket, 'GET', '/netplumb/v1/info');
+      expect(info.json).toMatchObject({ pid: child.pid, sockets: [`unix://${daemon.socket}`] });
+      expect(JSON.parse(readFileSync(join(daemon.stateDir, 'run', 'netplumbd.json'), 'utf8'))).toMatchObject({ pid: child.pid, sockets: [`unix://${daemon.socket}`] });
+      expect((await daemon.cli(['network', 'create', '--subnet', '10.74.0.0/24', 'sdnet'])).code).toBe(0);
+      const listed = execFileSync('/usr/bin/docker', ['network', 'ls', '--format', '{{.Name}}'], { env: { ...process.env, DOCKER_HOST: `unix://${daemon.socket}`, DOCKER_CONFIG: join(daemon.dir, 'docker') }, encoding: 'utf8' });
+      expect(listed.trim().split('\n').sort()).toEqual(['bridge', 'host', 'none', 'sdnet']);
+      expect((await daemon.cli(['network', 'rm', 'sdnet'])).code).toBe(0);
+    } finally {
+      // Stopped here whatever happened above: the TestDaemon did not start it.
+      child.kill('SIGTERM');
+    }
     expect(await exited).toBe(0);
     // systemd owns the socket file: the daemon leaves it.
     expect(statSync(daemon.socket).isSocket()).toBe(true);
-    daemon.child = undefined;
   });
 });

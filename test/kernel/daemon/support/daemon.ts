@@ -124,6 +124,12 @@ export class TestDaemon {
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
     this.exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
     this.child = child;
+    // Whatever a failed test left running ends with the test process, never outlives it.
+    const reap = (): void => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    };
+    process.once('exit', reap);
+    child.once('exit', () => process.off('exit', reap));
     return child;
   }
 
@@ -164,10 +170,16 @@ export class TestDaemon {
       .map((l) => JSON.parse(l) as Record<string, unknown>);
   }
 
-  /** Runs the netplumb CLI against this daemon's state. */
+  /**
+   * Runs the netplumb CLI against this daemon's state, in the daemon's
+   * namespace: when no daemon answers, it works in-process on the same
+   * bridges and firewall the daemon would.
+   */
   cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const enter = this.o.netns === undefined ? [] : ['nsenter', `--net=/run/netns/${this.o.netns}`, '--'];
+    const [file, ...rest] = [...enter, process.execPath, CLI, ...args] as [string, ...string[]];
     return new Promise((res) => {
-      const child = spawn(process.execPath, [CLI, ...args], { env: { ...this.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(file, rest, { env: { ...this.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d));

@@ -43,6 +43,7 @@ function shim(env: Record<string, string>, stdin: string): Promise<{ status: num
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('close', (status) => resolveRun({ status, stdout, stderr }));
+    child.stdin.on('error', () => undefined);
     child.stdin.end(stdin);
   });
 }

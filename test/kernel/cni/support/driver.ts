@@ -113,6 +113,8 @@ export class CniDriver {
         this.log.push({ plugin: type, command, stdin, env, exec });
         resolve(exec);
       });
+      // A plugin may exit without reading stdin (as libcni's exec, a runtime does not care).
+      child.stdin.on('error', () => undefined);
       child.stdin.end(JSON.stringify(stdin));
     });
   }

@@ -3,8 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { expect, it } from 'vitest';
 
-// The compile is part of the test and shares the machine with everything else: it gets time, not a deadline.
-it('native codec and socket unit tests pass', { timeout: 600_000 }, () => {
+it('native codec and socket unit tests pass', () => {
   let out: string;
   try {
     out = execFileSync('scripts/native-tests', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

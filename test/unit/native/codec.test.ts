@@ -3,7 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { expect, it } from 'vitest';
 
-it('native codec and socket unit tests pass', () => {
+// The compile is part of the test and shares the machine with everything else: it gets time, not a deadline.
+it('native codec and socket unit tests pass', { timeout: 600_000 }, () => {
   let out: string;
   try {
     out = execFileSync('scripts/native-tests', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

@@ -28,7 +28,7 @@ afterAll(() => {
 });
 
 describe('npm package', () => {
-  it('packs, installs from the tarball offline with no compiler on PATH, and runs on its prebuild', { timeout: 300_000 }, () => {
+  it('packs, installs from the tarball offline with no compiler on PATH, and runs on its prebuild', { timeout: 180_000 }, () => {
     tmp = mkdtempSync(join(tmpdir(), 'netplumb-pkg-'));
     const stage = join(tmp, 'stage');
     const dest = join(tmp, 'tarballs');

@@ -190,3 +190,5 @@ TEST("several requests in one sendmsg are each answered, and the first failure i
   s.request(again, [&](size_t, const nlmsghdr*) { replies++; });
   CHECK_EQ(replies, 1);
 }
+
+int main() { return check::run_all(); }

@@ -60,6 +60,8 @@ export function reapNow(reaper: ChildProcess): Promise<boolean> {
   return new Promise((resolve) => {
     if (reaper.exitCode !== null || reaper.signalCode !== null) return resolve(reaper.exitCode === 0);
     reaper.once('exit', (code) => resolve(code === 0));
+    // Held again while we wait: an unref'd child would let a script's last `await lab.close()` end the process first.
+    reaper.ref();
     reaper.stdin?.end('close\n');
   });
 }

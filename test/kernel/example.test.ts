@@ -27,7 +27,7 @@ interface VitestJson {
 }
 
 describe('examples/integration-tests', () => {
-  it('installs netplumb from the packed tarball and passes its own tests, two files in parallel, in a sandbox it enters itself', { timeout: 300_000 }, () => {
+  it('installs netplumb from the packed tarball and passes its own tests, two files in parallel, in a sandbox it enters itself', { timeout: 600_000 }, () => {
     tmp = mkdtempSync(join(tmpdir(), 'netplumb-example-'));
     const stage = join(tmp, 'stage');
     const dest = join(tmp, 'tarballs');
@@ -44,7 +44,8 @@ describe('examples/integration-tests', () => {
     delete manifest.devDependencies.netplumb;
     writeFileSync(join(app, 'package.json'), JSON.stringify(manifest, null, 2));
     const env = userEnv(process.env.PATH ?? '');
-    run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--cache', join(tmp, 'npm-cache'), tarball, ...deps], { cwd: app, env });
+    // Every runtime dependency comes as a tarball: minutes on a busy machine.
+    run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--cache', join(tmp, 'npm-cache'), tarball, ...deps], { cwd: app, env, timeout: 300_000 });
     symlinkSync(join(REPO, 'node_modules', 'vitest'), join(app, 'node_modules', 'vitest'));
 
     // `npm test` of the example is `vitest run`; the JSON report says what ran when.

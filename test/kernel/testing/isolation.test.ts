@@ -74,6 +74,8 @@ describe('labs side by side', () => {
       ]);
       expect(x.stderr).toBe('');
       expect(y.stderr).toBe('');
+      // A plain script ends when its last `await lab.close()` does, with status 0 (not 13, an await left pending).
+      expect([x.code, y.code]).toEqual([0, 0]);
       const [rx, ry] = [JSON.parse(x.stdout) as { got: string; root: string }, JSON.parse(y.stdout) as { got: string; root: string }];
       expect([rx.got, ry.got]).toEqual(['I am proc-x', 'I am proc-y']);
       expect(rx.root).not.toBe(ry.root);

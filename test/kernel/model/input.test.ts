@@ -38,6 +38,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Whatever a failed test left: the namespaces under /run/netns are every test file's.
+  for (const sb of (await engine?.sandboxes.list()) ?? []) await engine.sandboxes.remove(sb.id, { force: true });
+  for (const n of (await engine?.networks.list()) ?? []) await engine.networks.remove(n.Id, { force: true });
   await engine?.close();
   await host?.delete();
   rmSync(scratch, { recursive: true, force: true });

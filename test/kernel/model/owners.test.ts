@@ -57,6 +57,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Whatever a failed test left: the namespaces under /run/netns are every test file's.
+  for (const e of [a, b]) {
+    for (const sb of (await e?.sandboxes.list()) ?? []) await e.sandboxes.remove(sb.id, { force: true });
+    for (const n of (await e?.networks.list()) ?? []) await e.networks.remove(n.Id, { force: true });
+  }
   await a?.close();
   await b?.close();
   await host?.delete();

@@ -3,7 +3,7 @@
 // crash leaves either the old or the new document, never half of one.
 import { syncFs as fs } from './sync-fs.js';
 import { join } from 'node:path';
-import { StateError, ValidationError } from '../core/errors.js';
+import { NetplumbError, StateError, ValidationError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { boundary } from './boundary.js';
 import { withLock, type LockOptions } from './lock.js';
@@ -171,8 +171,23 @@ export class StateStore {
    * Every read-modify-write of shared state (IPAM above all) belongs inside.
    */
   async locked<T>(fn: () => Promise<T> | T, opts?: LockOptions): Promise<T> {
-    await fs.mkdir(this.dir, { recursive: true, mode: 0o755 });
-    return withLock(join(this.dir, '.lock'), fn, opts);
+    const lock = join(this.dir, '.lock');
+    try {
+      await fs.mkdir(this.dir, { recursive: true, mode: 0o755 });
+    } catch (e) {
+      ioProblem(this.dir, 'made', e);
+    }
+    let inside = false;
+    try {
+      return await withLock(lock, () => {
+        inside = true;
+        return fn();
+      }, opts);
+    } catch (e) {
+      // Failures of `fn` are its own; the lock file itself that cannot be made or read is the state's.
+      if (inside || e instanceof NetplumbError) throw e;
+      ioProblem(lock, 'taken', e);
+    }
   }
 
   /** Reads, changes and writes one document under the lock; `change` returns the new document. */

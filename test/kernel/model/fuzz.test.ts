@@ -16,6 +16,7 @@ import { NetplumbError, Netns } from '../../../src/index.js';
 import { Engine } from '../../../src/model/index.js';
 import { assertSandbox } from '../support/witness.js';
 import { kernelState, stateFiles, type Root } from './support/audit.js';
+import { freshHost, removeEverything } from './support/engine.js';
 
 const HOST = 'np-fz-host';
 const SEED = 1010;
@@ -174,16 +175,13 @@ async function check<T>(fn: () => Promise<T>, undo: (r: T) => Promise<void>): Pr
 
 beforeAll(async () => {
   assertSandbox();
-  await Netns.remove(HOST, { ifExists: true });
-  host = await Netns.create({ name: HOST });
-  engine = await Engine.open({ host, ...root, dns: false });
+  ({ host, engine } = await freshHost(HOST, root));
   await engine.networks.create({ name: 'fuzz', subnet: '10.82.1.0/24' });
   await engine.sandboxes.create({ name: 'resident', network: 'fuzz', publish: ['8800:80'] });
 });
 
 afterAll(async () => {
-  for (const sb of (await engine?.sandboxes.list()) ?? []) await engine.sandboxes.remove(sb.id, { force: true });
-  for (const n of (await engine?.networks.list()) ?? []) await engine.networks.remove(n.Id, { force: true });
+  await removeEverything(engine);
   await engine?.close();
   await host?.delete();
   rmSync(scratch, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import { Netns, StateError, ValidationError } from '../../../src/index.js';
 import { Engine } from '../../../src/model/index.js';
 import { assertSandbox, ipJson } from '../support/witness.js';
 import { audit, kernelState, stateFiles, type Root } from './support/audit.js';
+import { freshHost, removeEverything } from './support/engine.js';
 
 const HOST = 'np-in-host';
 let host: Netns;
@@ -30,17 +31,13 @@ async function refused(fn: () => Promise<unknown>, field: string): Promise<Valid
 
 beforeAll(async () => {
   assertSandbox();
-  await Netns.remove(HOST, { ifExists: true });
-  host = await Netns.create({ name: HOST });
-  engine = await Engine.open({ host, ...root, dns: false });
+  ({ host, engine } = await freshHost(HOST, root));
   await engine.networks.create({ name: 'in-net', subnet: '10.85.1.0/24' });
   await engine.sandboxes.create({ name: 'first', network: 'in-net' });
 });
 
 afterAll(async () => {
-  // Whatever a failed test left: the namespaces under /run/netns are every test file's.
-  for (const sb of (await engine?.sandboxes.list()) ?? []) await engine.sandboxes.remove(sb.id, { force: true });
-  for (const n of (await engine?.networks.list()) ?? []) await engine.networks.remove(n.Id, { force: true });
+  await removeEverything(engine);
   await engine?.close();
   await host?.delete();
   rmSync(scratch, { recursive: true, force: true });

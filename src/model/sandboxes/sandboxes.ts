@@ -2,7 +2,7 @@
 // modes or adopt a runtime's namespace, connect/disconnect networks, publish
 // ports, and remove. Each change is one unit: the kernel part is one plan
 // (undone by the kernel layer on failure) and the state is written after it.
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { ValidationError } from '../../core/errors.js';
 import type { LinkedContainer } from '../../dns/hosts.js';
 import { canonicalAddress } from '../../addressing/ipnet.js';
@@ -10,7 +10,7 @@ import { checkPortBinding, parsePortSpec, publishAll, type PortBinding } from '.
 import type { NativeNetns } from '../../addon/native.js';
 import type { Plan, PlanRef } from '../../addon/plan.js';
 import { Netns, netnsCalls, type NetnsTarget } from '../../netns.js';
-import { checkOptions, integer, option, unicastMac, type OptionKind } from '../../core/validate.js';
+import { checkOptions, describeValue, integer, option, unicastMac, type OptionKind } from '../../core/validate.js';
 import type { ModelContext } from '../context.js';
 import { addEndpointCalls } from './endpoint-calls.js';
 import { ConflictError, NoSuchObjectError } from '../../core/errors.js';
@@ -218,8 +218,9 @@ export class Sandboxes {
     const nameservers = o.dns?.map((d) => canonicalAddress(d, 'dns'));
     resolvWords(o.dnsSearch, 'dnsSearch');
     resolvWords(o.dnsOptions, 'dnsOptions');
-    if (o.filesDir !== undefined && (o.filesDir === '' || o.filesDir.includes('\0')))
-      throw new ValidationError('filesDir', 'filesDir must name a directory and hold no NUL');
+    // Absolute: a relative directory would depend on where each process that rewrites the files runs.
+    if (o.filesDir !== undefined && (!isAbsolute(o.filesDir) || o.filesDir.includes('\0')))
+      throw new ValidationError('filesDir', `filesDir must be an absolute directory path without NUL, got ${describeValue(o.filesDir)}`);
     if (mode.kind !== 'network' && (o.ip !== undefined || o.ip6 !== undefined || o.aliases?.length || links.length))
       throw new ValidationError('network', `--ip, --ip6, --network-alias and --link need a bridge network, not network mode '${mode.kind}'`);
     if (o.netns !== undefined && (mode.kind === 'host' || mode.kind === 'container'))

@@ -77,7 +77,8 @@ const sandboxOptions = fc.record(
       fc.constant({ path: '/tmp' }),
       junk,
     ),
-    filesDir: fc.oneof(fc.constant('a\0b'), fc.constant(''), junk),
+    // Never a directory that could be written: an accepted filesDir gets hosts and resolv.conf, wherever it points.
+    filesDir: fc.oneof(fc.constant('a\0b'), fc.constant(''), fc.constant('relative/dir'), fc.constant('/abs\0x'), fc.integer(), fc.constant(null), fc.array(fc.string())),
     dns: strings([['192.0.2.53']], [['not-an-ip']]),
     dnsSearch: strings([['example.org']], [['a b'], ['x\nnameserver 1.2.3.4']]),
     dnsOptions: strings([['ndots:2']], [['rotate\nnameserver 1.1.1.1']]),

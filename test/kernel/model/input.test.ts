@@ -73,6 +73,10 @@ describe('refused before anything changes', () => {
     await refused(() => engine.sandboxes.create({ name: 'nul', network: 'in-net', netns: { path: `/run/netns/${HOST}\0x` } }), 'netns.path');
   });
 
+  it('a relative filesDir (it would depend on the directory each process runs in)', async () => {
+    await refused(() => engine.sandboxes.create({ name: 'rel', network: 'in-net', filesDir: 'v!' }), 'filesDir');
+  });
+
   it('options of the wrong type from plain JavaScript, each named', async () => {
     const bad: [Record<string, unknown>, string][] = [
       [{ dnsOptions: 'x' }, 'dnsOptions'],

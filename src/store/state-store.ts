@@ -4,7 +4,7 @@
 import { syncFs as fs } from './sync-fs.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { StateError, ValidationError } from '../core/errors.js';
+import { NetplumbError, StateError, ValidationError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { boundary } from './boundary.js';
 import { withLock, type LockOptions } from './lock.js';
@@ -162,21 +162,35 @@ export class StateStore {
    * Every read-modify-write of shared state (IPAM above all) belongs inside.
    */
   async locked<T>(fn: () => Promise<T> | T, opts?: LockOptions): Promise<T> {
-    const path = join(this.dir, '.lock');
+    const lock = join(this.dir, '.lock');
     // Callers in this process queue here, in order, instead of polling the
     // file with backoff against each other (a daemon serves many at once).
-    const before = turns.get(path) ?? Promise.resolve();
+    const before = turns.get(lock) ?? Promise.resolve();
     let done!: () => void;
     const released = new Promise<void>((r) => (done = r));
     const turn = before.then(() => released);
-    turns.set(path, turn);
+    turns.set(lock, turn);
     await before;
     try {
-      await fs.mkdir(this.dir, { recursive: true, mode: 0o755 });
-      return await withLock(path, fn, opts);
+      try {
+        await fs.mkdir(this.dir, { recursive: true, mode: 0o755 });
+      } catch (e) {
+        ioProblem(this.dir, 'made', e);
+      }
+      let inside = false;
+      try {
+        return await withLock(lock, () => {
+          inside = true;
+          return fn();
+        }, opts);
+      } catch (e) {
+        // Failures of `fn` are its own; the lock file itself that cannot be made or read is the state's.
+        if (inside || e instanceof NetplumbError) throw e;
+        return ioProblem(lock, 'taken', e);
+      }
     } finally {
       done();
-      if (turns.get(path) === turn) turns.delete(path);
+      if (turns.get(lock) === turn) turns.delete(lock);
     }
   }
 

@@ -10,6 +10,7 @@
 #include <linux/rtnetlink.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <set>
@@ -27,6 +28,8 @@ namespace netplumb {
 namespace {
 
 const char* kDefaultDir = "/run/netns";
+// How long a namespace that still reads as held is asked again (see held_after_release).
+constexpr int kReleaseWaitMs = 25;
 
 std::string check_name(const std::string& name) {
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
@@ -190,6 +193,21 @@ bool nsid_alive(nl::Socket& sock, int32_t nsid) {
   }
 }
 
+// Whether someone still holds the namespace once the references that die
+// on their own have gone. A netlink socket (ours, from the plan that made or
+// configured the sandbox a moment ago) releases its hold on the namespace
+// only after an RCU grace period, so a namespace freshly used reads as held
+// for a few milliseconds: it is asked again, briefly, before the host ends
+// are deleted (which costs ~25 ms: the kernel waits for every RCU callback).
+bool held_after_release(nl::Socket& sock, int32_t nsid) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kReleaseWaitMs);
+  for (;;) {
+    if (!nsid_alive(sock, nsid)) return false;
+    if (std::chrono::steady_clock::now() > deadline) return true;
+    usleep(500);
+  }
+}
+
 // The host ends (in the plan's namespace) of veths whose other end is in the
 // namespace being deleted, with the nsid of that namespace; ends already gone
 // are left out.
@@ -229,7 +247,7 @@ Value remove(OpContext& ctx, const Value& args) {
     throw SystemError(errno, "delete namespace", name);
   if (existed) remove_named(path);
   // Also when the name was gone already: whoever removed it may not be the last holder.
-  if (!peers.names.empty() && (peers.nsid < 0 || nsid_alive(ctx.ns.rtnl(), peers.nsid))) {
+  if (!peers.names.empty() && (peers.nsid < 0 || held_after_release(ctx.ns.rtnl(), peers.nsid))) {
     for (const std::string& link : peers.names) {
       nl::Message m = rtnl::link_request(RTM_DELLINK, 0, 0, link, "RTM_DELLINK");
       try {

@@ -3,7 +3,7 @@
 // ports, and remove. Each change is one unit: the kernel part is one plan
 // (undone by the kernel layer on failure) and the state is written after it.
 import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { ValidationError } from '../../core/errors.js';
 import type { LinkedContainer } from '../../dns/hosts.js';
 import { canonicalAddress } from '../../addressing/ipnet.js';
@@ -11,7 +11,7 @@ import { checkPortBinding, parsePortSpec, publishAll, type PortBinding } from '.
 import type { NativeNetns } from '../../addon/native.js';
 import type { Plan, PlanRef } from '../../addon/plan.js';
 import { Netns, netnsCalls, type NetnsTarget } from '../../netns.js';
-import { checkOptions, cidr, integer, interfaceName, ipAddress, option, unicastMac, type OptionKind } from '../../core/validate.js';
+import { checkOptions, cidr, describeValue, integer, interfaceName, ipAddress, option, unicastMac, type OptionKind } from '../../core/validate.js';
 import type { ModelContext } from '../context.js';
 import { addEndpointCalls } from './endpoint-calls.js';
 import { ConflictError, NoSuchObjectError } from '../../core/errors.js';
@@ -239,8 +239,9 @@ export class Sandboxes {
     const nameservers = o.dns?.map((d) => canonicalAddress(d, 'dns'));
     resolvWords(o.dnsSearch, 'dnsSearch');
     resolvWords(o.dnsOptions, 'dnsOptions');
-    if (o.filesDir !== undefined && (o.filesDir === '' || o.filesDir.includes('\0')))
-      throw new ValidationError('filesDir', 'filesDir must name a directory and hold no NUL');
+    // Absolute: a relative directory would depend on where each process that rewrites the files runs.
+    if (o.filesDir !== undefined && (!isAbsolute(o.filesDir) || o.filesDir.includes('\0')))
+      throw new ValidationError('filesDir', `filesDir must be an absolute directory path without NUL, got ${describeValue(o.filesDir)}`);
     if (o.ifname !== undefined) interfaceName(o.ifname, 'ifname');
     for (const r of o.routes ?? []) {
       const family = cidr(r.destination, 'routes').family;

@@ -18,6 +18,7 @@ import { Engine } from '../../../src/model/index.js';
 import { assertSandbox } from '../support/witness.js';
 import { audit, type Root } from './support/audit.js';
 import { ChildLib } from './support/child.js';
+import { removeEverything } from './support/engine.js';
 
 const HOST = 'np-cr-host';
 const RECORD = 64;
@@ -202,8 +203,7 @@ async function killRound(s: Scenario, kill: { at?: number; afterMs?: number }): 
   });
   // Whatever reconcile left whole can be removed, and then nothing at all is left.
   const after = await withEngine(root, async (e) => {
-    for (const sb of await e.sandboxes.list()) await e.sandboxes.remove(sb.id, { force: true });
-    for (const n of await e.networks.list()) await e.networks.remove(n.Id, { force: true });
+    await removeEverything(e);
     return audit(HOST, [root]);
   });
   return { leaked: [...found.leaked, ...after.leaked.map((l) => `after removing all: ${l}`)], broken: found.broken, killed };
@@ -242,10 +242,7 @@ async function trace(s: Scenario): Promise<{ records: string[]; marker: number }
   const root = freshRoot();
   await withEngine(root, s.setup);
   const { records } = await runChild(root, s.steps);
-  await withEngine(root, async (e) => {
-    for (const sb of await e.sandboxes.list()) await e.sandboxes.remove(sb.id, { force: true });
-    for (const n of await e.networks.list()) await e.networks.remove(n.Id, { force: true });
-  });
+  await withEngine(root, removeEverything);
   const marker = records.findIndex((r) => r === 'mark operation');
   expect(marker).toBeGreaterThanOrEqual(0);
   return { records, marker };

@@ -139,6 +139,10 @@ describe('a damaged state file of any kind', () => {
           for (const n of await e.networks.list()) await e.networks.remove(n.Id);
           expect(await audit(HOST, [s.root])).toMatchObject({ leaked: [], broken: [] });
         } finally {
+          // After a failure too: the next case starts from an empty host.
+          await e.reconcile().catch(() => undefined);
+          for (const sb of await e.sandboxes.list().catch(() => [])) await e.sandboxes.remove(sb.id, { force: true }).catch(() => undefined);
+          for (const n of await e.networks.list().catch(() => [])) await e.networks.remove(n.Id, { force: true }).catch(() => undefined);
           await e.close();
         }
       });

@@ -12,6 +12,7 @@ import { Netns, ValidationError } from '../../../src/index.js';
 import { Engine } from '../../../src/model/index.js';
 import { assertSandbox, ip, ipJson } from '../support/witness.js';
 import { audit, kernelState, stateFiles, type Root } from './support/audit.js';
+import { freshHost, removeEverything } from './support/engine.js';
 
 const HOST = 'np-id-host';
 const RUNTIME = 'np-id-runtime';
@@ -37,14 +38,13 @@ function runtimeNamespace(address: string): void {
 
 beforeAll(async () => {
   assertSandbox();
-  await Netns.remove(HOST, { ifExists: true });
   await Netns.remove(RUNTIME, { ifExists: true });
-  host = await Netns.create({ name: HOST });
-  engine = await Engine.open({ host, ...root, dns: false });
+  ({ host, engine } = await freshHost(HOST, root));
   await engine.networks.create({ name: 'id-net', subnet: '10.80.1.0/24' });
 });
 
 afterAll(async () => {
+  await removeEverything(engine);
   await engine?.close();
   await Netns.remove(RUNTIME, { ifExists: true });
   await host?.delete();

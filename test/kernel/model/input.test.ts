@@ -10,6 +10,7 @@ import { Netns, StateError, ValidationError } from '../../../src/index.js';
 import { Engine } from '../../../src/model/index.js';
 import { assertSandbox, ipJson } from '../support/witness.js';
 import { audit, kernelState, stateFiles, type Root } from './support/audit.js';
+import { freshHost, removeEverything } from './support/engine.js';
 
 const HOST = 'np-in-host';
 let host: Netns;
@@ -30,14 +31,13 @@ async function refused(fn: () => Promise<unknown>, field: string): Promise<Valid
 
 beforeAll(async () => {
   assertSandbox();
-  await Netns.remove(HOST, { ifExists: true });
-  host = await Netns.create({ name: HOST });
-  engine = await Engine.open({ host, ...root, dns: false });
+  ({ host, engine } = await freshHost(HOST, root));
   await engine.networks.create({ name: 'in-net', subnet: '10.85.1.0/24' });
   await engine.sandboxes.create({ name: 'first', network: 'in-net' });
 });
 
 afterAll(async () => {
+  await removeEverything(engine);
   await engine?.close();
   await host?.delete();
   rmSync(scratch, { recursive: true, force: true });
@@ -71,6 +71,10 @@ describe('refused before anything changes', () => {
 
   it('an adopted namespace path with NUL in it', async () => {
     await refused(() => engine.sandboxes.create({ name: 'nul', network: 'in-net', netns: { path: `/run/netns/${HOST}\0x` } }), 'netns.path');
+  });
+
+  it('a relative filesDir (it would depend on the directory each process runs in)', async () => {
+    await refused(() => engine.sandboxes.create({ name: 'rel', network: 'in-net', filesDir: 'v!' }), 'filesDir');
   });
 
   it('options of the wrong type from plain JavaScript, each named', async () => {

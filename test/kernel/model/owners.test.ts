@@ -17,6 +17,7 @@ import { ownerOf } from '../../../src/model/state/owner.js';
 import { assertSandbox } from '../support/witness.js';
 import { audit, kernelState, stateFiles, type Root } from './support/audit.js';
 import { exchange, serve } from './support/traffic.js';
+import { removeEverything } from './support/engine.js';
 
 const HOST = 'np-ow-host';
 let host: Netns;
@@ -57,6 +58,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const e of [a, b]) await removeEverything(e);
   await a?.close();
   await b?.close();
   await host?.delete();

@@ -14,6 +14,7 @@ import { Engine, type SandboxInfo } from '../../../src/model/index.js';
 import { ConflictError, NoSuchObjectError } from '../../../src/core/errors.js';
 import { assertSandbox, ip, ipJson, nftJson, snapshot } from '../support/witness.js';
 import { ChildLib } from './support/child.js';
+import { removeEverything } from './support/engine.js';
 import { ownerOf } from '../../../src/model/state/owner.js';
 
 const HOST = 'np-st-host';
@@ -188,8 +189,7 @@ afterAll(async () => {
 // Each test has state of its own; whatever it left is removed, so the shared firewall table starts empty.
 afterEach(async () => {
   await withEngine(dirs, async (engine) => {
-    for (const s of await engine.sandboxes.list()) await engine.sandboxes.remove(s.id, { force: true });
-    for (const n of await engine.networks.list()) await engine.networks.remove(n.Id, { force: true });
+    await removeEverything(engine);
     await engine.reconcile();
   });
 });

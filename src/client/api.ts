@@ -10,6 +10,7 @@ const part = (ref: string): string => encodeURIComponent(ref);
 
 export const apiPaths = {
   info: `${API_PREFIX}/info`,
+  settle: `${API_PREFIX}/settle`,
   networks: `${API_PREFIX}/networks`,
   network: (ref: string) => `${API_PREFIX}/networks/${part(ref)}`,
   networksPrune: `${API_PREFIX}/networks/prune`,

@@ -125,6 +125,7 @@ export class Daemon {
         ops: new Operations(metrics),
         events,
         metrics,
+        log,
         version,
         describe: () => {
           // The cluster's standing changes as the store comes and goes: read at each ask.

@@ -17,6 +17,16 @@
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra", "-Wno-missing-field-initializers", "-O2"],
       "ldflags": ["-pthread"]
+    },
+    {
+      "target_name": "netplumb-cni",
+      "type": "executable",
+      "sources": [
+        "<!@(node -e \"const fs=require('fs');console.log(fs.readdirSync('native/cni-shim').filter(f=>f.endsWith('.c')).sort().map(f=>'native/cni-shim/'+f).join(' '))\")"
+      ],
+      "cflags!": ["-fno-exceptions"],
+      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra"],
+      "ldflags": ["-s", "<!@(sh -c 'f=$(${CC:-cc} -print-file-name=libc.a); [ -f \"$f\" ] && echo -static || true')"]
     }
   ]
 }

@@ -25,6 +25,10 @@ sock.on('data', (d) => process.stdout.write(`client received: ${d}`));
 await new Promise((r) => sock.on('close', r));
 server.close();
 webNs.close();
+
+// A process inside client, as `docker exec` starts it: with client's hosts and resolv.conf.
+const { stdout } = await engine.sandboxes.exec('client', ['getent', 'hosts', 'www']);
+console.log(`client resolves www: ${stdout.trim()}`);
 clientNs.close();
 
 await engine.sandboxes.remove('web');

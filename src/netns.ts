@@ -10,7 +10,9 @@ import { Links } from './rtnl/link.js';
 import { Addresses } from './rtnl/addr.js';
 import { Routes } from './rtnl/route.js';
 import { Neighbours } from './rtnl/neigh.js';
+import { Nexthops } from './rtnl/nexthop.js';
 import { Sysctl } from './rtnl/sysctl.js';
+import { Qdiscs } from './rtnl/qdisc.js';
 
 declare module './kernel/netns.js' {
   interface Netns {
@@ -22,8 +24,12 @@ declare module './kernel/netns.js' {
     readonly routes: Routes;
     /** ARP/NDP entries and bridge FDB entries of this namespace. */
     readonly neighbours: Neighbours;
+    /** Nexthop objects of this namespace. */
+    readonly nexthops: Nexthops;
     /** net.* sysctls of this namespace. */
     readonly sysctl: Sysctl;
+    /** Root queueing disciplines (netem, tbf) of this namespace's interfaces. */
+    readonly qdiscs: Qdiscs;
     /** A TCP server listening inside this namespace. */
     listenTcp(opts?: ListenOptions, onConnection?: (socket: Socket) => void): Promise<Server>;
     /** A TCP connection made from inside this namespace. */
@@ -33,7 +39,7 @@ declare module './kernel/netns.js' {
   }
 }
 
-const parts = { links: Links, addresses: Addresses, routes: Routes, neighbours: Neighbours, sysctl: Sysctl };
+const parts = { links: Links, addresses: Addresses, routes: Routes, neighbours: Neighbours, nexthops: Nexthops, sysctl: Sysctl, qdiscs: Qdiscs };
 for (const [key, Part] of Object.entries(parts)) {
   Object.defineProperty(Netns.prototype, key, {
     get(this: Netns) {

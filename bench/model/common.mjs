@@ -125,6 +125,19 @@ export async function proveTcp({ serverNs, address, containerPort, clientNs, hos
   }
 }
 
+/** One round of a tool: pre and post untimed (what a runtime does around it), attach and detach timed. */
+export async function timeRound(t, i) {
+  const c = await t.pre(i);
+  let t0 = now();
+  await t.attach(c);
+  const attach = now() - t0;
+  t0 = now();
+  await t.detach(c);
+  const detach = now() - t0;
+  await t.post(c);
+  return { c, attach, detach };
+}
+
 /** What the numbers were measured on: printed with every table. */
 export function machineLine() {
   const kernel = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();

@@ -2,8 +2,7 @@
 // describes what it exports. Nothing else in the package touches it directly
 // except through exec().
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../core/package.js';
 
 /** A network namespace held open by the addon. Passed back as an argument to operations. */
 export interface NativeNetns {
@@ -49,8 +48,7 @@ interface NativeModule {
   EventWatch: new (fd: number, protocol: number, onEvents: (events: unknown[]) => void) => EventWatchInstance;
 }
 
-const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
 const load = require('node-gyp-build') as (dir: string) => NativeModule;
 
-export const native: NativeModule = load(packageRoot);
+export const native: NativeModule = load(PACKAGE_ROOT);

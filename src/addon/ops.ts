@@ -6,8 +6,10 @@
 import type { IpFamily } from '../core/validate.js';
 import type { Call, NativeNetns, ResultRef } from './native.js';
 import type { Address, AddressScope, Lifetime } from './wire/addr.js';
-import type { AddrGenMode, BridgePortOptions, Link, LinkKind, MacvlanMode } from './wire/link.js';
+import type { AddrGenMode, BridgePortOptions, IpvlanFlags, IpvlanMode, Link, LinkKind, MacvlanMode } from './wire/link.js';
 import type { Neighbour } from './wire/neigh.js';
+import type { NetemOptions, Qdisc, TbfOptions } from './wire/qdisc.js';
+import type { Nexthop } from './wire/nexthop.js';
 import type { ApplyResult, Change, Family, Ruleset } from './wire/nft.js';
 import type { Route, RouteProtocol, RouteScope, RouteTable, RouteType } from './wire/route.js';
 
@@ -36,10 +38,12 @@ export interface LinkAddArgs {
   masterIndex?: number;
   txQueueLen?: number;
   addrGenMode?: AddrGenMode;
+  /** IFLA_GROUP, set by the create request itself (0-4294967295). */
+  deviceGroup?: number;
   /** false: resolve to null instead of reading the link back (saves a request on hot paths). */
   readBack?: boolean;
   /** veth: the other end. */
-  peer?: { name: string; netns?: NetnsRefArg; address?: string; mtu?: number; up?: boolean; addrGenMode?: AddrGenMode };
+  peer?: { name: string; netns?: NetnsRefArg; address?: string; mtu?: number; up?: boolean; addrGenMode?: AddrGenMode; deviceGroup?: number };
   /** bridge */
   stp?: boolean;
   forwardDelay?: number;
@@ -56,10 +60,16 @@ export interface LinkAddArgs {
   dev?: string;
   devIndex?: number;
   ttl?: number;
-  /** macvlan */
+  /** macvlan, ipvlan, vlan: the lower device (resolved in the request's namespace). */
   parent?: string;
   parentIndex?: number;
-  mode?: MacvlanMode;
+  mode?: MacvlanMode | IpvlanMode;
+  /** ipvlan */
+  ipvlanFlags?: IpvlanFlags;
+  /** vlan: the 802.1Q id. */
+  vlanId?: number;
+  /** Any kind but veth: create the link directly in this namespace. */
+  netns?: NetnsRefArg;
 }
 
 export interface LinkSetArgs extends LinkRefArgs {
@@ -108,6 +118,17 @@ export interface RouteArgs extends InterfaceArgs {
   type?: RouteType;
   onlink?: boolean;
   mtu?: number;
+  /** Through a nexthop object instead of gateway and device. */
+  nhid?: number;
+}
+
+export interface NexthopArgs extends InterfaceArgs {
+  id: number;
+  gateway?: string;
+  onlink?: boolean;
+  blackhole?: boolean;
+  /** Of a nexthop without gateway (default 4). */
+  family?: IpFamily;
 }
 
 export interface NeighAddArgs extends InterfaceArgs {
@@ -125,6 +146,13 @@ export interface NeighAddArgs extends InterfaceArgs {
   replace?: boolean;
 }
 
+export type QdiscReplaceArgs = InterfaceArgs & ({ type: 'netem'; netem: NetemOptions } | { type: 'tbf'; tbf: TbfOptions });
+/** One change of rtnl.apply: the arguments are those of route.add, neigh.add or nexthop.add. */
+export type RtnlChange =
+  | { action: 'add' | 'replace' | 'delete'; object: 'route'; args: RouteArgs & IfExists; before?: RouteArgs }
+  | { action: 'add' | 'replace' | 'delete'; object: 'neigh'; args: NeighAddArgs & IfExists; before?: NeighAddArgs }
+  | { action: 'add' | 'replace' | 'delete'; object: 'nexthop'; args: NexthopArgs & IfExists; before?: NexthopArgs };
+
 export interface SocketOpenArgs {
   type: 'tcp' | 'udp';
   family?: IpFamily;
@@ -140,6 +168,20 @@ export interface OpenedSocket {
   port: number;
 }
 
+/** A socket that holds a port: a TCP listener or a bound, unconnected UDP socket. */
+export interface ListeningSocket {
+  protocol: 'tcp' | 'udp';
+  family: IpFamily;
+  /** The local address: 0.0.0.0 or :: for every address. */
+  address: string;
+  port: number;
+  inode: number;
+  /** IPv6 sockets: whether it refuses IPv4 (IPV6_V6ONLY). */
+  v6only?: boolean;
+}
+const ifExists = { ifExists: false as boolean | undefined };
+type IfExists = Partial<typeof ifExists>;
+
 /** An operation's signature; the value only carries the types. */
 export interface OpSignature<A, R> {
   readonly args?: A;
@@ -147,19 +189,21 @@ export interface OpSignature<A, R> {
 }
 const op = <A, R>(): OpSignature<A, R> => ({});
 
-const ifExists = { ifExists: false as boolean | undefined };
-type IfExists = Partial<typeof ifExists>;
 
 /** Every operation the addon registers. */
 export const OPS = {
   'netns.create': op<{ name?: string; dir?: string; loopbackUp?: boolean }, NativeNetns>(),
-  'netns.open': op<{ name?: string; dir?: string; path?: string; pid?: number }, NativeNetns>(),
-  'netns.delete': op<{ name: string; dir?: string } & IfExists, boolean>(),
+  /** With `cookie`, refused (ESTALE) unless the namespace found is the one with that cookie. */
+  'netns.open': op<{ name?: string; dir?: string; path?: string; pid?: number; cookie?: string }, NativeNetns>(),
+  /** `peers`: host ends of veths into this namespace, deleted when another process keeps it alive. */
+  'netns.delete': op<{ name: string; dir?: string; peers?: string[] } & IfExists, boolean>(),
   'netns.list': op<{ dir?: string }, string[]>(),
+  /** The call's namespace's SO_NETNS_COOKIE, as decimal text. */
+  'netns.cookie': op<Record<string, never>, string>(),
   'link.add': op<LinkAddArgs, Link | null>(),
   'link.set': op<LinkSetArgs, Link>(),
   'link.setBridgePort': op<BridgePortArgs, Link>(),
-  'link.delete': op<LinkRefArgs & IfExists, boolean>(),
+  'link.delete': op<LinkRefArgs & IfExists & { deviceGroup?: number }, boolean>(),
   'link.get': op<LinkRefArgs, Link>(),
   'link.list': op<LinkListArgs, Link[]>(),
   'addr.add': op<AddrAddArgs, Address>(),
@@ -172,9 +216,17 @@ export const OPS = {
   'neigh.add': op<NeighAddArgs, null>(),
   'neigh.delete': op<NeighAddArgs & IfExists, boolean>(),
   'neigh.list': op<InterfaceArgs & { family?: IpFamily | 'bridge' }, Neighbour[]>(),
+  'qdisc.replace': op<QdiscReplaceArgs, boolean>(),
+  'qdisc.delete': op<InterfaceArgs & IfExists, boolean>(),
+  'qdisc.list': op<InterfaceArgs, Qdisc[]>(),
+  'nexthop.add': op<NexthopArgs, boolean>(),
+  'nexthop.delete': op<{ id: number } & IfExists, boolean>(),
+  'nexthop.list': op<InterfaceArgs, Nexthop[]>(),
+  'rtnl.apply': op<{ changes: RtnlChange[] }, number>(),
   'sysctl.get': op<{ key: string }, string>(),
   'sysctl.set': op<{ key: string; value: string | number | boolean }, string>(),
   'socket.open': op<SocketOpenArgs, OpenedSocket>(),
+  'sockets.listening': op<{ protocols?: ('tcp' | 'udp')[]; ports?: number[] }, ListeningSocket[]>(),
   'events.open': op<{ protocol: number; groups: number[] }, number>(),
   'nft.apply': op<{ changes: Change[]; genid?: number }, ApplyResult>(),
   'nft.list': op<{ family?: Family; table?: string }, Ruleset>(),

@@ -2,7 +2,7 @@
 // serves both families and a /64 or /48 never overflows a JS number.
 import { isIP } from 'node:net';
 import { ValidationError } from '../core/errors.js';
-import { cidr, type IpFamily } from '../core/validate.js';
+import { cidr, describeValue, type IpFamily } from '../core/validate.js';
 
 export type { IpFamily };
 
@@ -52,7 +52,7 @@ function parseV6(text: string): bigint {
 export function parseAddress(text: unknown, field = 'address'): IpAddr {
   const family = typeof text === 'string' ? isIP(text) : 0;
   if ((family !== 4 && family !== 6) || typeof text !== 'string' || text.includes('%'))
-    throw new ValidationError(field, `${field} '${String(text)}' is not an IPv4 or IPv6 address`);
+    throw new ValidationError(field, `${field} ${describeValue(text)} is not an IPv4 or IPv6 address`);
   return { family, value: family === 4 ? parseV4(text) : parseV6(text) };
 }
 

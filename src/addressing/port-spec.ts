@@ -173,3 +173,38 @@ export function parseEphemeralRange(text: string): PortRange | undefined {
   const end = Number(m[2]);
   return start >= 1 && end <= 65535 && start <= end ? { start, end } : undefined;
 }
+
+function portNumber(v: unknown, field: string): number {
+  if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 65535)
+    throw new ValidationError('publish', `${field} must be a port from 1 to 65535, got ${typeof v === 'number' ? v : typeof v}`);
+  return v as number;
+}
+
+/**
+ * A binding given as an object (as parsePortSpec makes them) by a caller in
+ * plain JavaScript, checked field by field; returns it with a canonical hostIp.
+ */
+export function checkPortBinding(v: unknown): PortBinding {
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new ValidationError('publish', 'a published port is a string like "8080:80" or an object { protocol, containerPort, hostPort, hostIp? }');
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o))
+    if (!['protocol', 'containerPort', 'hostPort', 'hostIp'].includes(k) || (o[k] === undefined && k !== 'hostIp'))
+      throw new ValidationError('publish', `a published port has no field '${k}' (known: protocol, containerPort, hostPort, hostIp)`);
+  if (!(PROTOCOLS as readonly unknown[]).includes(o.protocol)) throw new ValidationError('publish', 'publish protocol must be tcp, udp or sctp');
+  const b: PortBinding = { protocol: o.protocol as PortProtocol, containerPort: portNumber(o.containerPort, 'publish containerPort'), hostPort: { kind: 'random' } };
+  const h = o.hostPort as Record<string, unknown> | null | undefined;
+  if (typeof h !== 'object' || h === null) throw new ValidationError('publish', "publish hostPort must be { kind: 'fixed', port } | { kind: 'range', start, end } | { kind: 'random' }");
+  if (h.kind === 'fixed') b.hostPort = { kind: 'fixed', port: portNumber(h.port, 'publish hostPort.port') };
+  else if (h.kind === 'range') {
+    const start = portNumber(h.start, 'publish hostPort.start');
+    const end = portNumber(h.end, 'publish hostPort.end');
+    if (end < start) throw new ValidationError('publish', 'publish hostPort range ends below its start');
+    b.hostPort = { kind: 'range', start, end };
+  } else if (h.kind !== 'random') throw new ValidationError('publish', "publish hostPort.kind must be 'fixed', 'range' or 'random'");
+  if (o.hostIp !== undefined) {
+    if (typeof o.hostIp !== 'string') throw new ValidationError('publish', 'publish hostIp must be an address string');
+    b.hostIp = canonicalAddress(o.hostIp, 'publish');
+  }
+  return b;
+}

@@ -2,7 +2,7 @@
 // to stop, and gives back the status a shell would: its exit code, 128+N
 // when signal N killed it, 127 when it was not found, 126 when it could not
 // be executed.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { EXIT } from './exit-codes.js';
 
@@ -11,8 +11,12 @@ const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 export function runChild(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [file, ...args] = argv;
   if (file === undefined) return Promise.resolve(EXIT.usage);
+  return waitForChild(spawn(file, args, { stdio: 'inherit', env }), file);
+}
+
+/** The status of a started child (see above), signals to us forwarded to it until it exits. */
+export function waitForChild(child: ChildProcess, name: string): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(file, args, { stdio: 'inherit', env });
     // Kept installed until the child is gone: a signal to us is a signal to it.
     const forward = (sig: NodeJS.Signals): void => {
       child.kill(sig);
@@ -23,7 +27,7 @@ export function runChild(argv: readonly string[], env: NodeJS.ProcessEnv = proce
       resolve(status);
     };
     child.once('error', (e: NodeJS.ErrnoException) => {
-      process.stderr.write(`netplumb: cannot run ${file}: ${e.message}\n`);
+      process.stderr.write(`netplumb: cannot run ${name}: ${e.message}\n`);
       done(e.code === 'ENOENT' ? EXIT.commandNotFound : EXIT.cannotExecute);
     });
     child.once('exit', (code, signal) => {

@@ -2,10 +2,9 @@
 // networking; outside it, starts itself again through scripts/sandbox so that
 // nothing on this machine changes.
 import { Command } from 'commander';
-import { runDemo } from '../demo/run-demo.js';
 import { runChild } from './child.js';
 import { EXIT } from './exit-codes.js';
-import { SANDBOX_SCRIPT } from './package-root.js';
+import { SANDBOX_SCRIPT } from '../core/package.js';
 
 export function demoCommand(): Command {
   return new Command('demo')
@@ -18,6 +17,7 @@ export function demoCommand(): Command {
         process.exitCode = await runChild([SANDBOX_SCRIPT, process.execPath, ...process.execArgv, self, 'demo']);
         return;
       }
+      const { runDemo } = await import('../demo/run-demo.js');
       process.exitCode = (await runDemo()) ? EXIT.ok : EXIT.failure;
     });
 }

@@ -4,11 +4,15 @@ import { CommanderError } from 'commander';
 import {
   AddressInUseError,
   ConflictError,
+  DaemonConnectionError,
+  DaemonRunningError,
+  RequestError,
   KernelError,
   LockTimeoutError,
   NoSuchObjectError,
   PermissionError,
   PoolExhaustedError,
+  StateError,
   ValidationError,
 } from '../core/errors.js';
 import { EXIT } from './exit-codes.js';
@@ -48,6 +52,13 @@ export function classify(e: unknown): Failure {
   if (e instanceof NoSuchObjectError) return { code: EXIT.notFound, message: e.message, hint: NOT_FOUND_HINT[e.kind] };
   if (e instanceof ConflictError || e instanceof AddressInUseError || e instanceof PoolExhaustedError)
     return { code: EXIT.conflict, message: e.message };
+  if (e instanceof DaemonRunningError)
+    return { code: EXIT.conflict, message: e.message, hint: 'this command goes through the daemon when it answers: check it with `netplumb -H unix://SOCKET network ls`' };
+  if (e instanceof DaemonConnectionError)
+    return { code: EXIT.failure, message: e.message, hint: 'is netplumbd running? start it (netplumbd, or `netplumb daemon`), or drop --host / NETPLUMB_HOST to work without it' };
+  if (e instanceof RequestError) return { code: e.status === 400 ? EXIT.usage : EXIT.failure, message: e.message };
+  if (e instanceof StateError)
+    return { code: EXIT.state, message: e.message, hint: '`netplumb reconcile` rebuilds what it can from the other state files and the kernel, and moves the rest to a quarantine directory it names' };
   if (e instanceof LockTimeoutError)
     return { code: EXIT.conflict, message: e.message, hint: 'another netplumb process is changing this state directory; wait for it, or use another --state-dir' };
   if (e instanceof KernelError) {

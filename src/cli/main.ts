@@ -1,15 +1,13 @@
 #!/usr/bin/env node
 // The `netplumb` executable: parses the command line, runs the command, and
 // turns a failure into a message on stderr and its documented exit code.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CommanderError } from 'commander';
+import { packageVersion } from '../core/package.js';
 import { classify, report } from './errors.js';
 import { EXIT } from './exit-codes.js';
-import { PACKAGE_ROOT } from './package-root.js';
 import { buildProgram } from './program.js';
 
-const { version } = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
+const version = packageVersion();
 
 try {
   await buildProgram(version).parseAsync(process.argv);

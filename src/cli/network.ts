@@ -19,16 +19,18 @@ function parseOpts(values: string[]): Record<string, string> {
 
 function createCommand(): Command {
   return new Command('create')
-    .description('create a bridge network (its bridge, gateway address and firewall rules in one transaction); prints its id')
+    .description('create a network (bridge: its bridge, gateway address and firewall rules in one transaction; macvlan, ipvlan; overlay through netplumbd); prints its id')
     .argument('<name>', 'network name')
     .option('--subnet <cidr>', 'IPv4 subnet (default: a free one from the address pools)')
     .option('--gateway <ip>', 'gateway address (default: the first address of the subnet)')
     .option('--ip-range <cidr>', 'allocate container addresses from this part of the subnet')
     .option('--internal', 'no traffic to or from anything outside the network')
-    .option('--opt <key=value>', "driver option, as Docker's (repeatable), e.g. com.docker.network.bridge.enable_icc=false", collect)
-    .addHelpText('after', '\nExample:\n  netplumb network create --subnet 172.22.16.0/24 --gateway 172.22.16.1 backend')
-    .action(async (name: string, o: { subnet?: string; gateway?: string; ipRange?: string; internal?: boolean; opt?: string[] }, cmd: Command) => {
+    .option('-d, --driver <driver>', 'bridge (default), macvlan, ipvlan, or overlay (needs an engine with a cluster store: netplumbd)')
+    .option('-o, --opt <key=value>', "driver option, as Docker's (repeatable), e.g. com.docker.network.bridge.enable_icc=false, parent=eth0, vni=4096", collect)
+    .addHelpText('after', '\nExamples:\n  netplumb network create --subnet 172.22.16.0/24 --gateway 172.22.16.1 backend\n  netplumb network create -d macvlan --subnet 192.0.2.0/24 --gateway 192.0.2.1 -o parent=eth0 lan')
+    .action(async (name: string, o: { subnet?: string; gateway?: string; ipRange?: string; internal?: boolean; opt?: string[]; driver?: string }, cmd: Command) => {
       const opts: NetworkCreateOptions = { name, options: parseOpts(o.opt ?? []) };
+      if (o.driver !== undefined) opts.driver = o.driver as NonNullable<NetworkCreateOptions['driver']>;
       if (o.subnet !== undefined) opts.subnet = o.subnet;
       if (o.gateway !== undefined) opts.gateway = o.gateway;
       if (o.ipRange !== undefined) opts.ipRange = o.ipRange;
@@ -128,7 +130,7 @@ function pruneCommand(): Command {
 }
 
 export function networkCommand(): Command {
-  const cmd = new Command('network').description('manage networks (bridge driver)');
+  const cmd = new Command('network').description('manage networks (bridge, macvlan, ipvlan; overlay through netplumbd)');
   for (const sub of [createCommand(), lsCommand(), inspectCommand(), rmCommand(), connectCommand(), disconnectCommand(), pruneCommand()]) cmd.addCommand(sub);
   return cmd;
 }

@@ -1,13 +1,17 @@
 // The `netplumb` command tree. Commander parses (subcommands, repeatable
 // options, generated --help); every command is built in its own file.
 import { Command, Option } from 'commander';
+import { cniCommand } from './cni.js';
 import { createCommand } from './create.js';
+import { daemonCommand } from './daemon-cmd.js';
 import { demoCommand } from './demo.js';
+import { execCommand } from './exec.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import { networkCommand } from './network.js';
 import { runCommand } from './run.js';
 import { sandboxCommand } from './sandbox-cmd.js';
 import { portCommand, psCommand, rmCommand } from './sandboxes.js';
+import { reconcileCommand } from './reconcile.js';
 
 /** Settings every command needs, applied down the tree (addCommand does not inherit them). */
 function configure(cmd: Command): void {
@@ -32,8 +36,13 @@ export function buildProgram(version: string): Command {
         'NETPLUMB_STATE_DIR',
       ),
     )
+    .addOption(
+      new Option('-H, --host <address>', "go through the netplumbd listening here (unix:///path); default: the daemon that owns the state, if one runs, else work in this process").env(
+        'NETPLUMB_HOST',
+      ),
+    )
     .addHelpText('after', `\n${EXIT_CODES_HELP}\n\nExample:\n  netplumb sandbox -- netplumb run --rm -p 8080:80 -- python3 -m http.server 80`);
-  for (const cmd of [networkCommand(), runCommand(), createCommand(), psCommand(), portCommand(), rmCommand(), sandboxCommand(), demoCommand()])
+  for (const cmd of [networkCommand(), runCommand(), createCommand(), execCommand(), psCommand(), portCommand(), rmCommand(), reconcileCommand(), sandboxCommand(), demoCommand(), daemonCommand(), cniCommand()])
     program.addCommand(cmd);
   configure(program);
   return program;

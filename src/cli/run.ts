@@ -1,39 +1,20 @@
 // `netplumb run … -- CMD ARGS…`: a sandbox with its network, CMD started in
-// its namespace (nsenter from util-linux; host mode runs CMD as it is), stdio
-// and exit status passed through. The engine stays open while CMD runs, so
+// it by the engine's launcher (engine.sandboxes.spawn: its namespace, its
+// hosts and resolv.conf; host mode runs CMD as it is), stdio and exit status
+// passed through. The engine stays open while CMD runs, so
 // this process serves the user networks' DNS for it.
-import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
-import { join } from 'node:path';
 import { Command } from 'commander';
-import { netnsEtcDir } from '../dns/hosts.js';
-import type { Engine, SandboxInfo } from '../model/index.js';
-import { runChild } from './child.js';
+import type { EngineApi, SandboxInfo } from '../model/index.js';
+import { waitForChild } from './child.js';
 import { openServingEngine } from './engine.js';
 import { classify, report, UsageError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { addSandboxOptions, sandboxCreateOptions, type SandboxFlags } from './sandbox-options.js';
 
-/**
- * CMD as it is started: inside the sandbox's namespace, or directly in host
- * mode. Like `ip netns exec`, the sandbox's own hosts and resolv.conf (which
- * point at its network's DNS responder) are bind-mounted over /etc's in a
- * private mount namespace, so that CMD resolves the other sandboxes' names.
- */
-export function commandInSandbox(s: SandboxInfo, argv: string[], etcDir: string): string[] {
-  if (s.mode === 'host' || s.netnsPath === '') return argv;
-  const enter = ['nsenter', `--net=${s.netnsPath}`, '--'];
-  const files = s.netnsName === undefined ? undefined : netnsEtcDir(s.netnsName, etcDir);
-  if (files === undefined || !existsSync(join(files, 'resolv.conf'))) return [...enter, ...argv];
-  const script =
-    'for f in hosts resolv.conf; do [ -e "$0/$f" ] && { mount --bind "$0/$f" "/etc/$f" 2>/dev/null || ' +
-    'echo "netplumb: could not mount $0/$f over /etc/$f; the command sees the host\'s" >&2; }; done; exec "$@"';
-  return [...enter, 'unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', script, files, ...argv];
-}
-
 const SETUP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-async function teardown(engine: Engine, s: SandboxInfo, rm: boolean): Promise<void> {
+async function teardown(engine: EngineApi, s: SandboxInfo, rm: boolean): Promise<void> {
   try {
     if (rm) await engine.sandboxes.remove(s.id, { force: true });
   } catch (e) {
@@ -56,7 +37,7 @@ export function runCommand(): Command {
         '\nExample:\n  netplumb run --rm --network backend -p 8080:80 -- python3 -m http.server 80',
     )
     .action(async (argv: string[], o: SandboxFlags & { rm?: boolean }, cmd: Command) => {
-      let engine: Engine | undefined;
+      let engine: EngineApi | undefined;
       let sandbox: SandboxInfo;
       // A signal while the sandbox is being made must not kill us half way:
       // it is remembered, and CMD is then not started (the sandbox is still
@@ -84,7 +65,13 @@ export function runCommand(): Command {
         process.exitCode = 128 + (constants.signals[stoppedBy] ?? 0);
         return;
       }
-      const status = await runChild(commandInSandbox(sandbox, argv, engine.etcDir));
+      let status: number;
+      try {
+        status = await waitForChild(await engine.sandboxes.spawn(sandbox.id, argv, { stdio: 'inherit' }), argv[0] ?? '');
+      } catch (e) {
+        report(classify(e));
+        status = EXIT.runSetup;
+      }
       await teardown(engine, sandbox, o.rm === true);
       process.exitCode = status;
     });

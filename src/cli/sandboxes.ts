@@ -1,6 +1,7 @@
 // `netplumb ps`, `port` and `rm`: listing, published ports and removal of sandboxes.
 import { Command } from 'commander';
-import { describePort, type SandboxInfo } from '../model/index.js';
+import type { SandboxInfo } from '../model/index.js';
+import { describePort } from '../model/sandboxes/describe-port.js';
 import { withEngine } from './engine.js';
 import { classify, report, type Failure } from './errors.js';
 import { printJson, printTable, short } from './output.js';

@@ -93,7 +93,7 @@ export class SystemCallError extends KernelError {
 
 /** EEXIST: the object is already there. */
 export class AlreadyExistsError extends KernelError {}
-/** ENOENT / ENODEV / ESRCH / EADDRNOTAVAIL: the object is not there. */
+/** ENOENT / ENODEV / ESRCH / EADDRNOTAVAIL / ESTALE (a namespace path now names another namespace): the object is not there. */
 export class NotFoundError extends KernelError {}
 /** EPERM / EACCES: not allowed (no CAP_NET_ADMIN in the namespace, or an owned nf_tables table). */
 export class PermissionError extends KernelError {}
@@ -110,6 +110,7 @@ const byCode: Record<string, new (m: string, f: KernelErrorFields, r: KernelRequ
   ENODEV: NotFoundError,
   ESRCH: NotFoundError,
   EADDRNOTAVAIL: NotFoundError,
+  ESTALE: NotFoundError,
   EPERM: PermissionError,
   EACCES: PermissionError,
   EBUSY: BusyError,
@@ -177,11 +178,17 @@ export class NoSuchObjectError extends NetplumbError {
   }
 }
 
-/** The request conflicts with what exists: a name taken, a port published, a network still in use. */
+/**
+ * The request conflicts with what exists: a name taken, a port published (by
+ * this state, another netplumb state root, or a process listening on the
+ * host), an address that is not the host's, a network still in use.
+ */
 export class ConflictError extends NetplumbError {
   constructor(
-    readonly reason: 'name-in-use' | 'port-in-use' | 'in-use' | 'already-connected' | 'mode',
+    readonly reason: 'name-in-use' | 'port-in-use' | 'address-not-local' | 'in-use' | 'already-connected' | 'mode' | 'subnet-in-use' | 'vni-in-use',
     message: string,
+    /** The other owner, when the conflict is with another netplumb state root: its state directory. */
+    readonly owner?: string,
   ) {
     super(message);
   }
@@ -189,6 +196,23 @@ export class ConflictError extends NetplumbError {
 
 // The state store's and the allocators' failures: a resource taken or used up,
 // or a lock that could not be had.
+
+/**
+ * A state file that cannot be used: unreadable, empty, truncated, not JSON,
+ * or JSON of the wrong shape. Nothing was changed; `engine.reconcile()`
+ * (`netplumb reconcile`) rebuilds what it can and moves the rest to a
+ * quarantine directory.
+ */
+export class StateError extends NetplumbError {
+  constructor(
+    /** The file. */
+    readonly file: string,
+    /** What is wrong with it. */
+    readonly problem: string,
+  ) {
+    super(`state file ${file} is damaged: ${problem}`);
+  }
+}
 
 /** The state lock was still held by another live process when the deadline passed. */
 export class LockTimeoutError extends NetplumbError {
@@ -230,6 +254,108 @@ export class DnsFormatError extends NetplumbError {
   constructor(
     message: string,
     readonly id?: number,
+  ) {
+    super(message);
+  }
+}
+
+// The daemon's and its clients' failures: a state root that a running daemon
+// owns, a daemon that cannot be reached, a request the daemon refused.
+
+/** A netplumbd process owns this state root: go through it (Engine.connect) instead of opening the state here. */
+export class DaemonRunningError extends NetplumbError {
+  constructor(
+    readonly pid: number,
+    /** Where the daemon listens (unix socket path or tcp:// URL), when it said. */
+    readonly socket: string | undefined,
+    readonly runtimeDir: string,
+  ) {
+    super(
+      `netplumbd (pid ${pid}) owns the state in ${runtimeDir}; ` +
+        (socket !== undefined ? `use Engine.connect({ socket: '${socket}' }) instead of Engine.open` : 'use Engine.connect() to its socket instead of Engine.open'),
+    );
+  }
+}
+
+/** The daemon could not be reached, or the connection broke before it answered. */
+export class DaemonConnectionError extends NetplumbError {
+  constructor(
+    readonly socket: string,
+    /** The system's code: ENOENT (no socket), ECONNREFUSED (nobody listens), ECONNRESET (it went away), ETIMEDOUT. */
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The daemon refused an HTTP request as such (malformed JSON, a field of the wrong type, an unknown field, a body too large). */
+export class RequestError extends NetplumbError {
+  constructor(
+    /** The HTTP status: 400, 404, 405, 413, 415 … */
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+// Running processes and labs: what the machine lacks for them.
+
+/** A program netplumb starts for a process launch or a lab (nsenter, unshare, setpriv, umount) is not installed or not on PATH. */
+export class MissingToolError extends NetplumbError {
+  constructor(
+    readonly tool: string,
+    /** The package that ships it (Debian's name). */
+    readonly packageName: string,
+    purpose: string,
+  ) {
+    super(`${tool} is needed ${purpose} but was not found on PATH; install ${packageName}`);
+  }
+}
+
+/** This process may not make network namespaces: no CAP_NET_ADMIN and CAP_SYS_ADMIN where it runs. */
+export class SandboxRequiredError extends NetplumbError {
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** The kernel lacks a feature that was asked for (netem for delay and loss); `feature` names it. */
+export class FeatureUnavailableError extends NetplumbError {
+  constructor(
+    readonly feature: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A CNI request that the plugin answers with an error result: `cniCode` is the
+ * spec's code (1 incompatible version, 4 bad environment, 6 undecodable, 7
+ * invalid config, 2 unsupported field, 11 try again, 50 not available) or
+ * netplumb's own (100 and up, listed in README's `netplumb cni` section).
+ */
+export class CniError extends NetplumbError {
+  constructor(
+    readonly cniCode: number,
+    message: string,
+    readonly details?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The cluster store (etcd, or a directory of records) could not be reached or
+ * refused a request. `store` is its address as configured (etcd://HOST:PORT,…
+ * or dir:///path); local networks keep working while the engine retries.
+ */
+export class ClusterStoreError extends NetplumbError {
+  constructor(
+    readonly store: string,
+    message: string,
   ) {
     super(message);
   }

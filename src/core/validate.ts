@@ -38,7 +38,7 @@ export type IpFamily = 4 | 6;
 export function ipAddress(addr: unknown, field = 'address'): IpFamily {
   const family = typeof addr === 'string' ? isIP(addr) : 0;
   if (family !== 4 && family !== 6)
-    throw new ValidationError(field, `${field} '${String(addr)}' is not an IPv4 or IPv6 address`);
+    throw new ValidationError(field, `${field} ${describeValue(addr)} is not an IPv4 or IPv6 address`);
   return family;
 }
 
@@ -71,20 +71,93 @@ export function cidr(value: unknown, field = 'address', allowBare = false): Cidr
 /** A MAC address aa:bb:cc:dd:ee:ff, normalized to lower case. */
 export function macAddress(mac: unknown, field = 'address'): string {
   if (typeof mac !== 'string' || !/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(mac))
-    throw new ValidationError(field, `${field} '${String(mac)}' is not a MAC address like 02:42:ac:11:00:02`);
+    throw new ValidationError(field, `${field} ${describeValue(mac)} is not a MAC address like 02:42:ac:11:00:02`);
   return mac.toLowerCase();
+}
+
+/**
+ * A MAC address an interface can have: unicast (bit 0 of the first byte
+ * clear, so neither a multicast address nor the broadcast address) and not
+ * all zeros. The kernel refuses the others with a message that names only
+ * the link.
+ */
+export function unicastMac(mac: unknown, field = 'address'): string {
+  const m = macAddress(mac, field);
+  const first = Number.parseInt(m.slice(0, 2), 16);
+  if (m === 'ff:ff:ff:ff:ff:ff') throw new ValidationError(field, `${field} '${m}' is the broadcast address; an interface needs a unicast MAC address such as 02:42:ac:11:00:02`);
+  if (first & 1) throw new ValidationError(field, `${field} '${m}' is a multicast MAC address (the first byte is odd); an interface needs a unicast one such as 02:42:ac:11:00:02`);
+  if (m === '00:00:00:00:00:00') throw new ValidationError(field, `${field} '${m}' is all zeros; an interface needs a unicast MAC address such as 02:42:ac:11:00:02`);
+  return m;
 }
 
 /** An integer within [min, max]. */
 export function integer(value: unknown, field: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
-    throw new ValidationError(field, `${field} must be an integer from ${min} to ${max}, got ${String(value)}`);
+    throw new ValidationError(field, `${field} must be an integer from ${min} to ${max}, got ${describeValue(value)}`);
   return value;
 }
 
 /** One of a fixed set of strings. */
 export function oneOf<T extends string>(value: unknown, field: string, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value))
-    throw new ValidationError(field, `${field} must be one of ${allowed.join(', ')}, got ${String(value)}`);
+    throw new ValidationError(field, `${field} must be one of ${allowed.join(', ')}, got ${describeValue(value)}`);
   return value as T;
+}
+
+/** What an option must be: a test and its description for the error. */
+export interface OptionKind {
+  test(v: unknown): boolean;
+  what: string;
+}
+
+const plainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+
+/** The option kinds callers from plain JavaScript get checked against. */
+export const option = {
+  string: { test: (v: unknown) => typeof v === 'string', what: 'a string' },
+  boolean: { test: (v: unknown) => typeof v === 'boolean', what: 'true or false' },
+  integer: { test: (v: unknown) => Number.isSafeInteger(v), what: 'an integer' },
+  strings: { test: (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string'), what: 'an array of strings' },
+  stringMap: {
+    test: (v: unknown) => plainObject(v) && Object.values(v).every((x) => typeof x === 'string'),
+    what: 'an object of string values',
+  },
+  object: { test: plainObject, what: 'an object' },
+  /** An array whose items pass `item`. */
+  arrayOf(item: OptionKind): OptionKind {
+    return { test: (v) => Array.isArray(v) && v.every((x) => item.test(x)), what: `an array of ${item.what.replace(/^an? /, '')}s` };
+  },
+  /** Either kind. */
+  either(a: OptionKind, b: OptionKind): OptionKind {
+    return { test: (v) => a.test(v) || b.test(v), what: `${a.what} or ${b.what}` };
+  },
+} as const;
+
+/**
+ * Checks an options object before anything is done with it: it is a plain
+ * object, has no key outside `kinds` (a misspelt option would otherwise be
+ * ignored), and every key given (undefined counts as not given) is of its
+ * kind. Throws a ValidationError naming the option.
+ */
+export function checkOptions(o: unknown, kinds: Record<string, OptionKind>, what: string, prefix = ''): Record<string, unknown> {
+  if (!plainObject(o)) throw new ValidationError(prefix || 'options', `${what} must be an object, got ${describeValue(o)}`);
+  for (const [key, value] of Object.entries(o)) {
+    const field = `${prefix}${key}`;
+    const kind = kinds[key];
+    if (kind === undefined)
+      throw new ValidationError(field, `${what} has no option '${field}' (known: ${Object.keys(kinds).map((k) => `${prefix}${k}`).join(', ')})`);
+    if (value !== undefined && !kind.test(value)) throw new ValidationError(field, `${field} must be ${kind.what}, got ${describeValue(value)}`);
+  }
+  return o;
+}
+
+/** A value as an error message shows it: its type, and a short rendering. */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return `'${v.length > 40 ? `${v.slice(0, 40)}…` : v}'`.replace(/\0/g, '\\0');
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'function') return 'a function';
+  return `${typeof v} ${String(v)}`;
 }

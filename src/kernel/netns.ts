@@ -6,7 +6,7 @@
 import { exec, type ExecOptions } from '../addon/exec.js';
 import { native, type Call, type NativeNetns, type TimedResults } from '../addon/native.js';
 import { Plan } from '../addon/plan.js';
-import { netnsName, integer } from '../core/validate.js';
+import { interfaceName, netnsName, integer } from '../core/validate.js';
 import { ValidationError } from '../core/errors.js';
 import { opCall, type ArgsOf, type OpCall } from '../addon/ops.js';
 
@@ -57,12 +57,23 @@ export class Netns implements AsyncDisposable {
     return new Netns(handle, opts.name, dir, true);
   }
 
-  /** Opens an existing namespace by name (under /run/netns), by path, or by a process id. */
-  static async open(target: NetnsTarget): Promise<Netns> {
-    const args = netnsCalls.openArgs(target);
-    const [handle] = (await exec(null, [opCall('netns.open', args)])) as [NativeNetns];
+  /**
+   * Opens an existing namespace by name (under /run/netns), by path, or by a
+   * process id. With `cookie`, only the namespace with that cookie: another
+   * one found there is refused with NotFoundError.
+   */
+  static async open(target: NetnsTarget, opts: { cookie?: string } = {}): Promise<Netns> {
+    const call = netnsCalls.open(target, opts);
+    const args = call.args;
+    const [handle] = (await exec(null, [call])) as [NativeNetns];
     const name = typeof args.name === 'string' ? args.name : undefined;
     return new Netns(handle, name, (args.dir as string | undefined) ?? DEFAULT_NETNS_DIR, false);
+  }
+
+  /** The namespace's identity: SO_NETNS_COOKIE of a socket in it, unique per boot (an inode number is not: a later namespace may get it again). */
+  async cookie(): Promise<string> {
+    const [c] = (await this.exec([netnsCalls.cookie()])) as [string];
+    return c;
   }
 
   /** Names of the namespaces under `dir` (like `ip netns list`). */
@@ -111,6 +122,11 @@ export class Netns implements AsyncDisposable {
   }
 }
 
+function cookieText(v: unknown): string {
+  if (typeof v !== 'string' || !/^[1-9][0-9]{0,19}$/.test(v)) throw new ValidationError('cookie', 'cookie must be the decimal text netnsCalls.cookie gives');
+  return v;
+}
+
 /** Call builders for namespaces, for use in plans. */
 export const netnsCalls = {
   create(opts: CreateNetnsOptions = {}): Call {
@@ -120,19 +136,38 @@ export const netnsCalls = {
     if (opts.loopbackUp === true) args.loopbackUp = true;
     return opCall('netns.create', args);
   },
-  remove(name: string, opts: { dir?: string; ifExists?: boolean } = {}): Call {
-    return opCall('netns.delete', { name: netnsName(name), dir: opts.dir, ifExists: opts.ifExists ?? false });
+  /**
+   * Deletes a named namespace's mount. `peers` names the host ends (in the
+   * plan's namespace) of veths whose other end is inside: when another
+   * process still holds the namespace, so that the kernel does not delete
+   * them with it, they are deleted here.
+   */
+  remove(name: string, opts: { dir?: string; ifExists?: boolean; peers?: string[] } = {}): Call {
+    const args: ArgsOf<'netns.delete'> = { name: netnsName(name), dir: opts.dir, ifExists: opts.ifExists ?? false };
+    if (opts.peers !== undefined && opts.peers.length > 0) args.peers = opts.peers.map((p) => interfaceName(p, 'peers'));
+    return opCall('netns.delete', args);
   },
-  /** Opens an existing namespace by name, path or pid; the result is a handle later calls can target. */
-  open(target: NetnsTarget): OpCall<'netns.open'> {
-    return opCall('netns.open', netnsCalls.openArgs(target));
+  /**
+   * Opens an existing namespace by name, path or pid; the result is a handle
+   * later calls can target. With `cookie` (see netnsCalls.cookie) a namespace
+   * that is not the one with that cookie is refused with NotFoundError: the
+   * path or pid now names another namespace.
+   */
+  open(target: NetnsTarget, opts: { cookie?: string } = {}): OpCall<'netns.open'> {
+    const args = netnsCalls.openArgs(target);
+    if (opts.cookie !== undefined) args.cookie = cookieText(opts.cookie);
+    return opCall('netns.open', args);
+  },
+  /** The namespace's cookie (SO_NETNS_COOKIE, decimal): unique per boot, unlike its inode number. */
+  cookie(): OpCall<'netns.cookie'> {
+    return opCall('netns.cookie', {});
   },
   openArgs(target: NetnsTarget): ArgsOf<'netns.open'> {
     if (typeof target === 'string') return { name: netnsName(target) };
     if ('name' in target) return { name: netnsName(target.name), dir: target.dir };
     if ('path' in target) {
-      if (typeof target.path !== 'string' || target.path === '')
-        throw new ValidationError('path', 'path must name a namespace file such as /proc/1234/ns/net');
+      if (typeof target.path !== 'string' || target.path === '' || target.path.includes('\0'))
+        throw new ValidationError('path', 'path must name a namespace file such as /proc/1234/ns/net (and hold no NUL)');
       return { path: target.path };
     }
     if ('pid' in target) return { pid: integer(target.pid, 'pid', 1, 2 ** 31 - 1) };

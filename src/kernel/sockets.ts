@@ -19,16 +19,23 @@ export interface ListenOptions {
 }
 
 /** A TCP server listening inside `ns`. Attach a 'connection' handler as with net.createServer(). */
-export async function listenTcp(
+export function listenTcp(
   ns: Netns,
   opts: ListenOptions = {},
   onConnection?: (socket: net.Socket) => void,
 ): Promise<net.Server> {
+  return serveIn(ns, net.createServer(onConnection), opts);
+}
+
+/**
+ * Makes any net.Server (an http.Server, an https.Server, a framework's)
+ * listen on a socket opened inside `ns`; resolves to the same server once it listens.
+ */
+export async function serveIn<S extends net.Server>(ns: Netns, server: S, opts: ListenOptions = {}): Promise<S> {
   const port = integer(opts.port ?? 0, 'port', 0, 65535);
   const address = opts.address ?? '0.0.0.0';
   ipAddress(address);
   const { fd } = await openSocket(ns, { type: 'tcp', address, port });
-  const server = net.createServer(onConnection);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ fd, backlog: opts.backlog ?? 511 }, () => {

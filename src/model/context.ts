@@ -4,7 +4,17 @@ import type { AddressPool } from '../addressing/ipam.js';
 import type { PortRange } from '../addressing/port-spec.js';
 import type { Netns } from '../netns.js';
 import type { DnsService } from './dns-service.js';
+import type { ModelEvents } from './events.js';
+import type { LinkReaper } from './sandboxes/link-reaper.js';
+import type { DriverCreateInput } from './networks/drivers/input.js';
 import type { ModelState } from './state/state.js';
+import type { NetworkRecord } from './state/records.js';
+
+/** What networks.create/remove ask of the engine's cluster agent (drivers/overlay) for overlay networks. */
+export interface ClusterDriver {
+  createNetwork(o: DriverCreateInput): Promise<NetworkRecord>;
+  removeNetwork(n: NetworkRecord, opts: { force?: boolean }): Promise<void>;
+}
 
 export interface DefaultBridgeOptions {
   /** docker0's `bip` subnet; default 172.17.0.0/16 when free. */
@@ -28,6 +38,12 @@ export interface ModelContext {
   readonly ephemeralPorts?: PortRange;
   /** The engine owns table inet netplumb (see firewall-setup.ts). */
   readonly firewallOwner: boolean;
+  /** Deletes the veth pairs of sandboxes removed in the background. */
+  readonly reaper: LinkReaper;
   /** The DNS responders of user networks, when this engine serves DNS. */
   readonly dns?: DnsService;
+  /** Where the parts report what they changed (engine.events()). */
+  readonly events: ModelEvents;
+  /** Overlay networks, when the engine was opened with the cluster option. */
+  cluster?: ClusterDriver;
 }

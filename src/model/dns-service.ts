@@ -13,7 +13,19 @@ import { DnsResponder, type Upstream } from '../dns/resolver.js';
 import type { Netns } from '../netns.js';
 import { bindUdp, connectTcp, listenTcp } from '../kernel/sockets.js';
 import { shortId } from './state/names.js';
+import { servesDns } from './networks/drivers/index.js';
 import type { NetworkRecord, SandboxRecord } from './state/records.js';
+
+/** Names of a sandbox on another host of an overlay network (from the cluster store). */
+export interface RemoteName {
+  /** Its endpoint id. */
+  owner: string;
+  names: string[];
+  addresses: string[];
+}
+
+/** NameTable owners of remote names carry this prefix, so that a resync from local state keeps them. */
+const REMOTE = 'remote:';
 
 export interface DnsOptions {
   /** Where other names go; default: the nameservers of `resolvConfPath` (the host's /etc/resolv.conf). */
@@ -46,6 +58,7 @@ export class DnsService {
   private readonly responders = new Map<string, NetworkResponder>();
   private readonly starting = new Map<string, Promise<void>>();
   private readonly watchers: FSWatcher[] = [];
+  private readonly remote = new Map<string, RemoteName[]>();
   private resync: Promise<void> | undefined;
   private again = false;
 
@@ -62,7 +75,7 @@ export class DnsService {
 
   /** Starts serving a network; a second call while the first is under way waits for it. */
   addNetwork(n: NetworkRecord): Promise<void> {
-    if (n.isDefault || this.responders.has(n.id)) return Promise.resolve();
+    if (!servesDns(n) || this.responders.has(n.id)) return Promise.resolve();
     let starting = this.starting.get(n.id);
     if (!starting) {
       starting = this.serve(n).finally(() => this.starting.delete(n.id));
@@ -102,7 +115,29 @@ export class DnsService {
       ...(this.opts.tcpIdleTimeoutMs !== undefined ? { tcpIdleTimeoutMs: this.opts.tcpIdleTimeoutMs } : {}),
     });
     responder.serveTcp(tcp);
-    this.responders.set(n.id, { network: n, names, socket, tcp, upstream, responder });
+    const r: NetworkResponder = { network: n, names, socket, tcp, upstream, responder };
+    this.responders.set(n.id, r);
+    this.registerRemote(r);
+  }
+
+  /** Sets the names of a network's sandboxes on other hosts (an overlay's, read from the cluster store). */
+  setRemoteNames(networkId: string, names: RemoteName[]): void {
+    this.remote.set(networkId, names);
+    const r = this.responders.get(networkId);
+    if (r) this.registerRemote(r);
+  }
+
+  private registerRemote(r: NetworkResponder): void {
+    const want = this.remote.get(r.network.id) ?? [];
+    const keep = new Set(want.map((x) => REMOTE + x.owner));
+    for (const o of r.names.owners()) if (o.startsWith(REMOTE) && !keep.has(o)) r.names.unregister(o);
+    for (const x of want) {
+      try {
+        r.names.register(REMOTE + x.owner, x.names, x.addresses);
+      } catch {
+        // a record another host wrote badly: its names stay unanswered
+      }
+    }
   }
 
   removeNetwork(networkId: string): void {
@@ -172,7 +207,8 @@ export class DnsService {
     for (const id of [...this.responders.keys()]) if (!live.has(id)) this.removeNetwork(id);
     for (const n of state.networks) await this.addNetwork(n).catch(() => undefined);
     const present = new Set(state.sandboxes.map((x) => x.id));
-    for (const r of this.responders.values()) for (const owner of r.names.owners()) if (!present.has(owner)) r.names.unregister(owner);
+    for (const r of this.responders.values())
+      for (const owner of r.names.owners()) if (!present.has(owner) && !owner.startsWith(REMOTE)) r.names.unregister(owner);
     for (const x of state.sandboxes) this.updateSandbox(x);
   }
 

@@ -1,6 +1,8 @@
 // The handle orchestrators import: networks and sandboxes over a state
 // directory, with the bridges and the firewall in one namespace (the "host").
 import { join } from 'node:path';
+import { DaemonRunningError } from '../core/errors.js';
+import { runningDaemon } from '../store/daemon-info.js';
 import type { AddressPool } from '../addressing/ipam.js';
 import type { PortRange } from '../addressing/port-spec.js';
 import { Netns, DEFAULT_NETNS_DIR } from '../netns.js';
@@ -9,9 +11,55 @@ import { DnsService, type DnsOptions } from './dns-service.js';
 import { ensureFirewall } from './firewall/setup.js';
 import { FirewallGuard } from './firewall/guard.js';
 import { Networks } from './networks/networks.js';
-import { reconcile, type ReconcileReport } from './reconcile.js';
+import { reconcile, type ReconcileReport } from './reconcile/index.js';
+import { repairFirewall } from './reconcile/firewall.js';
+import type { Damage } from './state/state.js';
+import { LinkReaper } from './sandboxes/link-reaper.js';
 import { Sandboxes } from './sandboxes/sandboxes.js';
 import { ModelState } from './state/state.js';
+import type { EngineApi } from './api.js';
+import { ModelEvents, type EventSubscription, type ModelEvent } from './events.js';
+import { ValidationError } from '../core/errors.js';
+import { checkOptions, interfaceName, option, type OptionKind } from '../core/validate.js';
+import { networkMtu } from './networks/networks.js';
+
+const dir: OptionKind = { test: (v) => typeof v === 'string' && v !== '' && !v.includes('\0'), what: 'a directory path (no NUL)' };
+
+/** The kinds of EngineOptions, for callers from plain JavaScript. */
+const ENGINE_OPTIONS: Record<keyof EngineOptions, OptionKind> = {
+  stateDir: dir,
+  runtimeDir: dir,
+  configDir: dir,
+  host: { test: (v) => v instanceof Netns, what: 'a Netns' },
+  netnsDir: dir,
+  etcDir: dir,
+  defaultBridge: option.object,
+  addressPools: option.arrayOf(option.object),
+  ephemeralPorts: option.object,
+  dns: { test: (v) => v === false || option.object.test(v), what: 'false or DNS options' },
+  firewallOwner: option.boolean,
+  guardFirewall: option.boolean,
+  reconcile: option.boolean,
+  cluster: option.object,
+};
+
+function checkEngineOptions(o: EngineOptions): void {
+  checkOptions(o, ENGINE_OPTIONS, 'engine options');
+  const d = o.defaultBridge;
+  if (d !== undefined) {
+    checkOptions(d, { subnet: option.string, gateway: option.string, bridge: option.string, mtu: option.integer }, 'defaultBridge', 'defaultBridge.');
+    if (d.bridge !== undefined) interfaceName(d.bridge, 'defaultBridge.bridge');
+    if (d.mtu !== undefined) networkMtu(d.mtu, false, 'defaultBridge.mtu');
+  }
+  if (o.ephemeralPorts !== undefined) {
+    checkOptions(o.ephemeralPorts, { start: option.integer, end: option.integer }, 'ephemeralPorts', 'ephemeralPorts.');
+    const { start, end } = o.ephemeralPorts;
+    if (!(start >= 1 && end <= 65535 && start <= end)) throw new ValidationError('ephemeralPorts', 'ephemeralPorts must be { start, end } with 1 <= start <= end <= 65535');
+  }
+  for (const [i, p] of (o.addressPools ?? []).entries()) checkOptions(p, { base: option.string, size: option.integer }, `addressPools[${i}]`, `addressPools[${i}].`);
+  if (o.dns) checkOptions(o.dns, { upstreams: option.arrayOf(option.object), resolvConfPath: dir, timeoutMs: option.integer, port: option.integer, tcpIdleTimeoutMs: option.integer }, 'dns', 'dns.');
+}
+import { ClusterAgent, type ClusterOptions, type ClusterStatus } from './networks/drivers/overlay/agent.js';
 
 export interface EngineOptions {
   /** One root for run/ (runtime state) and lib/ (networks); default NETPLUMB_STATE_DIR, else /run/netplumb and /var/lib/netplumb. */
@@ -51,6 +99,14 @@ export interface EngineOptions {
   guardFirewall?: boolean;
   /** Run reconcile() when opening (default false). */
   reconcile?: boolean;
+  /**
+   * Join a cluster: overlay networks (driver 'overlay') are defined in its
+   * store and made on every member host. `{ store: 'etcd://HOST:2379[,…]' |
+   * 'dir:///path', advertiseAddr: 'this host's underlay address' }`; see
+   * ClusterOptions. An unreachable store does not fail the open: local
+   * networks work and the engine retries.
+   */
+  cluster?: ClusterOptions;
 }
 
 function etcDir(o: EngineOptions, env: NodeJS.ProcessEnv = process.env): string {
@@ -60,34 +116,50 @@ function etcDir(o: EngineOptions, env: NodeJS.ProcessEnv = process.env): string 
   return root ? join(root, 'etc') : '/etc';
 }
 
-export class Engine implements AsyncDisposable {
+export class Engine implements EngineApi {
   readonly networks: Networks;
   readonly sandboxes: Sandboxes;
 
   private guard: FirewallGuard | undefined;
+  private startupReport: ReconcileReport | undefined;
+  private agent: ClusterAgent | undefined;
 
   private constructor(private readonly ctx: ModelContext) {
     this.networks = new Networks(ctx);
     this.sandboxes = new Sandboxes(ctx, this.networks);
   }
 
+  /**
+   * The engine in this process, over the state in `stateDir`. While a
+   * netplumbd owns that state, throws DaemonRunningError: go through the
+   * daemon with Engine.connect instead.
+   */
   static async open(o: EngineOptions = {}): Promise<Engine> {
+    checkEngineOptions(o);
+    const state = ModelState.fromOptions(o);
+    const daemon = runningDaemon(state.dirs.runtime);
+    if (daemon && daemon.pid !== process.pid) throw new DaemonRunningError(daemon.pid, daemon.sockets[0], state.dirs.runtime);
     const host = o.host ?? Netns.host();
     const dns = o.dns === false ? undefined : new DnsService(host, o.dns ?? {});
     const ctx: ModelContext = {
-      state: ModelState.fromOptions(o),
+      state,
+      events: new ModelEvents(),
       host,
       netnsDir: o.netnsDir ?? DEFAULT_NETNS_DIR,
       etcDir: etcDir(o),
       defaultBridge: o.defaultBridge ?? {},
       firewallOwner: o.firewallOwner ?? false,
+      reaper: new LinkReaper(host),
       ...(o.addressPools ? { pools: o.addressPools } : {}),
       ...(o.ephemeralPorts ? { ephemeralPorts: o.ephemeralPorts } : {}),
       ...(dns ? { dns } : {}),
     };
-    if ((await ctx.state.networks()).length > 0) await ensureFirewall(host, ctx.firewallOwner);
+    const networks = await ctx.state.networks();
+    const firewall = networks.length > 0 ? await ensureFirewall(host, ctx.firewallOwner, ctx.state.owner) : { remade: false };
     const engine = new Engine(ctx);
-    if (o.reconcile) await engine.reconcile();
+    if (o.reconcile) engine.startupReport = await engine.reconcile();
+    // A table made again to be owned holds none of this state's chains and elements yet.
+    else if (firewall.remade) await repairFirewall(ctx, networks, await ctx.state.sandboxes());
     if (o.guardFirewall) engine.guard = await FirewallGuard.start(ctx);
     if (dns) {
       await dns.start(await ctx.state.networks(), await ctx.state.sandboxes());
@@ -97,7 +169,21 @@ export class Engine implements AsyncDisposable {
         sandboxes: await ctx.state.sandboxes(),
       }));
     }
+    if (o.cluster) {
+      try {
+        engine.agent = await ClusterAgent.open(ctx, o.cluster);
+      } catch (e) {
+        await engine.close();
+        throw e;
+      }
+      ctx.cluster = engine.agent;
+    }
     return engine;
+  }
+
+  /** What reconcile() repaired when the engine was opened with `reconcile: true`. */
+  get reconciledAtOpen(): ReconcileReport | undefined {
+    return this.startupReport;
   }
 
   /** Where sandboxes' hosts and resolv.conf are written: <etcDir>/netns/<name>/. */
@@ -110,13 +196,45 @@ export class Engine implements AsyncDisposable {
     return { ...this.ctx.state.dirs };
   }
 
+  /**
+   * Every change this engine makes from now on (a daemon's engine makes every
+   * client's): networks, sandboxes, endpoints, published ports, firewall
+   * repairs. Stop with close() or by leaving `for await`.
+   */
+  events(): EventSubscription<ModelEvent> {
+    return this.ctx.events.subscribe();
+  }
+
   /** Makes kernel and state agree after a restart or crash (see ReconcileReport). */
   reconcile(): Promise<ReconcileReport> {
     return reconcile(this.ctx);
   }
 
-  /** Stops the DNS responders. Networks and sandboxes stay: they are state, not process. */
+  /** State files that listings skipped because they are damaged (reconcile() repairs or quarantines them). */
+  get damagedState(): Damage[] {
+    return [...this.ctx.state.damaged.values()];
+  }
+
+  /** Finishes background work now: deletes the veth pairs of sandboxes removed with `background`. */
+  settle(): Promise<void> {
+    return this.ctx.reaper.flush();
+  }
+
+  /** How this host stands with its cluster; undefined without the cluster option. */
+  get cluster(): ClusterStatus | undefined {
+    return this.agent?.status();
+  }
+
+  /**
+   * Stops the DNS responders, finishes background work and leaves the cluster
+   * (its records go from the store, so the other hosts drop this one).
+   * Networks and sandboxes stay: they are state, not process.
+   */
   async close(): Promise<void> {
+    await this.agent?.close();
+    this.agent = undefined;
+    delete this.ctx.cluster;
+    await this.ctx.reaper.flush();
     this.ctx.dns?.close();
     await this.guard?.close();
     this.guard = undefined;

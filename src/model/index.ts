@@ -4,7 +4,13 @@ export { Sandboxes, type SandboxCreateOptions, type NetworkConnectOptions, type 
 export type { NetworkInspect, SandboxInfo, SandboxEndpointInfo } from './inspect.js';
 export type { PublishedPort, NetworkRecord, SandboxRecord, EndpointRecord, SandboxMode } from './state/records.js';
 export type { PortBinding, PortProtocol, HostPort } from '../addressing/port-spec.js';
-export type { ReconcileReport } from './reconcile.js';
+export type { ReconcileReport, QuarantinedFile } from './reconcile/index.js';
+export type { Damage } from './state/state.js';
 export type { DnsOptions } from './dns-service.js';
 export type { DefaultBridgeOptions } from './context.js';
-export { describePort } from './sandboxes/ports.js';
+export { describePort } from './sandboxes/describe-port.js';
+export type { EngineApi, NetworksApi, SandboxesApi } from './api.js';
+export type { ModelEvent, NetworkEvent, SandboxEvent, EndpointEvent, PortEvent, FirewallEvent, ObjectRef, EventSubscription } from './events.js';
+export type { ExecOptions, ExecResult, LaunchOptions } from '../kernel/launch.js';
+export type { ClusterOptions, ClusterStatus } from './networks/drivers/overlay/agent.js';
+export type { NetworkDriver } from './state/records.js';

@@ -1,13 +1,14 @@
 // Records as the plain objects `docker network inspect` and `docker inspect`
 // show (their key names), so that tools written for Docker read them as they are.
-import type { NetworkRecord, PublishedPort, SandboxRecord } from './state/records.js';
+import type { NetworkDriver, NetworkRecord, PublishedPort, SandboxRecord } from './state/records.js';
 
 export interface NetworkInspect {
   Name: string;
   Id: string;
   Created: string;
-  Scope: 'local';
-  Driver: 'bridge';
+  /** 'global' for an overlay (the cluster's), 'local' otherwise. */
+  Scope: 'local' | 'global';
+  Driver: NetworkDriver;
   EnableIPv6: boolean;
   IPAM: { Driver: 'default'; Options: Record<string, string>; Config: { Subnet: string; Gateway: string; IPRange?: string }[] };
   Internal: boolean;
@@ -40,22 +41,29 @@ export function networkInspect(n: NetworkRecord, sandboxes: readonly SandboxReco
       };
     }
   }
-  const options: Record<string, string> = {
+  const driver = n.driver ?? 'bridge';
+  const bridgeOptions: Record<string, string> = driver === 'macvlan' || driver === 'ipvlan' ? { parent: n.bridge } : {
     'com.docker.network.bridge.name': n.bridge,
     'com.docker.network.bridge.enable_icc': String(n.icc),
     'com.docker.network.bridge.enable_ip_masquerade': String(n.masquerade),
+  };
+  const options: Record<string, string> = {
+    ...bridgeOptions,
     ...(n.hostBinding ? { 'com.docker.network.bridge.host_binding_ipv4': n.hostBinding } : {}),
     ...(n.mtu !== undefined ? { 'com.docker.network.driver.mtu': String(n.mtu) } : {}),
+    ...(n.overlay ? { vni: String(n.overlay.vni), 'com.docker.network.driver.overlay.vxlanid_list': String(n.overlay.vni), 'vxlan-port': String(n.overlay.port), 'netplumb.overlay.device': n.overlay.device } : {}),
     ...n.options,
   };
+  // An overlay's subnet is the cluster's; this host hands out addresses from its own part of it (IPRange).
+  const v4 = n.overlay ? { Subnet: n.overlay.subnet, Gateway: n.ipv4.gateway, IPRange: n.ipv4.subnet } : poolConfig(n.ipv4);
   return {
     Name: n.name,
     Id: n.id,
     Created: n.created,
-    Scope: 'local',
-    Driver: 'bridge',
+    Scope: n.overlay ? 'global' : 'local',
+    Driver: driver,
     EnableIPv6: n.ipv6 !== undefined,
-    IPAM: { Driver: 'default', Options: {}, Config: [poolConfig(n.ipv4), ...(n.ipv6 ? [poolConfig(n.ipv6)] : [])] },
+    IPAM: { Driver: 'default', Options: {}, Config: [v4, ...(n.ipv6 ? [poolConfig(n.ipv6)] : [])] },
     Internal: n.internal,
     Attachable: false,
     Ingress: false,

@@ -1,5 +1,6 @@
 // Network links: veth pairs (peer created directly in its namespace under its
-// final name), bridges, dummies, vxlan and macvlan; changes, bridge port
+// final name), bridges, dummies, vxlan, and links stacked on a parent (macvlan,
+// ipvlan, 802.1Q vlan; created directly in another namespace when asked); changes, bridge port
 // flags, deletion and reads. Builders validate and return calls; `Links` runs
 // them against one namespace.
 import { native, type Call, type NativeNetns } from '../addon/native.js';
@@ -7,7 +8,7 @@ import { Netns } from '../kernel/netns.js';
 import { PlanRef } from '../addon/plan.js';
 import { ValidationError } from '../core/errors.js';
 import { interfaceName, integer, ipAddress, macAddress, oneOf } from '../core/validate.js';
-import type { AddrGenMode, BridgePortOptions, Link, LinkKind, MacvlanMode, VethLink } from '../addon/wire/link.js';
+import type { AddrGenMode, BridgePortOptions, IpvlanFlags, IpvlanMode, Link, LinkKind, MacvlanMode, VethLink } from '../addon/wire/link.js';
 import { opCall, type BridgePortArgs, type LinkAddArgs, type LinkListArgs, type LinkSetArgs } from '../addon/ops.js';
 
 export type * from '../addon/wire/link.js';
@@ -35,6 +36,12 @@ export interface CommonLinkOptions {
    */
   addrGenMode?: AddrGenMode;
   /**
+   * The device group (IFLA_GROUP, 0-4294967295), set by the request that
+   * creates the link: a mark that is on the link from its first instant
+   * (the alias, which the kernel ignores in a create request, is not).
+   */
+  deviceGroup?: number;
+  /**
    * For plans that do not use the result: false makes the call resolve to
    * `{ index, name }` (a veth's with `peer: { name }`) instead of the link(s)
    * read back, which saves reading and converting both ends (~0.15 ms a
@@ -54,6 +61,7 @@ export interface VethPeerOptions {
   up?: boolean;
   /** 'none' on the namespace end: no link-local address, so no DAD, RS or MLD flooded by the bridge. */
   addrGenMode?: AddrGenMode;
+  deviceGroup?: number;
 }
 
 export interface AddVethOptions extends CommonLinkOptions {
@@ -92,10 +100,30 @@ export interface AddVxlanOptions extends CommonLinkOptions {
   ttl?: number;
 }
 
-export interface AddMacvlanOptions extends CommonLinkOptions {
-  /** The device it sits on: name or ifindex. */
+export interface StackedLinkOptions extends CommonLinkOptions {
+  /** The device it sits on: name or ifindex, in the namespace the call runs in. */
   parent: LinkRef;
+  /**
+   * Create the link directly in this namespace, under its final name (one
+   * request, no move); its parent stays where the call runs.
+   */
+  netns?: NetnsArg;
+}
+
+export interface AddMacvlanOptions extends StackedLinkOptions {
   mode?: MacvlanMode;
+}
+
+export interface AddIpvlanOptions extends StackedLinkOptions {
+  /** l2 (default), l3 or l3s. */
+  mode?: IpvlanMode;
+  /** bridge (default), private or vepa. */
+  flags?: IpvlanFlags;
+}
+
+export interface AddVlanOptions extends StackedLinkOptions {
+  /** The 802.1Q id, 1-4094. */
+  id: number;
 }
 
 export type AddLinkOptions =
@@ -103,7 +131,9 @@ export type AddLinkOptions =
   | ({ kind: 'bridge' } & AddBridgeOptions)
   | ({ kind: 'dummy' } & AddDummyOptions)
   | ({ kind: 'vxlan' } & AddVxlanOptions)
-  | ({ kind: 'macvlan' } & AddMacvlanOptions);
+  | ({ kind: 'macvlan' } & AddMacvlanOptions)
+  | ({ kind: 'ipvlan' } & AddIpvlanOptions)
+  | ({ kind: 'vlan' } & AddVlanOptions);
 
 export interface LinkChanges {
   up?: boolean;
@@ -173,7 +203,16 @@ function commonArgs(kind: LinkKind, o: CommonLinkOptions): LinkAddArgs {
   if (o.txQueueLen !== undefined) a.txQueueLen = integer(o.txQueueLen, 'txQueueLen', 0, 2 ** 32 - 1);
   if (o.addrGenMode !== undefined) a.addrGenMode = oneOf(o.addrGenMode, 'addrGenMode', addrGenModes);
   if (o.readBack !== undefined) a.readBack = bool(o.readBack, 'readBack');
+  if (o.deviceGroup !== undefined) a.deviceGroup = integer(o.deviceGroup, 'deviceGroup', 0, 2 ** 32 - 1);
   return a;
+}
+
+function stackedArgs(kind: 'macvlan' | 'ipvlan' | 'vlan', o: StackedLinkOptions): LinkAddArgs {
+  const args = commonArgs(kind, o);
+  if (o.parent === undefined) throw new ValidationError('parent', `a ${kind} needs parent (the device it sits on)`);
+  Object.assign(args, refArgs(o.parent, 'parent', 'parentIndex'));
+  if (o.netns !== undefined) args.netns = netnsHandle(o.netns, 'netns');
+  return args;
 }
 
 function peerArgs(p: VethPeerOptions): NonNullable<LinkAddArgs['peer']> {
@@ -185,6 +224,7 @@ function peerArgs(p: VethPeerOptions): NonNullable<LinkAddArgs['peer']> {
   if (p.mtu !== undefined) a.mtu = mtu(p.mtu, 'peer.mtu');
   if (p.up !== undefined) a.up = bool(p.up, 'peer.up');
   if (p.addrGenMode !== undefined) a.addrGenMode = oneOf(p.addrGenMode, 'peer.addrGenMode', addrGenModes);
+  if (p.deviceGroup !== undefined) a.deviceGroup = integer(p.deviceGroup, 'peer.deviceGroup', 0, 2 ** 32 - 1);
   return a;
 }
 
@@ -237,10 +277,22 @@ export const linkCalls = {
   },
 
   addMacvlan(o: AddMacvlanOptions): Call {
-    const args = commonArgs('macvlan', o);
-    if (o.parent === undefined) throw new ValidationError('parent', 'a macvlan needs parent (the device it sits on)');
-    Object.assign(args, refArgs(o.parent, 'parent', 'parentIndex'));
+    const args = stackedArgs('macvlan', o);
     args.mode = oneOf(o.mode ?? 'bridge', 'mode', ['bridge', 'private', 'vepa', 'passthru'] as const);
+    return opCall('link.add', args);
+  },
+
+  addIpvlan(o: AddIpvlanOptions): Call {
+    const args = stackedArgs('ipvlan', o);
+    args.mode = oneOf(o.mode ?? 'l2', 'mode', ['l2', 'l3', 'l3s'] as const);
+    if (o.flags !== undefined) args.ipvlanFlags = oneOf(o.flags, 'flags', ['bridge', 'private', 'vepa'] as const);
+    return opCall('link.add', args);
+  },
+
+  /** An 802.1Q sub-interface of parent (eth0.100 on eth0). */
+  addVlan(o: AddVlanOptions): Call {
+    const args = stackedArgs('vlan', o);
+    args.vlanId = integer(o.id, 'id', 1, 4094);
     return opCall('link.add', args);
   },
 
@@ -257,8 +309,12 @@ export const linkCalls = {
         return linkCalls.addVxlan(o);
       case 'macvlan':
         return linkCalls.addMacvlan(o);
+      case 'ipvlan':
+        return linkCalls.addIpvlan(o);
+      case 'vlan':
+        return linkCalls.addVlan(o);
       default:
-        throw new ValidationError('kind', `kind must be veth, bridge, dummy, vxlan or macvlan`);
+        throw new ValidationError('kind', `kind must be veth, bridge, dummy, vxlan, macvlan, ipvlan or vlan`);
     }
   },
 
@@ -291,8 +347,13 @@ export const linkCalls = {
     return opCall('link.setBridgePort', args);
   },
 
-  delete(link: LinkRef, opts: { ifExists?: boolean } = {}): Call {
-    return opCall('link.delete', { ...refArgs(link, 'name', 'index'), ifExists: opts.ifExists ?? false });
+  /** With `deviceGroup`, only a link in that group is deleted (another is left alone and the call resolves false). */
+  delete(link: LinkRef, opts: { ifExists?: boolean; deviceGroup?: number } = {}): Call {
+    return opCall('link.delete', {
+      ...refArgs(link, 'name', 'index'),
+      ifExists: opts.ifExists ?? false,
+      ...(opts.deviceGroup !== undefined ? { deviceGroup: integer(opts.deviceGroup, 'deviceGroup', 0, 2 ** 32 - 1) } : {}),
+    });
   },
 
   get(link: LinkRef): Call {
@@ -337,6 +398,12 @@ export class Links {
   }
   async addMacvlan(o: AddMacvlanOptions): Promise<Link> {
     return this.one(linkCalls.addMacvlan(o));
+  }
+  async addIpvlan(o: AddIpvlanOptions): Promise<Link> {
+    return this.one(linkCalls.addIpvlan(o));
+  }
+  async addVlan(o: AddVlanOptions): Promise<Link> {
+    return this.one(linkCalls.addVlan(o));
   }
   /** Applies the changes in one request; resolves to the link after (read in its new namespace when moved). */
   async set(link: LinkRef, changes: LinkChanges): Promise<Link> {

@@ -23,6 +23,8 @@ export interface RouteOptions extends InterfaceSelector {
   /** Treat the gateway as directly reachable on dev even without a matching prefix. */
   onlink?: boolean;
   mtu?: number;
+  /** Through a nexthop object (nexthopCalls.add) instead of gateway and dev. */
+  nhid?: number;
   /** Needed only for a default route without a gateway (blackhole default, dev-only default). */
   family?: IpFamily;
 }
@@ -86,6 +88,11 @@ function routeArgs(opts: RouteOptions): RouteArgs {
   if (opts.type !== undefined) args.type = namedOrNumber(opts.type, 'type', TYPES);
   if (opts.onlink !== undefined) args.onlink = opts.onlink === true;
   if (opts.mtu !== undefined) args.mtu = integer(opts.mtu, 'mtu', 68, 0xffffffff);
+  if (opts.nhid !== undefined) {
+    if (opts.gateway !== undefined || args.dev !== undefined || args.index !== undefined || opts.onlink)
+      throw new ValidationError('nhid', 'a route through a nexthop object (nhid) takes neither gateway, dev nor onlink');
+    args.nhid = integer(opts.nhid, 'nhid', 1, 0xffffffff);
+  }
   return args as RouteArgs;
 }
 

@@ -11,10 +11,16 @@
 // both remove a lock, nor can one remove a lock that a live process has just
 // taken. Its own takeover lock, if a taker died holding it, is renamed away
 // (rename succeeds for only one of several racers) once its PID is dead.
+// A lock file that does not hold "PID TOKEN" (empty, cut short, random bytes:
+// damage on disk, never a lock being written, which link(2) rules out) has
+// no live owner either and is taken over the same way.
 import { syncFs as fs } from './sync-fs.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockTimeoutError } from '../core/errors.js';
 import { uniqueSuffix } from './unique.js';
+import { processAlive } from './process.js';
+
+export { processAlive };
 
 export interface LockOptions {
   /** Give up after this long (default 10 s). */
@@ -31,12 +37,12 @@ export interface LockHandle {
 }
 
 interface Owner {
-  pid: number;
-  token: string;
+  /** Undefined when the file is damaged: nobody alive holds it. */
+  pid?: number;
   raw: string;
 }
 
-async function readOwner(path: string): Promise<Owner | undefined | 'gone'> {
+async function readOwner(path: string): Promise<Owner | 'gone'> {
   let raw: string;
   try {
     raw = await fs.readFile(path, 'utf8');
@@ -45,18 +51,7 @@ async function readOwner(path: string): Promise<Owner | undefined | 'gone'> {
     throw e;
   }
   const m = /^(\d+) (\S+)\n?$/.exec(raw);
-  return m ? { pid: Number(m[1]), token: m[2] as string, raw } : undefined;
-}
-
-/** Whether a process with this PID exists (EPERM means it exists but is not ours). */
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return m ? { pid: Number(m[1]), raw } : { raw };
 }
 
 /** Creates `path` with `content` only if it does not exist; false when it does. */
@@ -76,7 +71,7 @@ async function createExclusive(path: string, content: string): Promise<boolean> 
 
 async function removeIfStill(path: string, raw: string): Promise<void> {
   const now = await readOwner(path);
-  if (now !== 'gone' && now?.raw === raw) await fs.unlink(path).catch(() => undefined);
+  if (now !== 'gone' && now.raw === raw) await fs.unlink(path).catch(() => undefined);
 }
 
 /** One attempt to clear a lock held by a dead process; never removes a live one. True when it tried. */
@@ -87,7 +82,7 @@ async function takeOverStale(path: string, stale: Owner): Promise<boolean> {
   if (!(await createExclusive(guard, mine))) {
     const holder = await readOwner(guard);
     if (holder === 'gone') return true;
-    if (holder && processAlive(holder.pid)) return false;
+    if (processAlive(holder.pid)) return false;
     // The guard's taker died inside its few lines of work: move it aside; rename lets one racer win.
     const aside = `${guard}.${process.pid}.${token}.dead`;
     try {
@@ -96,7 +91,7 @@ async function takeOverStale(path: string, stale: Owner): Promise<boolean> {
       return true;
     }
     const moved = await readOwner(aside);
-    if (moved !== 'gone' && moved && processAlive(moved.pid)) {
+    if (moved !== 'gone' && processAlive(moved.pid)) {
       // A live taker's guard was moved by mistake (it was replaced in between): give it back if we can.
       await fs.link(aside, guard).catch(() => undefined);
     }
@@ -133,13 +128,8 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
     }
     const owner = await readOwner(path);
     if (owner === 'gone') continue;
-    if (owner === undefined) {
-      // Not our format: someone else's file. Leave it; the deadline reports it.
-    } else if (!processAlive(owner.pid) && (await takeOverStale(path, owner))) {
-      continue;
-    }
-    if (Date.now() >= deadline)
-      throw new LockTimeoutError(path, timeoutMs, owner === undefined ? undefined : owner.pid);
+    if (!processAlive(owner.pid) && (await takeOverStale(path, owner))) continue;
+    if (Date.now() >= deadline) throw new LockTimeoutError(path, timeoutMs, owner.pid);
     const jittered = delay / 2 + Math.random() * (delay / 2);
     await sleep(Math.min(jittered, Math.max(0, deadline - Date.now())));
     delay = Math.min(delay * 2, maxDelay);

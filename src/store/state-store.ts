@@ -2,29 +2,14 @@
 // directory per kind (networks/, endpoints/, ...). Writes are atomic, so a
 // crash leaves either the old or the new document, never half of one.
 import { syncFs as fs } from './sync-fs.js';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ValidationError } from '../core/errors.js';
+import { NetplumbError, StateError, ValidationError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { boundary } from './boundary.js';
 import { withLock, type LockOptions } from './lock.js';
 
-export interface StateDirs {
-  /** Runtime state that dies with a reboot (namespaces, endpoints), like /run/docker. */
-  runtime: string;
-  /** Configuration that outlives a reboot (networks), like /var/lib/docker/network. */
-  config: string;
-}
-
-export const DEFAULT_STATE_DIRS: Readonly<StateDirs> = { runtime: '/run/netplumb', config: '/var/lib/netplumb' };
-
-/**
- * The directories to use: explicit options first, then NETPLUMB_STATE_DIR
- * (one root holding run/ and lib/, for tests and rootless use), then the defaults.
- */
-export function stateDirs(opts: Partial<StateDirs> = {}, env: NodeJS.ProcessEnv = process.env): StateDirs {
-  const root = env.NETPLUMB_STATE_DIR;
-  const base = root ? { runtime: join(root, 'run'), config: join(root, 'lib') } : DEFAULT_STATE_DIRS;
-  return { runtime: opts.runtime ?? base.runtime, config: opts.config ?? base.config };
-}
+export { stateDirs, DEFAULT_STATE_DIRS, type StateDirs } from './dirs.js';
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/;
 
@@ -37,50 +22,92 @@ function checkName(value: string, field: string): string {
   return value;
 }
 
+/** Per lock file, the last turn queued in this process. */
+const turns = new Map<string, Promise<void>>();
+/**
+ * What a reader of a document checks beyond JSON: returns what is wrong with
+ * it (a StateError then names the file), or undefined when it is usable.
+ */
+export type DocumentCheck = (doc: unknown) => string | undefined;
+
+/** The problem with a file's text as JSON, in words: empty, cut short, not JSON. */
+function parseProblem(text: string, e: unknown): string {
+  if (text.trim() === '') return 'it is empty';
+  if (!text.endsWith('\n')) return `it is cut short or not netplumb's (${(e as Error).message})`;
+  return `it is not JSON (${(e as Error).message})`;
+}
+
+/** Turns an I/O failure on a state file (other than its absence) into a StateError. */
+function ioProblem(file: string, verb: string, e: unknown): never {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === undefined) throw e;
+  throw new StateError(file, `it cannot be ${verb} (${code}: ${(e as Error).message})`);
+}
+
 export class StateStore {
   constructor(
     /** The directory this store owns; created on first write. */
     readonly dir: string,
   ) {}
 
-  private file(kind: string, id: string): string {
+  /** The file that holds a document. */
+  file(kind: string, id: string): string {
     return join(this.dir, checkName(kind, 'kind'), `${checkName(id, 'id')}.json`);
   }
 
-  /** The document, or undefined when there is none. */
-  async read<T>(kind: string, id: string): Promise<T | undefined> {
+  /**
+   * The document, or undefined when there is none. A file that cannot be
+   * read, is not JSON, or fails `check` is a StateError naming it.
+   */
+  async read<T>(kind: string, id: string, check?: DocumentCheck): Promise<T | undefined> {
+    const file = this.file(kind, id);
     let text: string;
     try {
-      text = await fs.readFile(this.file(kind, id), 'utf8');
+      text = await fs.readFile(file, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
+      ioProblem(file, 'read', e);
     }
-    return JSON.parse(text) as T;
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      throw new StateError(file, parseProblem(text, e));
+    }
+    const problem = check?.(doc);
+    if (problem !== undefined) throw new StateError(file, problem);
+    return doc as T;
+  }
+
+  /** Whether the document exists. */
+  has(kind: string, id: string): boolean {
+    return existsSync(this.file(kind, id));
   }
 
   /** Replaces the document atomically. */
   async write(kind: string, id: string, doc: unknown): Promise<void> {
     const path = this.file(kind, id);
     const text = `${JSON.stringify(doc)}\n`;
+    boundary(`write ${kind}/${id}`);
     try {
       await writeFileAtomic(path, text);
     } catch (e) {
       // The kind's directory is made on its first document (or again, if someone removed it).
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') ioProblem(path, 'written', e);
       await fs.mkdir(join(this.dir, kind), { recursive: true, mode: 0o755 });
-      await writeFileAtomic(path, text);
+      await writeFileAtomic(path, text).catch((err: unknown) => ioProblem(path, 'written', err));
     }
   }
 
   /** Ids of the documents of a kind, sorted. */
   async list(kind: string): Promise<string[]> {
     let names: string[];
+    const dir = join(this.dir, checkName(kind, 'kind'));
     try {
-      names = await fs.readdir(join(this.dir, checkName(kind, 'kind')));
+      names = await fs.readdir(dir);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw e;
+      ioProblem(dir, 'listed', e);
     }
     return names
       .filter((n) => n.endsWith('.json') && NAME.test(n))
@@ -90,11 +117,42 @@ export class StateStore {
 
   /** Removes the document; false when there was none (so teardown can repeat it). */
   async remove(kind: string, id: string): Promise<boolean> {
+    const file = this.file(kind, id);
+    boundary(`remove ${kind}/${id}`);
     try {
-      await fs.unlink(this.file(kind, id));
+      await fs.unlink(file);
       return true;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      ioProblem(file, 'removed', e);
+    }
+  }
+
+  /**
+   * Moves a document that cannot be used to `<dir>/<kind>/<id>.json` under
+   * `quarantine` (made as needed), so that it is kept for a person to look at
+   * but no longer read; returns where it went, or undefined when it was gone.
+   */
+  async quarantine(kind: string, id: string, quarantine: string): Promise<string | undefined> {
+    const file = this.file(kind, id);
+    const dest = join(quarantine, kind, `${id}.json`);
+    boundary(`quarantine ${kind}/${id}`);
+    await fs.mkdir(join(quarantine, kind), { recursive: true, mode: 0o755 });
+    try {
+      await fs.rename(file, dest);
+      return dest;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      ioProblem(file, 'moved', e);
+    }
+  }
+
+  /** Temp files a writer that died left in a kind's directory (complete documents never end in .tmp). */
+  async leftovers(kind: string): Promise<string[]> {
+    try {
+      return (await fs.readdir(join(this.dir, checkName(kind, 'kind')))).filter((n) => n.endsWith('.tmp')).map((n) => join(this.dir, kind, n));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
     }
   }
@@ -104,8 +162,36 @@ export class StateStore {
    * Every read-modify-write of shared state (IPAM above all) belongs inside.
    */
   async locked<T>(fn: () => Promise<T> | T, opts?: LockOptions): Promise<T> {
-    await fs.mkdir(this.dir, { recursive: true, mode: 0o755 });
-    return withLock(join(this.dir, '.lock'), fn, opts);
+    const lock = join(this.dir, '.lock');
+    // Callers in this process queue here, in order, instead of polling the
+    // file with backoff against each other (a daemon serves many at once).
+    const before = turns.get(lock) ?? Promise.resolve();
+    let done!: () => void;
+    const released = new Promise<void>((r) => (done = r));
+    const turn = before.then(() => released);
+    turns.set(lock, turn);
+    await before;
+    try {
+      try {
+        await fs.mkdir(this.dir, { recursive: true, mode: 0o755 });
+      } catch (e) {
+        ioProblem(this.dir, 'made', e);
+      }
+      let inside = false;
+      try {
+        return await withLock(lock, () => {
+          inside = true;
+          return fn();
+        }, opts);
+      } catch (e) {
+        // Failures of `fn` are its own; the lock file itself that cannot be made or read is the state's.
+        if (inside || e instanceof NetplumbError) throw e;
+        return ioProblem(lock, 'taken', e);
+      }
+    } finally {
+      done();
+      if (turns.get(lock) === turn) turns.delete(lock);
+    }
   }
 
   /** Reads, changes and writes one document under the lock; `change` returns the new document. */

@@ -11,16 +11,15 @@
 // (the repo's own dist/ and prebuilds/ are left alone: others may be using them).
 // node-gyp-build and node-addon-api are packed from node_modules, so the install
 // needs neither the network nor an npm cache.
-import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PREBUILD as prebuildName, SHIM, REPO as repo, pack, packWithDependencies, run, stagePackage, userEnv } from './support/package.js';
 import { assertSandbox } from './support/witness.js';
 
-const repo = resolve(import.meta.dirname, '../..');
 const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { name: string; version: string };
-const prebuildName = 'prebuilds/linux-x64/netplumb.glibc.node';
 let tmp = '';
 
 beforeAll(assertSandbox);
@@ -28,74 +27,23 @@ afterAll(() => {
   if (tmp && !process.env.NETPLUMB_TEST_KEEP) rmSync(tmp, { recursive: true, force: true });
 });
 
-/** The environment of a user's shell: none of the npm variables of the `npm test` we run under. */
-function userEnv(path: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/^(npm_|NODE_|VITEST|INIT_CWD)/i.test(k) || k === 'TEST' || k === 'NETPLUMB_PREBUILD') continue;
-    env[k] = v;
-  }
-  env.PATH = path;
-  return env;
-}
-
-function run(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): SpawnSyncReturns<string> {
-  const r = spawnSync(cmd, args, { ...opts, encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0)
-    throw new Error(`${cmd} ${args.join(' ')} exited ${r.status ?? r.signal}\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
-
-/** npm pack --json in DIR (scripts off: prepack would build); the tarball's path and its file list. */
-function pack(dir: string, dest: string): { tarball: string; files: string[] } {
-  const out = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dest], { cwd: dir }).stdout;
-  const [info] = JSON.parse(out) as { filename: string; files: { path: string }[] }[];
-  return { tarball: join(dest, info!.filename), files: info!.files.map((f) => f.path).sort() };
-}
-
-/** The names of package.json's `dependencies` and of theirs, as installed in the repo's node_modules. */
-function runtimeDeps(): string[] {
-  const seen = new Set<string>();
-  const visit = (dir: string): void => {
-    const { dependencies = {} } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-    for (const name of Object.keys(dependencies)) {
-      if (seen.has(name)) continue;
-      seen.add(name);
-      visit(join(repo, 'node_modules', name));
-    }
-  };
-  visit(repo);
-  return [...seen].sort();
-}
-
 describe('npm package', () => {
-  it('packs, installs from the tarball offline with no compiler on PATH, and runs on its prebuild', { timeout: 180_000 }, () => {
+  // Every runtime dependency is packed from node_modules (pino and prom-client, the daemon's, bring ~20): minutes on a busy machine.
+  it('packs, installs from the tarball offline with no compiler on PATH, and runs on its prebuild', { timeout: 420_000 }, () => {
     tmp = mkdtempSync(join(tmpdir(), 'netplumb-pkg-'));
     const stage = join(tmp, 'stage');
     const dest = join(tmp, 'tarballs');
-    mkdirSync(join(stage, 'prebuilds/linux-x64'), { recursive: true });
     mkdirSync(dest);
-
-    // The staging tree: what the repo has, minus build/ and the repo's own prebuilds/.
-    for (const f of ['package.json', 'LICENSE', 'README.md', 'binding.gyp', 'native', 'scripts', 'src', 'test', 'bench', 'docs', 'examples', 'tsconfig.json'])
-      if (existsSync(join(repo, f))) cpSync(join(repo, f), join(stage, f), { recursive: true });
-    // dist/ as prepack makes it (exit status ignored: a colleague's half-written module elsewhere in
-    // src/ must not fail this test — `npm run typecheck` does that — as long as the entry point compiles).
-    const tsc = spawnSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(repo, 'tsconfig.build.json'), '--outDir', join(stage, 'dist')], { encoding: 'utf8' });
-    expect(existsSync(join(stage, 'dist/index.js')), tsc.stdout).toBe(true);
-    // The prebuild: the addon already built for this machine, copied under build-native's lock.
-    const addon = process.env.NETPLUMB_TEST_PREBUILD ? resolve(repo, process.env.NETPLUMB_TEST_PREBUILD) : join(repo, 'build/Release/netplumb.node');
-    execFileSync('flock', [join(process.env.TMPDIR ?? '/tmp', 'netplumb-build.lock'), 'cp', addon, join(stage, prebuildName)]);
+    stagePackage(stage);
+    expect(existsSync(join(stage, 'dist/index.js'))).toBe(true);
 
     // What ships: the compiled JS with its types, the prebuild, and what a source build needs.
-    const { tarball, files } = pack(stage, dest);
+    const { tarball, files, deps } = packWithDependencies(stage, dest);
     expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'binding.gyp', prebuildName,
-      'dist/index.js', 'dist/index.d.ts', 'dist/addon/native.js', 'native/binding/addon.cc', 'native/core/value.h']));
+      'dist/index.js', 'dist/index.d.ts', 'dist/addon/native.js', 'dist/cni/main.js', 'native/cni-shim/main.c', SHIM, 'dist/testing/index.js', 'dist/testing/index.d.ts',
+      'dist/testing/vitest-setup.js', 'native/binding/addon.cc', 'native/core/value.h']));
     const leaked = files.filter((f) => /^(src|test|bench|build|docs|examples|native\/tests|node_modules)\/|^scripts\/(?!sandbox$)|\.map$|^tsconfig|^\.|\.tgz$/.test(f));
     expect(leaked).toEqual([]);
-
-    // Its runtime dependencies (and theirs) from the repo's node_modules, as tarballs: no registry, no cache.
-    const deps = runtimeDeps().map((d) => pack(join(repo, 'node_modules', d), dest).tarball);
 
     // A PATH with node, npm and sh only: no cc, c++, gcc, g++, make or python.
     const bin = join(tmp, 'bin');
@@ -144,6 +92,16 @@ describe('npm package', () => {
     expect(used.links).toEqual(['lo:up', 'pkg0:up', 'pkg1:up']);
     expect(used.addons).toEqual([realpathSync(join(installed, prebuildName))]);
 
+    // The CNI plugin from the installed package: `netplumb cni install` puts the prebuilt shim in place, and with
+    // no daemon to answer, the shim runs the installed package's in-process entry.
+    const cniBin = join(tmp, 'cni-bin');
+    run('node', [join(installed, 'dist/cli/main.js'), 'cni', 'install', '--bin-dir', cniBin], { cwd: app, env });
+    const version = spawnSync(join(cniBin, 'netplumb'), [], {
+      input: '{"cniVersion":"1.0.0"}', encoding: 'utf8', env: { ...env, CNI_COMMAND: 'VERSION', NETPLUMB_HOST: `unix://${join(tmp, 'no-daemon.sock')}` },
+    });
+    expect(version.status, version.stderr).toBe(0);
+    expect(JSON.parse(version.stdout)).toEqual({ cniVersion: '1.0.0', supportedVersions: ['1.0.0', '1.1.0'] });
+
     // The control: the same package without its prebuild cannot install here, so the PATH really has
     // no way to compile and the install above was the prebuild's doing.
     rmSync(join(stage, 'prebuilds'), { recursive: true });
@@ -159,7 +117,8 @@ describe('npm package', () => {
     expect(failed.stdout + failed.stderr).toMatch(/gyp/);
 
     // The types ship: a consumer's TypeScript resolves the package's declarations through `exports`.
-    writeFileSync(join(app, 'use-types.ts'), `import { Netns, type Link } from '${pkg.name}';\nconst f = async (): Promise<Link[]> => (await Netns.create()).links.list();\nexport { f };\n`);
+    writeFileSync(join(app, 'use-types.ts'), `import { Netns, type Link } from '${pkg.name}';\nimport { Lab, type LabSandbox } from '${pkg.name}/testing';\n` +
+      `const f = async (): Promise<Link[]> => (await Netns.create()).links.list();\nconst g = async (): Promise<LabSandbox> => (await Lab.open()).sandbox('s');\nexport { f, g };\n`);
     run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext',
       '--target', 'es2022', '--types', 'node', '--typeRoots', join(repo, 'node_modules/@types'), 'use-types.ts'], { cwd: app, env });
   });

@@ -45,9 +45,11 @@ void Message::put_be64(uint16_t type, uint64_t v) {
 }
 void Message::put_str(uint16_t type, const std::string& s) { put(type, s.c_str(), s.size() + 1); }
 
-size_t Message::begin_nest(uint16_t type) {
+size_t Message::begin_nest(uint16_t type) { return begin_container(type | NLA_F_NESTED); }
+
+size_t Message::begin_container(uint16_t type) {
   size_t off = buf_.size();
-  put(type | NLA_F_NESTED, nullptr, 0);
+  put(type, nullptr, 0);
   return off;
 }
 

@@ -42,6 +42,9 @@ class Message {
 
   // Nests are closed in reverse order of opening; end_nest fixes the length.
   size_t begin_nest(uint16_t type);
+  // An attribute that holds a struct and/or attributes without the nested
+  // flag, as tc's TCA_OPTIONS (netem's starts with a struct); closed by end_nest.
+  size_t begin_container(uint16_t type);
   void end_nest(size_t token);
 
   nlmsghdr* header() { return reinterpret_cast<nlmsghdr*>(buf_.data()); }

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <optional>
 
+#include "core/boundary.h"
 #include "core/errors.h"
 #include "core/netlink/attrs.h"
 
@@ -150,12 +151,13 @@ void Socket::send_all(std::vector<Message>& msgs, const Message* head, const Mes
   }
   mh.msg_iov = iov.data();
   mh.msg_iovlen = iov.size();
+  const Message& first = msgs.empty() ? *head : msgs.front();
+  if (boundaries_enabled()) boundary(("send " + first.op() + " " + first.object()).c_str());
   ssize_t n;
   do {
     n = sendmsg(fd_, &mh, 0);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
-    const Message& first = msgs.empty() ? *head : msgs.front();
     throw NetlinkError(errno, first.op(), first.object(), "sendmsg failed");
   }
 }
@@ -179,9 +181,24 @@ size_t Socket::receive(bool dontwait) {
   }
 }
 
+std::vector<Outcome> Socket::transact_each(std::vector<Message>& msgs) {
+  std::vector<Outcome> out(msgs.size());
+  if (msgs.empty()) return out;
+  std::lock_guard<std::mutex> lock(mutex_);
+  exchange(msgs, {}, &out);
+  return out;
+}
+
 void Socket::transact(std::vector<Message>& msgs, const ReplyHandler& on_reply) {
   if (msgs.empty()) return;
   std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<Outcome> out(msgs.size());
+  exchange(msgs, on_reply, &out);
+  for (size_t i = 0; i < out.size(); i++)
+    if (out[i].err) throw NetlinkError(out[i].err, msgs[i].op(), msgs[i].object(), out[i].extack, out[i].offset);
+}
+
+void Socket::exchange(std::vector<Message>& msgs, const ReplyHandler& on_reply, std::vector<Outcome>* outcomes) {
   uint32_t first_seq = next_seq();
   for (size_t i = 0; i < msgs.size(); i++) {
     msgs[i].set_seq(i == 0 ? first_seq : next_seq());
@@ -189,7 +206,6 @@ void Socket::transact(std::vector<Message>& msgs, const ReplyHandler& on_reply) 
   }
   send_all(msgs, nullptr, nullptr);
   size_t pending = msgs.size();
-  std::optional<std::pair<Failure, size_t>> first_failure;
   while (pending) {
     size_t n = receive(false);
     for (auto* h = reinterpret_cast<const nlmsghdr*>(buf_.data()); NLMSG_OK(h, n);
@@ -199,14 +215,13 @@ void Socket::transact(std::vector<Message>& msgs, const ReplyHandler& on_reply) 
       if (idx >= msgs.size()) continue;  // a stale answer to an earlier, abandoned request
       if (h->nlmsg_type == NLMSG_ERROR) {
         Failure f = read_error(h);
-        if (f.err && !first_failure) first_failure.emplace(f, idx);
+        (*outcomes)[idx] = Outcome{f.err, f.extack, f.offset};
         pending--;
       } else if (h->nlmsg_type != NLMSG_NOOP && h->nlmsg_type != NLMSG_DONE) {
         if (on_reply) on_reply(idx, h);
       }
     }
   }
-  if (first_failure) throw_failure(first_failure->first, msgs[first_failure->second]);
 }
 
 void Socket::request(Message& msg, const ReplyHandler& on_reply) {

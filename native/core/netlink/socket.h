@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "core/netlink/message.h"
@@ -17,6 +18,13 @@ namespace netplumb::nl {
 
 // Called for each reply message (not ACKs/errors) with the index of the request it answers.
 using ReplyHandler = std::function<void(size_t request_index, const nlmsghdr*)>;
+
+// How the kernel answered one request of a transaction: err 0 when it was applied.
+struct Outcome {
+  int err = 0;
+  std::string extack;
+  int64_t offset = -1;
+};
 
 class Socket {
  public:
@@ -42,6 +50,9 @@ class Socket {
   // all-or-nothing undo what succeeded.
   void transact(std::vector<Message>& msgs, const ReplyHandler& on_reply = {});
   void request(Message& msg, const ReplyHandler& on_reply = {});
+  // Like transact, but never throws for a refused request: returns each
+  // request's outcome, so a caller can take back exactly what was applied.
+  std::vector<Outcome> transact_each(std::vector<Message>& msgs);
 
   // Runs a dump request and hands each message to `on_message`. Throws
   // DumpInterrupted when the kernel flagged NLM_F_DUMP_INTR; with
@@ -68,6 +79,8 @@ class Socket {
   Socket(int fd, int protocol, bool);
   uint32_t next_seq() { return ++seq_; }
   void send_all(std::vector<Message>& msgs, const Message* head, const Message* tail);
+  // Sends msgs with ACKs requested and records every answer; the caller holds mutex_.
+  void exchange(std::vector<Message>& msgs, const ReplyHandler& on_reply, std::vector<Outcome>* outcomes);
   // Reads one datagram into buf_, sized with MSG_PEEK|MSG_TRUNC; returns its length
   // or 0 when `dontwait` and nothing is queued.
   size_t receive(bool dontwait);

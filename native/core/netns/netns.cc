@@ -74,6 +74,13 @@ nl::Socket& Netns::nfnl() {
   return *nfnl_;
 }
 
+nl::Socket& Netns::sock_diag() {
+  int nsfd = fd();
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!diag_) run_in_netns(nsfd, [&] { diag_ = std::make_unique<nl::Socket>(NETLINK_SOCK_DIAG); });
+  return *diag_;
+}
+
 std::unique_ptr<nl::Socket> Netns::open_netlink(int protocol) {
   std::unique_ptr<nl::Socket> out;
   run_in_netns(fd(), [&] { out = std::make_unique<nl::Socket>(protocol); });
@@ -89,10 +96,24 @@ int Netns::open_socket(int domain, int type, int protocol) {
   return out;
 }
 
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+uint64_t Netns::cookie() {
+  nl::Socket& sock = rtnl();
+  uint64_t cookie = 0;
+  socklen_t len = sizeof cookie;
+  if (getsockopt(sock.fd(), SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0)
+    throw SystemError(errno, "getsockopt(SO_NETNS_COOKIE)", label_);
+  return cookie;
+}
+
 void Netns::close() {
   std::lock_guard<std::mutex> lock(mutex_);
   rtnl_.reset();
   nfnl_.reset();
+  diag_.reset();
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
 }

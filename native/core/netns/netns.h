@@ -36,6 +36,7 @@ class Netns {
   // worker thread (they are opened with setns there).
   nl::Socket& rtnl();
   nl::Socket& nfnl();
+  nl::Socket& sock_diag();
   // Hands over an rtnetlink socket already opened inside this namespace
   // (by whoever created it), so rtnl() need not enter it to open one.
   void adopt_rtnl(std::unique_ptr<nl::Socket> sock);
@@ -43,6 +44,10 @@ class Netns {
   std::unique_ptr<nl::Socket> open_netlink(int protocol);
   // Opens a fresh socket (any family) inside this namespace.
   int open_socket(int domain, int type, int protocol);
+  // The kernel's identity of this namespace (SO_NETNS_COOKIE of a socket in
+  // it): unique per boot, unlike the inode number, which a namespace made
+  // after this one died may get again. Opens the rtnetlink socket if needed.
+  uint64_t cookie();
 
   void close();
   bool closed() const;
@@ -55,6 +60,7 @@ class Netns {
   dev_t device_ = 0;
   std::unique_ptr<nl::Socket> rtnl_;
   std::unique_ptr<nl::Socket> nfnl_;
+  std::unique_ptr<nl::Socket> diag_;
 };
 
 }  // namespace netplumb

@@ -1,5 +1,6 @@
 #include "core/ops/delete_with_undo.h"
 
+#include <cerrno>
 #include <memory>
 
 #include "core/errors.h"
@@ -31,6 +32,14 @@ Value delete_with_undo(OpContext& ctx, const Value& args, DeleteSteps steps) {
     ctx.undo.push(std::string("restore ") + steps.kind + " " + steps.what, [ns, shared] { ns->rtnl().request(*shared); });
   }
   return Value(true);
+}
+
+void delete_quietly(Netns* ns, nl::Message m) {
+  try {
+    ns->rtnl().request(m);
+  } catch (const NetlinkError& e) {
+    if (e.err != ENOENT && e.err != ENODEV && e.err != ESRCH) throw;
+  }
 }
 
 }  // namespace netplumb::rtnl

@@ -27,4 +27,8 @@ struct DeleteSteps {
 // {..., ifExists?} → true, or false when absent and ifExists.
 Value delete_with_undo(OpContext& ctx, const Value& args, DeleteSteps steps);
 
+// Sends a delete for an undo: an entry already gone (with its device, or
+// removed by someone) is not a failure.
+void delete_quietly(Netns* ns, nl::Message m);
+
 }  // namespace netplumb::rtnl

@@ -16,7 +16,8 @@ namespace netplumb::rtnl {
 namespace {
 
 void delete_link(nl::Socket& sock, int index, const std::string& name) {
-  nl::Message m = link_request(RTM_DELLINK, 0, index, "", "RTM_DELLINK");
+  // By ifindex when known; by name in a namespace where the index was never read.
+  nl::Message m = link_request(RTM_DELLINK, 0, index, index ? "" : name, "RTM_DELLINK");
   m.set_object(name);
   try {
     sock.request(m);
@@ -67,10 +68,19 @@ Value add(OpContext& ctx, const Value& args) {
   bool read_back = args.bool_or("readBack", true);
   nl::Message create = create_request(sock, args);
   const std::string name = args.str("name");
+  // A stacked link sent to another namespace lives there from the start: it is
+  // configured, read back and undone through that namespace's socket, by name
+  // (the kernel echoes a new link only to sockets of the link's own namespace).
+  NetnsRef target = args.has("netns") && args.str("kind") != "veth" ? args["netns"].as_netns("netns") : nullptr;
   int index = 0;
   sock.request(create, [&](size_t, const nlmsghdr* h) {
     if (h->nlmsg_type == RTM_NEWLINK) index = static_cast<const ifinfomsg*>(NLMSG_DATA(h))->ifi_index;
   });
+  if (target) {
+    Netns* there = target.get();
+    ctx.undo.push("delete link " + name, [target, name] { delete_link(target->rtnl(), 0, name); });
+    return configure_created(there->rtnl(), 0, name, args, read_back);
+  }
   if (!index) index = lookup_ifindex(sock, name);  // kernels before 6.3 do not echo a new link
   if (!index) throw NetlinkError(ENODEV, "RTM_GETLINK", name, "the link was created but cannot be found");
   Netns* ns = &ctx.ns;
@@ -87,10 +97,23 @@ Value add(OpContext& ctx, const Value& args) {
   return link;
 }
 
-// {name|index, ifExists?} → true, or false when absent and ifExists. Not undone:
-// a deleted link cannot be brought back as it was.
+// {name|index, ifExists?, deviceGroup?} → true, or false when absent and
+// ifExists. With deviceGroup, a link in another group is left alone (false):
+// a name can be taken again by someone else's link after ours went. Not
+// undone: a deleted link cannot be brought back as it was.
 Value remove(OpContext& ctx, const Value& args) {
   LinkTarget t = target_of(args);
+  if (args.has("deviceGroup")) {
+    int64_t group = int_arg(args, "deviceGroup", 0, 0xffffffffLL);
+    try {
+      Value link = get_link(ctx.ns.rtnl(), t.index, t.name);
+      if (link["deviceGroup"].as_int() != group) return Value(false);
+      t.index = static_cast<int>(link["index"].as_int());
+    } catch (const NetlinkError& e) {
+      if (e.err == ENODEV && args.bool_or("ifExists", false)) return Value(false);
+      throw;
+    }
+  }
   nl::Message m = link_request(RTM_DELLINK, 0, t.index, t.name, "RTM_DELLINK");
   try {
     ctx.ns.rtnl().request(m);

@@ -10,20 +10,26 @@
 #include <linux/rtnetlink.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <set>
 
+#include "core/boundary.h"
 #include "core/errors.h"
 #include "core/exec/ops.h"
 #include "core/netns/netns.h"
 #include "core/netns/thread_netns.h"
+#include "core/rtnl/link_build.h"
+#include "core/rtnl/link_read.h"
 
 namespace netplumb {
 
 namespace {
 
 const char* kDefaultDir = "/run/netns";
+// How long a namespace that still reads as held is asked again (see held_after_release).
+constexpr int kReleaseWaitMs = 25;
 
 std::string check_name(const std::string& name) {
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
@@ -76,8 +82,10 @@ std::unique_ptr<nl::Socket> loopback_up_here() {
 }
 
 void remove_named(const std::string& path) {
+  if (boundaries_enabled()) boundary(("umount " + path).c_str());
   if (umount2(path.c_str(), MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
     throw SystemError(errno, "umount", path);
+  if (boundaries_enabled()) boundary(("unlink " + path).c_str());
   if (unlink(path.c_str()) < 0 && errno != ENOENT) throw SystemError(errno, "unlink", path);
 }
 
@@ -97,6 +105,7 @@ Value create(OpContext& ctx, const Value& args) {
   std::string dir = dir_of(args);
   std::string path = dir + "/" + name;
   prepare_dir_once(dir);
+  if (boundaries_enabled()) boundary(("create " + path).c_str());
   int file = open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
   if (file < 0 && errno == ENOENT) {  // the directory went away since: make it again
     prepare_dir(dir);
@@ -110,6 +119,7 @@ Value create(OpContext& ctx, const Value& args) {
   ::close(file);
   int fd;
   try {
+    if (boundaries_enabled()) boundary(("mount " + path).c_str());
     fd = run_in_new_netns([&](int) {
       if (mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr) < 0)
         throw SystemError(errno, "mount --bind", path);
@@ -126,31 +136,128 @@ Value create(OpContext& ctx, const Value& args) {
   return Value(std::move(ns));
 }
 
-Value open_ns(OpContext&, const Value& args) {
+std::string cookie_text(uint64_t cookie) { return std::to_string(cookie); }
+
+NetnsRef open_target(const Value& args) {
   if (args.has("name")) {
     std::string name = check_name(args.str("name"));
-    return Value(Netns::open_path(dir_of(args) + "/" + name, name));
+    return Netns::open_path(dir_of(args) + "/" + name, name);
   }
   if (args.has("pid")) {
     int64_t pid = args.integer("pid");
     if (pid <= 0) throw InvalidArgument("pid", "pid must be a positive integer");
     std::string path = "/proc/" + std::to_string(pid) + "/ns/net";
-    return Value(Netns::open_path(path, "pid " + std::to_string(pid)));
+    return Netns::open_path(path, "pid " + std::to_string(pid));
   }
-  if (args.has("path")) return Value(Netns::open_path(args.str("path"), ""));
-  return Value(Netns::process());
+  if (args.has("path")) {
+    const std::string& path = args.str("path");
+    if (path.find('\0') != std::string::npos) throw InvalidArgument("path", "a namespace path may not contain NUL");
+    return Netns::open_path(path, "");
+  }
+  return Netns::process();
 }
 
-Value remove(OpContext&, const Value& args) {
+// {name|path|pid, cookie?} → a handle. With `cookie`, a namespace whose
+// cookie differs is refused (ESTALE): the path or pid now names another
+// namespace than the one recorded, which must not be changed.
+Value open_ns(OpContext&, const Value& args) {
+  NetnsRef ns = open_target(args);
+  if (args.has("cookie")) {
+    std::string found = cookie_text(ns->cookie());
+    if (found != args.str("cookie")) {
+      std::string label = ns->label();
+      ns->close();
+      throw SystemError(ESTALE, "open namespace",
+                        label + " (another namespace than the one recorded: cookie " + found + ", expected " +
+                            args.str("cookie") + ")");
+    }
+  }
+  return Value(std::move(ns));
+}
+
+// {} → the cookie (decimal text: it is a 64-bit counter) of the call's namespace.
+Value cookie(OpContext& ctx, const Value&) { return Value(cookie_text(ctx.ns.cookie())); }
+
+// Whether the namespace that `nsid` names (as seen from `sock`'s namespace)
+// is still alive: the kernel resolves an nsid only to a namespace someone
+// still holds, so asking for its loopback fails once the last holder is gone.
+bool nsid_alive(nl::Socket& sock, int32_t nsid) {
+  nl::Message m = rtnl::link_request(RTM_GETLINK, 0, 1, "", "RTM_GETLINK");
+  m.set_object("lo of namespace id " + std::to_string(nsid));
+  m.put_s32(IFLA_TARGET_NETNSID, nsid);
+  try {
+    sock.request(m);
+    return true;
+  } catch (const NetlinkError&) {
+    return false;
+  }
+}
+
+// Whether someone still holds the namespace once the references that die
+// on their own have gone. A netlink socket (ours, from the plan that made or
+// configured the sandbox a moment ago) releases its hold on the namespace
+// only after an RCU grace period, so a namespace freshly used reads as held
+// for a few milliseconds: it is asked again, briefly, before the host ends
+// are deleted (which costs ~25 ms: the kernel waits for every RCU callback).
+bool held_after_release(nl::Socket& sock, int32_t nsid) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kReleaseWaitMs);
+  for (;;) {
+    if (!nsid_alive(sock, nsid)) return false;
+    if (std::chrono::steady_clock::now() > deadline) return true;
+    usleep(500);
+  }
+}
+
+// The host ends (in the plan's namespace) of veths whose other end is in the
+// namespace being deleted, with the nsid of that namespace; ends already gone
+// are left out.
+struct Peers {
+  std::vector<std::string> names;
+  int32_t nsid = -1;
+};
+
+Peers peers_of(OpContext& ctx, const Value& args) {
+  Peers p;
+  if (!args.has("peers")) return p;
+  for (const Value& v : args["peers"].as_array("peers")) {
+    const std::string& name = v.as_string("peers");
+    try {
+      Value link = rtnl::get_link(ctx.ns.rtnl(), 0, name);
+      p.names.push_back(name);
+      if (link["linkNetnsId"].is_int()) p.nsid = static_cast<int32_t>(link["linkNetnsId"].as_int());
+    } catch (const NetlinkError& e) {
+      if (e.err != ENODEV) throw;
+    }
+  }
+  return p;
+}
+
+// {name, dir?, ifExists?, peers?} → whether it existed. The kernel deletes
+// the namespace, and the veths with an end in it, once nobody holds it; when
+// another process still does, the host ends named in `peers` would stay
+// behind, so they are deleted here (only then: deleting a veth costs ~25 ms
+// of the kernel's time, the namespace's own teardown nothing of ours).
+Value remove(OpContext& ctx, const Value& args) {
   std::string name = check_name(args.str("name"));
   std::string path = dir_of(args) + "/" + name;
+  Peers peers = peers_of(ctx, args);
   struct stat st;
-  if (stat(path.c_str(), &st) < 0) {
-    if (errno == ENOENT && args.bool_or("ifExists", false)) return Value(false);
+  bool existed = stat(path.c_str(), &st) == 0;
+  if (!existed && (errno != ENOENT || !args.bool_or("ifExists", false)))
     throw SystemError(errno, "delete namespace", name);
+  if (existed) remove_named(path);
+  // Also when the name was gone already: whoever removed it may not be the last holder.
+  if (!peers.names.empty() && (peers.nsid < 0 || held_after_release(ctx.ns.rtnl(), peers.nsid))) {
+    for (const std::string& link : peers.names) {
+      nl::Message m = rtnl::link_request(RTM_DELLINK, 0, 0, link, "RTM_DELLINK");
+      try {
+        ctx.ns.rtnl().request(m);
+      } catch (const NetlinkError& e) {
+        if (e.err != ENODEV) throw;  // gone with the namespace after all
+      }
+    }
   }
-  remove_named(path);
-  return Value(true);
+  return Value(existed);
 }
 
 Value list(OpContext&, const Value& args) {
@@ -173,6 +280,7 @@ NETPLUMB_OP("netns.create", create);
 NETPLUMB_OP("netns.open", open_ns);
 NETPLUMB_OP("netns.delete", remove);
 NETPLUMB_OP("netns.list", list);
+NETPLUMB_OP("netns.cookie", cookie);
 
 }  // namespace
 }  // namespace netplumb

@@ -32,6 +32,10 @@ void put_create_common(nl::Message& m, const Value& a, const std::string& field_
   if (a.has("address")) m.put_bytes(IFLA_ADDRESS, nl::parse_mac(a.str("address"), (field_prefix + "address").c_str()));
   if (a.has("txQueueLen"))
     m.put_u32(IFLA_TXQLEN, static_cast<uint32_t>(int_arg(a, "txQueueLen", 0, 0xffffffffLL)));
+  // The device group is one of the few attributes the kernel applies in the
+  // create request itself, so a mark carried there is on the link from its first instant.
+  if (a.has("deviceGroup"))
+    m.put_u32(IFLA_GROUP, static_cast<uint32_t>(int_arg(a, "deviceGroup", 0, 0xffffffffLL)));
 }
 
 struct IpAddr {
@@ -106,6 +110,24 @@ void put_vxlan_data(nl::Message& m, nl::Socket& sock, const Value& args) {
   if (args.has("ttl")) m.put_u8(IFLA_VXLAN_TTL, static_cast<uint8_t>(int_arg(args, "ttl", 0, 255)));
 }
 
+uint16_t ipvlan_mode_of(const std::string& mode) {
+  if (mode == "l2") return IPVLAN_MODE_L2;
+  if (mode == "l3") return IPVLAN_MODE_L3;
+  if (mode == "l3s") return IPVLAN_MODE_L3S;
+  throw InvalidArgument("mode", "ipvlan mode must be l2, l3 or l3s, got '" + mode + "'");
+}
+
+uint16_t ipvlan_flags_of(const std::string& flags) {
+  if (flags == "bridge") return 0;
+  if (flags == "private") return IPVLAN_F_PRIVATE;
+  if (flags == "vepa") return IPVLAN_F_VEPA;
+  throw InvalidArgument("ipvlanFlags", "ipvlan flags must be bridge, private or vepa, got '" + flags + "'");
+}
+
+void put_vlan_data(nl::Message& m, const Value& args) {
+  m.put_u16(IFLA_VLAN_ID, static_cast<uint16_t>(int_arg(args, "vlanId", 1, 4094)));
+}
+
 uint32_t macvlan_mode_of(const std::string& mode) {
   if (mode == "bridge") return MACVLAN_MODE_BRIDGE;
   if (mode == "private") return MACVLAN_MODE_PRIVATE;
@@ -159,11 +181,14 @@ nl::Message create_request(nl::Socket& sock, const Value& args) {
   put_create_common(m, args, "");
   if (args.has("master") || args.has("masterIndex"))
     m.put_u32(IFLA_MASTER, static_cast<uint32_t>(ifindex_of(sock, args, "master", "masterIndex")));
-  if (kind == "macvlan") {
+  if (kind == "macvlan" || kind == "ipvlan" || kind == "vlan") {
     if (!args.has("parent") && !args.has("parentIndex"))
-      throw InvalidArgument("parent", "a macvlan needs parent (the device it sits on)");
+      throw InvalidArgument("parent", "a " + kind + " needs parent (the device it sits on)");
+    // Resolved here, in the namespace of the request: the link may be created in another (netns).
     m.put_u32(IFLA_LINK, static_cast<uint32_t>(ifindex_of(sock, args, "parent", "parentIndex")));
   }
+  // A stacked link created straight into its final namespace: one request, no move.
+  if (args.has("netns") && kind != "veth") m.put_u32(IFLA_NET_NS_FD, static_cast<uint32_t>(args["netns"].as_netns("netns")->fd()));
   size_t info = m.begin_nest(IFLA_LINKINFO);
   m.put_str(IFLA_INFO_KIND, kind);
   size_t data = m.begin_nest(IFLA_INFO_DATA);
@@ -175,8 +200,13 @@ nl::Message create_request(nl::Socket& sock, const Value& args) {
     put_vxlan_data(m, sock, args);
   } else if (kind == "macvlan") {
     m.put_u32(IFLA_MACVLAN_MODE, macvlan_mode_of(args.str_or("mode", "bridge")));
+  } else if (kind == "ipvlan") {
+    m.put_u16(IFLA_IPVLAN_MODE, ipvlan_mode_of(args.str_or("mode", "l2")));
+    if (args.has("ipvlanFlags")) m.put_u16(IFLA_IPVLAN_FLAGS, ipvlan_flags_of(args.str("ipvlanFlags")));
+  } else if (kind == "vlan") {
+    put_vlan_data(m, args);
   } else if (kind != "dummy") {
-    throw InvalidArgument("kind", "kind must be veth, bridge, dummy, vxlan or macvlan, got '" + kind + "'");
+    throw InvalidArgument("kind", "kind must be veth, bridge, dummy, vxlan, macvlan, ipvlan or vlan, got '" + kind + "'");
   }
   m.end_nest(data);
   m.end_nest(info);

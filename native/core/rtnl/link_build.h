@@ -1,5 +1,6 @@
 // RTM_NEWLINK / RTM_GETLINK / RTM_DELLINK requests for links: creation per
-// kind (veth, bridge, dummy, vxlan, macvlan) and changes to an existing link.
+// kind (veth, bridge, dummy, vxlan, macvlan, ipvlan, vlan) and changes to an
+// existing link.
 // Builders only; the ops in link_ops.cc decide what to send and what to undo.
 #pragma once
 
@@ -31,7 +32,8 @@ nl::Message link_request(uint16_t type, uint16_t flags, int index, const std::st
 // RTM_NEWLINK that creates the link described by link.add arguments, with
 // NLM_F_ECHO so that the kernel answers with the new link (and its ifindex).
 // Names in master/dev/parent are resolved on `sock`. A veth peer is created
-// in peer.netns under its final name by the same request.
+// in peer.netns under its final name by the same request; any other kind
+// goes to args.netns when given (its parent stays where `sock` is).
 nl::Message create_request(nl::Socket& sock, const Value& args);
 
 // Sets or clears IFF_UP.

@@ -40,6 +40,15 @@ const char* operstate_name(uint8_t s) {
   }
 }
 
+const char* ipvlan_mode_name(uint16_t m) {
+  switch (m) {
+    case IPVLAN_MODE_L2: return "l2";
+    case IPVLAN_MODE_L3: return "l3";
+    case IPVLAN_MODE_L3S: return "l3s";
+    default: return "unknown";
+  }
+}
+
 const char* macvlan_mode_name(uint32_t m) {
   switch (m) {
     case MACVLAN_MODE_PRIVATE: return "private";
@@ -128,6 +137,10 @@ void read_linkinfo(Value& v, const nl::Attrs& info) {
     if (kind == "vxlan") v.set("vxlan", vxlan_info(data->nested()));
     if (kind == "macvlan")
       if (auto m = data->nested().get(IFLA_MACVLAN_MODE)) v.set("macvlan", Value(Object{{"mode", macvlan_mode_name(m->u32())}}));
+    if (kind == "ipvlan")
+      if (auto m = data->nested().get(IFLA_IPVLAN_MODE)) v.set("ipvlan", Value(Object{{"mode", ipvlan_mode_name(m->u16())}}));
+    if (kind == "vlan")
+      if (auto id = data->nested().get(IFLA_VLAN_ID)) v.set("vlan", Value(Object{{"id", Value(static_cast<int64_t>(id->u16()))}}));
   }
   if (slave_kind == "bridge")
     if (auto data = info.get(IFLA_INFO_SLAVE_DATA)) v.set("bridgePort", bridge_port_info(data->nested()));
@@ -142,14 +155,16 @@ Value parse_link(const nlmsghdr* h) {
   v.set("flags", Value(flag_names(ifi->ifi_flags, kFlags)));
   v.set("up", (ifi->ifi_flags & IFF_UP) != 0);
   for (const char* k : {"address", "broadcast", "master", "alias", "linkKind", "linkNetnsId", "link", "parentIndex",
-                        "peerIndex", "bridge", "vxlan", "macvlan", "bridgePort", "stats"})
+                        "peerIndex", "bridge", "vxlan", "macvlan", "ipvlan", "vlan", "bridgePort", "stats"})
     v.set(k, nullptr);
   v.set("operstate", "unknown");
+  v.set("deviceGroup", 0);
   for (nl::Attr a : attrs) {
     switch (a.type) {
       case IFLA_IFNAME: v.set("name", a.str()); break;
       case IFLA_MTU: v.set("mtu", a.u32()); break;
       case IFLA_TXQLEN: v.set("txQueueLen", a.u32()); break;
+      case IFLA_GROUP: v.set("deviceGroup", a.u32()); break;
       case IFLA_OPERSTATE: v.set("operstate", operstate_name(a.u8())); break;
       case IFLA_ADDRESS: v.set("address", nl::format_mac(a.data, a.len)); break;
       case IFLA_BROADCAST: v.set("broadcast", nl::format_mac(a.data, a.len)); break;

@@ -15,7 +15,7 @@ namespace {
 uint8_t default_scope(const RouteSpec& s) {
   if (s.type == RTN_LOCAL || s.type == RTN_NAT) return RT_SCOPE_HOST;
   if (s.type == RTN_BROADCAST || s.type == RTN_MULTICAST || s.type == RTN_ANYCAST) return RT_SCOPE_LINK;
-  if (s.type == RTN_UNICAST && !s.gateway) return RT_SCOPE_LINK;
+  if (s.type == RTN_UNICAST && !s.gateway && !s.nhid) return RT_SCOPE_LINK;
   return RT_SCOPE_UNIVERSE;
 }
 
@@ -34,6 +34,7 @@ void check_family(int& family, int got, const char* field) {
 
 std::string RouteSpec::describe() const {
   std::string d = dst.length == 0 ? "default" : format_ip(family, dst.ip.bytes) + "/" + std::to_string(dst.length);
+  if (nhid) d += " nhid " + std::to_string(*nhid);
   if (gateway) d += " via " + format_ip(family, gateway->bytes);
   if (oif) d += " dev ifindex " + std::to_string(oif);
   if (table != RT_TABLE_MAIN) d += " table " + std::to_string(table);
@@ -77,6 +78,12 @@ RouteSpec route_spec_from_args(const Value& args, int oif, bool for_delete) {
   if (args.has("table")) s.table = route_table_value(args["table"], "table");
   if (args.has("mtu")) s.mtu = u32_arg(args, "mtu");
   s.onlink = args.bool_or("onlink", false);
+  if (args.has("nhid")) {
+    if (s.gateway || oif || s.onlink)
+      throw InvalidArgument("nhid", "a route through a nexthop object (nhid) takes neither gateway, dev nor onlink");
+    s.nhid = u32_arg(args, "nhid");
+    if (*s.nhid == 0) throw InvalidArgument("nhid", "nhid must be 1-4294967295");
+  }
   if (for_delete) {
     s.type = args.has("type") ? route_type_value(args["type"], "type") : uint8_t{RTN_UNSPEC};
     s.protocol = args.has("protocol") ? route_protocol_value(args["protocol"], "protocol") : RTPROT_UNSPEC;
@@ -108,6 +115,13 @@ RouteSpec route_spec_from_parsed(const Value& r) {
   s.type = route_type_value(r["type"], "type");
   s.onlink = r.bool_or("onlink", false);
   if (r.has("mtu")) s.mtu = static_cast<uint32_t>(r.integer("mtu"));
+  if (r.has("nhid")) {
+    // The kernel reports the nexthop's gateway and device too; the route itself holds only the id.
+    s.nhid = static_cast<uint32_t>(r.integer("nhid"));
+    s.gateway.reset();
+    s.oif = 0;
+    s.onlink = false;
+  }
   return s;
 }
 
@@ -129,6 +143,7 @@ nl::Message build(uint16_t type, uint16_t nlflags, const char* op, const RouteSp
   if (s.oif) m.put_u32(RTA_OIF, static_cast<uint32_t>(s.oif));
   if (s.prefsrc) m.put_bytes(RTA_PREFSRC, s.prefsrc->bytes);
   if (s.metric) m.put_u32(RTA_PRIORITY, *s.metric);
+  if (s.nhid) m.put_u32(RTA_NH_ID, *s.nhid);
   if (s.mtu) {
     size_t nest = m.begin_nest(RTA_METRICS);
     m.put_u32(RTAX_MTU, *s.mtu);

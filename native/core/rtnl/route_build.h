@@ -24,6 +24,8 @@ struct RouteSpec {
   uint8_t type = 1;      // RTN_UNICAST
   bool onlink = false;
   std::optional<uint32_t> mtu;
+  // A nexthop object (RTA_NH_ID) instead of gateway and device.
+  std::optional<uint32_t> nhid;
 
   std::string describe() const;  // "10.0.0.0/24 via 10.0.0.1 table 100"
   // The metric the kernel stores when none is given (IPv6 routes get 1024).

@@ -86,6 +86,7 @@ Value parse_route(const nlmsghdr* h) {
   std::string src = ip(RTA_PREFSRC);
   if (!src.empty()) v.set("src", src);
   if (auto a = attrs.get(RTA_PRIORITY)) v.set("metric", static_cast<int64_t>(a->u32()));
+  if (auto a = attrs.get(RTA_NH_ID)) v.set("nhid", static_cast<int64_t>(a->u32()));
   uint32_t table = rt->rtm_table;
   if (auto a = attrs.get(RTA_TABLE)) table = a->u32();
   v.set("table", static_cast<int64_t>(table));

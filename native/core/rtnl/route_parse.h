@@ -12,7 +12,7 @@
 namespace netplumb::rtnl {
 
 // {kind:'route', action, family, destination, gateway?, index?, src?, metric?,
-//  table, scope, protocol, type, onlink, mtu?}
+//  table, scope, protocol, type, onlink, mtu?, nhid?}
 Value parse_route(const nlmsghdr* h);
 
 Value route_protocol_name(uint8_t p);

@@ -26,8 +26,11 @@ export type LinkFlag =
 /** RFC 2863 operational state (IFLA_OPERSTATE). */
 export type OperState = 'unknown' | 'notpresent' | 'down' | 'lowerlayerdown' | 'testing' | 'dormant' | 'up';
 
-export type LinkKind = 'veth' | 'bridge' | 'dummy' | 'vxlan' | 'macvlan';
+export type LinkKind = 'veth' | 'bridge' | 'dummy' | 'vxlan' | 'macvlan' | 'ipvlan' | 'vlan';
 export type MacvlanMode = 'bridge' | 'private' | 'vepa' | 'passthru';
+export type IpvlanMode = 'l2' | 'l3' | 'l3s';
+/** How ipvlan slaves of one parent reach each other: bridge (default), private (not at all), vepa (through the switch). */
+export type IpvlanFlags = 'bridge' | 'private' | 'vepa';
 /** IPv6 link-local address generation: 'none' keeps a link without IPv6 from sending DAD/RS/MLD. */
 export type AddrGenMode = 'eui64' | 'none' | 'stable' | 'random';
 
@@ -101,6 +104,8 @@ export interface Link {
   address: string | null;
   broadcast: string | null;
   txQueueLen: number;
+  /** The device group (IFLA_GROUP); 0 is the kernel's default. */
+  deviceGroup: number;
   /** ifindex of the master (bridge) or null. */
   master: number | null;
   alias: string | null;
@@ -117,6 +122,9 @@ export interface Link {
   bridge: BridgeInfo | null;
   vxlan: VxlanInfo | null;
   macvlan: { mode: MacvlanMode | 'source' | 'unknown' } | null;
+  ipvlan: { mode: IpvlanMode | 'unknown' } | null;
+  /** An 802.1Q sub-interface's id. */
+  vlan: { id: number } | null;
   /** Set when the link is a bridge port. */
   bridgePort: BridgePortInfo | null;
   stats: LinkStats | null;

@@ -38,4 +38,6 @@ export interface Route {
   type: RouteType;
   onlink: boolean;
   mtu?: number;
+  /** The nexthop object the route goes through (its gateway and index are the nexthop's). */
+  nhid?: number;
 }

@@ -7,10 +7,9 @@
 import { native } from '../../addon/native.js';
 import type { EventStream } from '../../kernel/events.js';
 import { nftEvents, type NftEvent } from '../../nft/events.js';
-import { nftCalls } from '../../nft/nftables.js';
 import type { ModelContext } from '../context.js';
 import { FIREWALL_TABLE } from './index.js';
-import { firewallRebuild } from '../reconcile.js';
+import { repairFirewall } from '../reconcile/firewall.js';
 
 /** What native/core/exec/worker_pool.h names its threads. */
 
@@ -21,11 +20,11 @@ function touchesStructure(e: NftEvent): boolean {
   return false;
 }
 
-/** Rebuilds the firewall from the records, under the state lock (so never in the middle of another process's change). */
+/** Puts this state's part of the firewall back from the records, under the state lock (so never in the middle of another process's change). */
 async function rebuildFirewall(ctx: ModelContext): Promise<void> {
   await ctx.state.locked(async () => {
     const [networks, sandboxes] = await Promise.all([ctx.state.networks(), ctx.state.sandboxes()]);
-    await ctx.host.exec([nftCalls.apply(firewallRebuild(networks, sandboxes, ctx.firewallOwner))]);
+    await repairFirewall(ctx, networks, sandboxes);
   });
 }
 
@@ -72,6 +71,7 @@ export class FirewallGuard {
         try {
           await rebuildFirewall(this.ctx);
           this.repairs++;
+          this.ctx.events.emit({ type: 'firewall', action: 'repair' });
         } catch (err) {
           this.onError(err);
         }

@@ -3,7 +3,7 @@
 // reader for reconcile and the claim on the table.
 //
 //   FIREWALL_TABLE = 'netplumb'                       table inet netplumb, the only table we own
-//   claimTable(ns: Netns): Promise<{ owned: boolean }>
+//   claimTable(ns: Netns, self?: number): Promise<{ owned: boolean; remade?: boolean }>
 //       owner+persist claim (creates / takes over an orphan) and base layout; once per process
 //   baseChanges(opts?: { owned?: boolean; current?: Ruleset }): Change[]
 //       table, base chains, maps, fixed rules; idempotent given `current`
@@ -12,7 +12,10 @@
 //   publishChanges(ports: PortMapping[], network?: { hostBinding?: string }): Change[]
 //       one map element per host port, comment = endpoint; fails on a port already taken
 //   unpublishChanges(ports, network?): Change[]        exact inverse
-//   readFirewall(ruleset: Ruleset): { networks: string[]; ports: PortMapping[] }
+//   readFirewall(ruleset: Ruleset): { networks, networkComments, ports, owners }
+//   joinTable / leaveNetwork / ownRebuild: the table shared by several state
+//       roots (owned.ts): each registers in @owners, marks what it adds with
+//       its tag, and changes only its own part
 //   expandPorts(ports, network?): PortMapping[]        what publishChanges publishes, one per port
 //
 // Layout (inet, so one rule serves IPv4 and IPv6 where it can):
@@ -61,3 +64,4 @@ export { networkChanges, removeNetworkChanges } from './network.js';
 export { publishChanges, unpublishChanges } from './ports.js';
 export { readFirewall, type FirewallState } from './read.js';
 export { claimTable, type TableClaim } from './claim.js';
+export { joinTable, leaveNetwork, ownRebuild, type TableOwner, type OwnPart, type OwnRebuild } from './owned.js';

@@ -17,6 +17,14 @@ export interface FirewallNetwork {
   masquerade: boolean;
   /** Docker's com.docker.network.bridge.host_binding_ipv4: the host address for ports published without one. */
   hostBinding?: string;
+  /** Said by the network's chains and map elements (the model's: its owner and network id). */
+  comment?: string;
+  /**
+   * An overlay: its VXLAN device is part of the network (traffic from it is
+   * the network's own, traffic into it is bound for the network), and what
+   * goes to the cluster CIDR keeps its source address.
+   */
+  overlay?: { device: string; clusterSubnet: string };
 }
 
 export type PortProtocol = 'tcp' | 'udp' | 'sctp';
@@ -24,6 +32,8 @@ export type PortProtocol = 'tcp' | 'udp' | 'sctp';
 export interface PortMapping {
   /** Who owns the port (an endpoint id); kept as the map element's comment. */
   endpoint: string;
+  /** The owner tag of the state root the endpoint belongs to: the comment is then "<owner>:<endpoint>". */
+  owner?: string;
   /** The host address the port is bound to; undefined (or 0.0.0.0 / ::) = every local address. */
   hostIp?: string;
   hostPort: number;
@@ -53,6 +63,13 @@ export function checkNetwork(n: FirewallNetwork): FirewallNetwork {
   for (const k of ['internal', 'icc', 'masquerade'] as const)
     if (typeof n[k] !== 'boolean') throw new ValidationError(k, `${k} must be true or false`);
   if (n.hostBinding !== undefined) ipAddress(n.hostBinding, 'hostBinding');
+  if (n.comment !== undefined && (typeof n.comment !== 'string' || Buffer.byteLength(n.comment) > 254))
+    throw new ValidationError('comment', 'comment must be a string of at most 254 bytes');
+  if (n.overlay !== undefined) {
+    checkBridge(n.overlay.device);
+    if (cidr(n.overlay.clusterSubnet, 'overlay.clusterSubnet').family !== 4)
+      throw new ValidationError('overlay.clusterSubnet', 'an overlay cluster subnet is IPv4');
+  }
   return n;
 }
 
@@ -68,6 +85,8 @@ export function expandPorts(ports: PortMapping[], network?: Pick<FirewallNetwork
   for (const p of ports) {
     if (typeof p.endpoint !== 'string' || p.endpoint.length === 0 || Buffer.byteLength(p.endpoint) > 200)
       throw new ValidationError('endpoint', 'endpoint must be a non-empty id of at most 200 bytes');
+    if (p.owner !== undefined && (typeof p.owner !== 'string' || !/^[0-9a-f]{1,16}$/.test(p.owner)))
+      throw new ValidationError('owner', 'owner must be an owner tag (hex digits)');
     const protocol = oneOf(p.protocol, 'protocol', ['tcp', 'udp', 'sctp'] as const);
     const family = ipAddress(p.containerIp, 'containerIp');
     let hostIp = p.hostIp ?? network?.hostBinding;
@@ -87,6 +106,7 @@ export function expandPorts(ports: PortMapping[], network?: Pick<FirewallNetwork
     for (let port = first; port <= last; port++) {
       const m: PortMapping = { endpoint: p.endpoint, hostPort: port, protocol, containerIp: p.containerIp, containerPort: containerPort + port - first };
       if (hostIp !== undefined) m.hostIp = hostIp;
+      if (p.owner !== undefined) m.owner = p.owner;
       out.push(m);
     }
   }

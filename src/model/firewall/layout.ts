@@ -35,6 +35,12 @@ export const chains = {
 export const sets = {
   /** Every network's bridge: where loopback sources are masqueraded (route_localnet lets them out). */
   bridges: nftSet(t, 'bridges', { key: ['ifname'] }),
+  /**
+   * One element per state root that has a network here (key: its owner id,
+   * comment: the state root). The table is shared by every owner on the host
+   * and deleted only with the last element.
+   */
+  owners: nftSet(t, 'owners', { key: ['mark'] }),
 };
 
 export const maps = {

@@ -3,7 +3,7 @@
 // removing the network is deleting those elements and chains by name, never
 // a rule by handle.
 import { ValidationError } from '../../core/errors.js';
-import { Transaction, ct, meta, rule, type Change, type Element, type Rule } from '../../nft/index.js';
+import { Transaction, ct, ip, meta, rule, type Change, type Element, type Rule } from '../../nft/index.js';
 import { cidr } from '../../core/validate.js';
 import { checkNetwork, type FirewallNetwork } from './inputs.js';
 import { maps, networkChains, sets } from './layout.js';
@@ -14,17 +14,23 @@ function networkRules(n: FirewallNetwork): { from: Rule[]; to: Rule[]; nat: Rule
   const from: Rule[] = [];
   const to: Rule[] = [];
   const nat: Rule[] = [];
-  // Internal: nothing leaves the bridge. Verdicts here come before the
-  // destination network's chain, so even a published port elsewhere is out of reach.
-  if (n.internal) from.push(rule(c.from).match(meta.oifname.neq(n.bridge)).drop().build());
+  const ov = n.overlay;
+  // Internal: nothing leaves the bridge (an overlay's: but into its VXLAN
+  // device). Verdicts here come before the destination network's chain, so
+  // even a published port elsewhere is out of reach.
+  if (n.internal) from.push(rule(c.from).match(meta.oifname.neq(n.bridge), ...(ov ? [meta.oifname.neq(ov.device)] : [])).drop().build());
   // Into the bridge: published ports (DNATed: from outside, from the host,
   // from other networks, hairpin), then the bridge's own containers if icc,
   // nothing else (established/related replies were accepted in forward).
   if (!n.internal) to.push(rule(c.to).match(ct.status.in(['dnat'])).accept().build());
   if (n.icc) to.push(rule(c.to).match(meta.iifname.eq(n.bridge)).accept().build());
+  // The network's sandboxes on other hosts, out of its own VXLAN device (another overlay's device is another network).
+  if (ov) to.push(rule(c.to).match(meta.iifname.eq(ov.device)).accept().build());
   to.push(rule(c.to).drop().build());
   if (!n.internal) {
-    if (n.masquerade) nat.push(rule(c.nat).match(meta.oifname.neq(n.bridge)).masquerade().build());
+    // An overlay's traffic to the cluster CIDR keeps its source: only what leaves the cluster is masqueraded.
+    const beyond = ov ? [ip.daddr.notIn(ov.clusterSubnet)] : [];
+    if (n.masquerade) nat.push(rule(c.nat).match(...beyond, meta.oifname.neq(n.bridge)).masquerade().build());
     // Hairpin: a container that reached a published port on its own bridge
     // through the host address must see the reply come from the host side.
     nat.push(rule(c.nat).match(meta.oifname.eq(n.bridge), ct.status.in(['dnat'])).masquerade().build());
@@ -36,10 +42,11 @@ function subnetElements(n: FirewallNetwork, withVerdict: boolean) {
   const chain = networkChains(n.bridge).nat.name;
   const v4: Element[] = [];
   const v6: Element[] = [];
+  const comment = withVerdict && n.comment !== undefined ? { comment: n.comment } : {};
   for (const s of n.subnets) {
     const { family } = cidr(s, 'subnets');
     const m = family === 4 ? maps.natSrc4 : maps.natSrc6;
-    const els = m.prefix(s, withVerdict ? { data: { verdict: 'jump', chain } } : {});
+    const els = m.prefix(s, withVerdict ? { data: { verdict: 'jump', chain }, ...comment } : {});
     (family === 4 ? v4 : v6).push(...els);
   }
   return { v4, v6 };
@@ -62,13 +69,16 @@ export function networkChanges(n: FirewallNetwork): Change[] {
   checkSubnets(n);
   const c = networkChains(n.bridge);
   const r = networkRules(n);
-  const tx = new Transaction(undefined).createChain(c.from).createChain(c.to).createChain(c.nat);
+  const note = n.comment !== undefined ? { comment: n.comment } : {};
+  const tx = new Transaction(undefined).createChain({ ...c.from, ...note }).createChain({ ...c.to, ...note }).createChain({ ...c.nat, ...note });
   for (const x of [...r.from, ...r.to, ...r.nat]) tx.addRule(x);
   const { v4, v6 } = subnetElements(n, true);
+  // An overlay's VXLAN device leads to and from the same chains as its bridge.
+  const ports = [n.bridge, ...(n.overlay ? [n.overlay.device] : [])];
   return tx
-    .createElements(sets.bridges, [sets.bridges.element(n.bridge)])
-    .createElements(maps.fromBridge, [maps.fromBridge.entry(n.bridge, { verdict: 'jump', chain: c.from.name })])
-    .createElements(maps.toBridge, [maps.toBridge.entry(n.bridge, { verdict: 'jump', chain: c.to.name })])
+    .createElements(sets.bridges, [sets.bridges.element(n.bridge, note)])
+    .createElements(maps.fromBridge, ports.map((p) => maps.fromBridge.entry(p, { verdict: 'jump', chain: c.from.name }, note)))
+    .createElements(maps.toBridge, ports.map((p) => maps.toBridge.entry(p, { verdict: 'jump', chain: c.to.name }, note)))
     .createElements(maps.natSrc4, v4)
     .createElements(maps.natSrc6, v6)
     .changes;
@@ -84,10 +94,11 @@ export function removeNetworkChanges(n: FirewallNetwork): Change[] {
   checkNetwork(n);
   const c = networkChains(n.bridge);
   const { v4, v6 } = subnetElements(n, false);
+  const ports = [n.bridge, ...(n.overlay ? [n.overlay.device] : [])];
   return new Transaction(undefined)
     .deleteElements(sets.bridges, [sets.bridges.element(n.bridge)])
-    .deleteElements(maps.fromBridge, [maps.fromBridge.element(n.bridge)])
-    .deleteElements(maps.toBridge, [maps.toBridge.element(n.bridge)])
+    .deleteElements(maps.fromBridge, ports.map((p) => maps.fromBridge.element(p)))
+    .deleteElements(maps.toBridge, ports.map((p) => maps.toBridge.element(p)))
     .deleteElements(maps.natSrc4, v4)
     .deleteElements(maps.natSrc6, v6)
     .deleteChain(c.from).deleteChain(c.to).deleteChain(c.nat)

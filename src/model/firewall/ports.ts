@@ -22,9 +22,8 @@ function element(p: PortMapping, withData: boolean): Element {
     element(k: unknown, o?: { comment?: string }): Element;
     entry(k: unknown, v: unknown, o?: { comment?: string }): Element;
   };
-  return withData
-    ? typed.entry(key, [p.containerIp, p.containerPort], { comment: p.endpoint })
-    : typed.element(key);
+  const comment = p.owner !== undefined ? `${p.owner}:${p.endpoint}` : p.endpoint;
+  return withData ? typed.entry(key, [p.containerIp, p.containerPort], { comment }) : typed.element(key);
 }
 
 function grouped(ports: PortMapping[], withData: boolean): Map<PortMap, Element[]> {

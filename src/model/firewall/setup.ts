@@ -8,6 +8,7 @@ import type { Change, Ruleset } from '../../addon/wire/nft.js';
 import { Nftables, isStaleGeneration } from '../../nft/nftables.js';
 import type { Netns } from '../../netns.js';
 import { baseChanges, claimTable, FIREWALL_TABLE } from './index.js';
+import { joinTable, type TableOwner } from './owned.js';
 
 function ours(current: Ruleset): Ruleset {
   return { ...current, rules: current.rules.filter((r) => r.family === 'inet' && r.table === FIREWALL_TABLE) };
@@ -22,18 +23,19 @@ export function sharedBaseChanges(current?: Ruleset): Change[] {
   return changes;
 }
 
-/** Makes sure the base layout is in place (one transaction, retried if the ruleset changed under it). */
-export async function ensureFirewall(ns: Netns, owner: boolean): Promise<void> {
-  if (owner) {
-    await claimTable(ns);
-    return;
-  }
+/**
+ * Makes sure the base layout is in place and `tableOwner` is in @owners (one
+ * transaction, retried if the ruleset changed under it), so that the table
+ * is kept while this state has networks.
+ */
+export async function ensureFirewall(ns: Netns, owned: boolean, tableOwner: TableOwner): Promise<{ remade: boolean }> {
+  const remade = owned ? (await claimTable(ns, tableOwner.id)).remade === true : false;
   const nf = new Nftables(ns);
   for (;;) {
     const current = await nf.list({ family: 'inet' });
     try {
-      await nf.apply(sharedBaseChanges(current), { genid: current.genid });
-      return;
+      await nf.apply(joinTable(current, tableOwner, { owned: owned && (current.tables.find((t) => t.name === FIREWALL_TABLE)?.flags ?? []).includes('owner') }), { genid: current.genid });
+      return { remade };
     } catch (e) {
       if (!isStaleGeneration(e)) throw e;
     }

@@ -2,8 +2,10 @@
 import { isIP } from 'node:net';
 import type { FirewallNetwork, PortMapping } from './index.js';
 import type { EndpointRecord, NetworkRecord } from '../state/records.js';
+import { ownerComment, type Owner } from '../state/owner.js';
 
-export function firewallNetwork(n: NetworkRecord): FirewallNetwork {
+/** The network as the firewall sees it; with `owner`, its chains and elements say who made them. */
+export function firewallNetwork(n: NetworkRecord, owner?: Owner): FirewallNetwork {
   const fw: FirewallNetwork = {
     bridge: n.bridge,
     subnets: [n.ipv4.subnet, ...(n.ipv6 ? [n.ipv6.subnet] : [])],
@@ -12,6 +14,8 @@ export function firewallNetwork(n: NetworkRecord): FirewallNetwork {
     masquerade: n.masquerade,
   };
   if (n.hostBinding !== undefined) fw.hostBinding = n.hostBinding;
+  if (owner !== undefined) fw.comment = ownerComment(owner, n.id);
+  if (n.overlay) fw.overlay = { device: n.overlay.device, clusterSubnet: n.overlay.subnet };
   return fw;
 }
 
@@ -23,11 +27,12 @@ export function firewallNetwork(n: NetworkRecord): FirewallNetwork {
  * family; an IPv6 host address on an endpoint without IPv6 keeps the IPv4
  * container address, which the firewall refuses as a family mismatch.
  */
-export function portMappings(e: EndpointRecord): PortMapping[] {
+export function portMappings(e: EndpointRecord, owner?: Owner): PortMapping[] {
   return e.ports.flatMap((p) => {
     const mapping = (containerIp: string): PortMapping => {
       const m: PortMapping = { endpoint: e.id, hostPort: p.hostPort, protocol: p.protocol, containerIp, containerPort: p.containerPort };
       if (p.hostIp !== undefined) m.hostIp = p.hostIp;
+      if (owner !== undefined) m.owner = owner.tag;
       return m;
     };
     if (p.hostIp === undefined) return [mapping(e.ipv4), ...(e.ipv6 !== undefined ? [mapping(e.ipv6)] : [])];

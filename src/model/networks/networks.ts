@@ -1,44 +1,66 @@
 // Networks (the bridge driver): create, list, inspect, remove, prune, and the
 // default network `bridge` (docker0's equivalent) made on first use.
-import { ValidationError } from '../../core/errors.js';
+import { AlreadyExistsError, StateError, ValidationError } from '../../core/errors.js';
 import { createPool, DEFAULT_BRIDGE_SUBNET, defaultBridgePool, type PoolState } from '../../addressing/ipam.js';
 import { canonicalAddress } from '../../addressing/ipnet.js';
 import { routeCalls, type Route } from '../../rtnl/route.js';
-import { interfaceName, integer } from '../../core/validate.js';
+import { linkCalls, type Link } from '../../rtnl/link.js';
+import { Nftables } from '../../nft/nftables.js';
+import { checkOptions, interfaceName, integer, option } from '../../core/validate.js';
 import type { ModelContext } from '../context.js';
-import { ConflictError, NoSuchObjectError } from '../../core/errors.js';
+import { ConflictError, NoSuchObjectError, PoolExhaustedError } from '../../core/errors.js';
 import { networkInspect, type NetworkInspect } from '../inspect.js';
+import { readFirewall } from '../firewall/index.js';
 import { bridgeName, DEFAULT_BRIDGE_NAME, newId, objectName } from '../state/names.js';
-import { createNetworkCalls, removeNetworkCalls } from './network-calls.js';
+import { NETWORKS } from '../state/state.js';
+import { IPV6_MIN_MTU } from './network-calls.js';
+import { makeNetwork, unmakeNetwork } from './kernel-side.js';
 import type { NetworkRecord } from '../state/records.js';
 import { detachNetwork } from '../sandboxes/sandbox-ops.js';
+import { allocateAddresses } from '../sandboxes/ipam-ops.js';
+import { driverOf, hasBridge, isStacked } from './drivers/index.js';
+import { explainStackedFailure, stackedNetworkRecord } from './drivers/stacked.js';
+import type { DriverCreateInput } from './drivers/input.js';
+import type { NetworkDriver } from '../state/records.js';
 
 export const DEFAULT_NETWORK = 'bridge';
 /** Names of network modes, never of networks a user creates. */
 const RESERVED = new Set(['bridge', 'host', 'none', 'default']);
 
-export interface NetworkCreateOptions {
-  name: string;
-  /** --subnet; omitted: a free subnet from the address pools. */
-  subnet?: string;
-  gateway?: string;
-  ipRange?: string;
-  /** --ipv6 with an IPv6 --subnet. */
-  ipv6?: { subnet: string; gateway?: string };
-  /** --internal: no route to or from anything outside the network. */
-  internal?: boolean;
-  /** Inter-container traffic on the bridge (default true). */
-  icc?: boolean;
-  /** Masquerade outbound traffic (default true). */
-  masquerade?: boolean;
-  mtu?: number;
-  /** The bridge's name (default np-<short id>). */
-  bridge?: string;
-  /** Default host address of published ports. */
-  hostBinding?: string;
-  labels?: Record<string, string>;
-  /** Docker's --opt keys (com.docker.network.bridge.name, .enable_icc, .enable_ip_masquerade, .host_binding_ipv4, com.docker.network.driver.mtu). */
-  options?: Record<string, string>;
+/** The options of every driver (drivers/input.ts), and which driver. */
+export interface NetworkCreateOptions extends DriverCreateInput {
+  /**
+   * bridge (default); overlay (cluster-wide over VXLAN: needs the engine's
+   * cluster option; options vni, host-subnet-size, vxlan-port); macvlan or
+   * ipvlan (options parent, macvlan_mode / ipvlan_mode, ipvlan_flag).
+   */
+  driver?: NetworkDriver;
+}
+
+/** The kinds of NetworkCreateOptions, for callers from plain JavaScript. */
+const CREATE_OPTIONS = {
+  driver: option.string,
+  name: option.string,
+  subnet: option.string,
+  gateway: option.string,
+  ipRange: option.string,
+  ipv6: option.object,
+  internal: option.boolean,
+  icc: option.boolean,
+  masquerade: option.boolean,
+  mtu: option.integer,
+  bridge: option.string,
+  hostBinding: option.string,
+  labels: option.stringMap,
+  options: option.stringMap,
+};
+
+/** The MTU a network may have: IPv6 needs 1280 at least. */
+export function networkMtu(mtu: unknown, ipv6: boolean, field = 'mtu'): number {
+  const m = integer(mtu, field, 68, 65535);
+  if (ipv6 && m < IPV6_MIN_MTU)
+    throw new ValidationError(field, `${field} ${m} is below ${IPV6_MIN_MTU}, the least IPv6 works with; give an MTU of at least ${IPV6_MIN_MTU} or leave IPv6 off`);
+  return m;
 }
 
 const BOOL_OPTS: Record<string, 'icc' | 'masquerade'> = {
@@ -78,11 +100,23 @@ export class Networks {
 
   /** Creates a network; its bridge, gateway address and firewall rules are one kernel transaction. */
   async create(opts: NetworkCreateOptions): Promise<NetworkInspect> {
-    const o = withDockerOptions(opts);
-    const name = objectName(o.name, 'name');
+    checkOptions(opts, CREATE_OPTIONS, 'network options');
+    if (opts.ipv6 !== undefined) checkOptions(opts.ipv6, { subnet: option.string, gateway: option.string }, 'ipv6', 'ipv6.');
+    const driver = opts.driver ?? 'bridge';
+    if (!['bridge', 'overlay', 'macvlan', 'ipvlan'].includes(driver))
+      throw new ValidationError('driver', `driver must be bridge, overlay, macvlan or ipvlan, got '${String(driver)}'`);
+    const name = objectName(opts.name, 'name');
     if (RESERVED.has(name))
       throw new ValidationError('name', `'${name}' is a pre-defined network mode and cannot be the name of a new network`);
-    if (o.mtu !== undefined) integer(o.mtu, 'mtu', 68, 65535);
+    if (driver === 'overlay') {
+      if (!this.ctx.cluster)
+        throw new ValidationError('driver', 'overlay networks need a cluster store: open the engine with the cluster option (netplumbd --cluster-store … --advertise-addr …)');
+      const made = await this.ctx.cluster.createNetwork(opts);
+      return networkInspect(made, []);
+    }
+    if (driver !== 'bridge') return this.createStacked(driver, opts);
+    const o = withDockerOptions(opts);
+    if (o.mtu !== undefined) networkMtu(o.mtu, o.ipv6 !== undefined);
     if (o.bridge !== undefined) interfaceName(o.bridge, 'bridge');
     const hostBinding = o.hostBinding === undefined ? undefined : canonicalAddress(o.hostBinding, 'hostBinding');
     const record = await this.ctx.state.locked(async () => {
@@ -115,10 +149,11 @@ export class Networks {
       if (v6) n.ipv6 = poolConfig(v6);
       if (o.mtu !== undefined) n.mtu = o.mtu;
       if (hostBinding !== undefined) n.hostBinding = hostBinding;
-      await this.materialize(n, existing.length === 0);
+      await this.materialize(n, !existing.some(hasBridge));
       return n;
     });
     await this.ctx.dns?.addNetwork(record);
+    this.ctx.events.network('create', record);
     return networkInspect(record, []);
   }
 
@@ -126,7 +161,8 @@ export class Networks {
   async ensureDefault(): Promise<NetworkRecord> {
     const found = (await this.ctx.state.networks()).find((n) => n.isDefault);
     if (found) return found;
-    return this.ctx.state.locked(async () => {
+    let made: NetworkRecord | undefined;
+    const n = await this.ctx.state.locked(async () => {
       const existing = await this.ctx.state.networks();
       const again = existing.find((n) => n.isDefault);
       if (again) return again;
@@ -150,19 +186,69 @@ export class Networks {
         created: new Date().toISOString(),
       };
       if (d.mtu !== undefined) n.mtu = d.mtu;
-      await this.materialize(n, existing.length === 0);
-      return n;
+      await this.materialize(n, !existing.some(hasBridge));
+      return (made = n);
     });
+    if (made) this.ctx.events.network('create', made);
+    return n;
   }
 
+  /** A macvlan or ipvlan network: checked against the host and the other networks, then its parent side made. */
+  private async createStacked(driver: 'macvlan' | 'ipvlan', opts: NetworkCreateOptions): Promise<NetworkInspect> {
+    if (opts.mtu !== undefined) integer(opts.mtu, 'mtu', 68, 65535);
+    const record = await this.ctx.state.locked(async () => {
+      const existing = await this.ctx.state.networks();
+      if (existing.some((n) => n.name === opts.name)) throw new ConflictError('name-in-use', `network with name '${opts.name}' already exists`);
+      const base = { id: newId(), name: opts.name, labels: { ...(opts.labels ?? {}) }, options: { ...(opts.options ?? {}) }, created: new Date().toISOString() };
+      const n = await stackedNetworkRecord(this.ctx.host, driver, opts, existing, base);
+      try {
+        await this.materialize(n, false);
+      } catch (e) {
+        throw explainStackedFailure(n, e);
+      }
+      return n;
+    });
+    return networkInspect(record, []);
+  }
+
+  /**
+   * Makes the network's kernel side in one plan, then writes its record. The
+   * firewall part is fitted to the table as it is (other owners may share
+   * it) and sent with that generation: if the ruleset moved meanwhile, the
+   * plan is undone and tried again.
+   */
   private async materialize(n: NetworkRecord, first: boolean): Promise<void> {
-    await this.ctx.host.exec(createNetworkCalls(n, { first, owner: this.ctx.firewallOwner }));
+    try {
+      await makeNetwork(this.ctx, n);
+    } catch (e) {
+      throw await this.bridgeConflict(e, n);
+    }
     try {
       await this.ctx.state.writeNetwork(n);
     } catch (e) {
-      await this.ctx.host.exec(removeNetworkCalls(n, first)).catch(() => undefined);
+      await this.unmaterialize(n, first).catch(() => undefined);
       throw e;
     }
+  }
+
+  /** Removes the network's firewall part and bridge, fitted to the table as it is. */
+  private unmaterialize(n: NetworkRecord, last: boolean): Promise<void> {
+    return unmakeNetwork(this.ctx, n, last);
+  }
+
+  /** A bridge name that is taken: a ConflictError that says whose it is. */
+  private async bridgeConflict(e: unknown, n: NetworkRecord): Promise<unknown> {
+    if (!(e instanceof AlreadyExistsError) || e.op !== 'RTM_NEWLINK' || e.object !== n.bridge) return e;
+    const [link, ruleset] = await Promise.all([
+      this.ctx.host.exec([linkCalls.get(n.bridge)]).then((r) => r[0] as Link, () => undefined),
+      new Nftables(this.ctx.host).list({ family: 'inet' }),
+    ]);
+    const root = link ? readFirewall(ruleset).owners.get(link.deviceGroup) : undefined;
+    return new ConflictError(
+      'name-in-use',
+      `the bridge name '${n.bridge}' is taken on the host` + (root !== undefined ? ` by a network of the netplumb state root ${root}` : ' by an interface netplumb did not make here'),
+      root,
+    );
   }
 
   /** Prefixes routed on the host: automatic subnets avoid them, as dockerd does. */
@@ -171,12 +257,24 @@ export class Networks {
     return routes.filter((r) => r.destination !== 'default' && r.table === 254).map((r) => r.destination);
   }
 
-  /** A network by exact name, full id or unique id prefix (as the docker CLI resolves them). */
+  /** Damaged network documents seen by the last listing. */
+  private damagedNetworks() {
+    return [...this.ctx.state.damaged.values()].filter((d) => d.kind === NETWORKS);
+  }
+
+  /**
+   * A network by exact name, full id or unique id prefix (as the docker CLI
+   * resolves them). An id (or prefix) of a damaged network document is a
+   * StateError naming it.
+   */
   async find(ref: string): Promise<NetworkRecord | undefined> {
+    if (typeof ref !== 'string') throw new ValidationError('network', `a network is named by a string, got ${typeof ref}`);
     const all = await this.ctx.state.networks();
     const exact = all.find((n) => n.name === ref || n.id === ref);
     if (exact) return exact;
-    if (!/^[0-9a-f]{3,63}$/.test(ref)) return undefined;
+    if (!/^[0-9a-f]{3,64}$/.test(ref)) return undefined;
+    const damaged = this.damagedNetworks().find((d) => d.id.startsWith(ref));
+    if (damaged) throw new StateError(damaged.file, damaged.problem);
     const byPrefix = all.filter((n) => n.id.startsWith(ref));
     if (byPrefix.length > 1) throw new ConflictError('name-in-use', `network id prefix '${ref}' is ambiguous: it matches ${byPrefix.length} networks`);
     return byPrefix[0];
@@ -188,6 +286,18 @@ export class Networks {
     const n = await this.find(ref);
     if (!n) throw new NoSuchObjectError('network', ref);
     return n;
+  }
+
+  /** The addresses the next attach would get; undefined when the network's pool has none left. */
+  async nextAddresses(ref: string): Promise<{ ipv4: string; ipv6?: string } | undefined> {
+    const n = await this.get(ref);
+    const ipam = await this.ctx.state.ipam.cursor(n.id);
+    try {
+      return allocateAddresses(n, ipam, 'probe', {}, (a) => this.ctx.state.ipam.isAllocated(n.id, a));
+    } catch (e) {
+      if (e instanceof PoolExhaustedError) return undefined;
+      throw e;
+    }
   }
 
   async list(): Promise<NetworkInspect[]> {
@@ -205,10 +315,18 @@ export class Networks {
    * Refused while sandboxes are attached, unless `force`, which disconnects them first.
    */
   async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
+    checkOptions(opts, { force: option.boolean }, 'remove options');
+    const overlay = await this.find(ref);
+    if (overlay && driverOf(overlay) === 'overlay') {
+      if (!this.ctx.cluster)
+        throw new ValidationError('driver', `overlay network '${overlay.name}' is cluster-wide: remove it through an engine with the cluster option (netplumbd)`);
+      return this.ctx.cluster.removeNetwork(overlay, opts);
+    }
     const removed = await this.ctx.state.locked(async () => {
       const n = await this.find(ref);
       if (!n) throw new NoSuchObjectError('network', ref);
-      const last = (await this.ctx.state.networks()).length === 1;
+      // A damaged network document is a network too: its bridge and chains are still there.
+      const last = hasBridge(n) && (await this.ctx.state.networks()).filter(hasBridge).length === 1 && !this.damagedNetworks().length;
       const attached = (await this.ctx.state.sandboxes()).filter((s) => s.endpoints.some((e) => e.networkId === n.id));
       if (attached.length > 0 && !opts.force)
         throw new ConflictError(
@@ -216,12 +334,13 @@ export class Networks {
           `network '${n.name}' has active endpoints (${attached.map((s) => s.name).join(', ')}); disconnect them first or force the removal`,
         );
       for (const s of attached) await detachNetwork(this.ctx, s, n);
-      await this.ctx.host.exec(removeNetworkCalls(n, last));
+      await this.unmaterialize(n, last);
       await this.ctx.state.removeNetwork(n.id);
       await this.ctx.state.ipam.drop(n.id);
       return n;
     });
     this.ctx.dns?.removeNetwork(removed.id);
+    this.ctx.events.network('remove', removed);
   }
 
   /** Removes every network no sandbox uses; returns their names. */
@@ -230,7 +349,8 @@ export class Networks {
     const used = new Set(sandboxes.flatMap((s) => s.endpoints.map((e) => e.networkId)));
     const out: string[] = [];
     for (const n of await this.ctx.state.networks()) {
-      if (used.has(n.id) || n.isDefault) continue;
+      // An overlay is the cluster's: unused here is not unused everywhere.
+      if (used.has(n.id) || n.isDefault || driverOf(n) === 'overlay') continue;
       await this.remove(n.id);
       out.push(n.name);
     }

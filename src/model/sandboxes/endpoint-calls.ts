@@ -9,26 +9,33 @@ import type { NativeNetns } from '../../addon/native.js';
 import { nftCalls } from '../../nft/nftables.js';
 import type { Plan, PlanRef } from '../../addon/plan.js';
 import { routeCalls } from '../../rtnl/route.js';
-import { publishChanges, unpublishChanges } from '../firewall/index.js';
+import { publishChanges, unpublishChanges, type PortMapping } from '../firewall/index.js';
 import { portMappings } from '../firewall/view.js';
+import { quietIpv6 } from '../networks/network-calls.js';
+import type { Owner } from '../state/owner.js';
 import type { EndpointRecord, NetworkRecord } from '../state/records.js';
+import { isStacked } from '../networks/drivers/index.js';
+import { addStackedEndpointCalls } from '../networks/drivers/stacked.js';
 
 function prefixLength(subnet: string): number {
   return Number(subnet.slice(subnet.indexOf('/') + 1));
 }
 
-export function addEndpointCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: EndpointRecord, n: NetworkRecord): void {
-  const addrGenMode = n.ipv6 ? undefined : ('none' as const);
+export function addEndpointCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: EndpointRecord, n: NetworkRecord, owner: Owner): void {
+  if (isStacked(n)) return addStackedEndpointCalls(plan, sandbox, e, n);
+  const addrGenMode = quietIpv6(n) ? ('none' as const) : undefined;
   plan.add(
     linkCalls.addVeth({
       name: e.hostIfname,
       master: n.bridge,
       up: true,
+      // The owner's mark, on both ends from the request that makes them.
+      deviceGroup: owner.id,
       // The model keeps its own record; reading both ends back would only cost time.
       readBack: false,
       ...(n.mtu !== undefined ? { mtu: n.mtu } : {}),
       ...(addrGenMode ? { addrGenMode } : {}),
-      peer: { name: e.ifname, netns: sandbox, up: true, address: e.mac, ...(addrGenMode ? { addrGenMode } : {}) },
+      peer: { name: e.ifname, netns: sandbox, up: true, address: e.mac, deviceGroup: owner.id, ...(addrGenMode ? { addrGenMode } : {}) },
     }),
   );
   // Without br_netfilter, bridged traffic never reaches the forward hook: ICC off then rests on isolated ports.
@@ -40,21 +47,32 @@ export function addEndpointCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: 
     plan.add(routeCalls.add({ destination: 'default', gateway: n.ipv4.gateway }), sandbox);
     if (e.ipv6 && n.ipv6) plan.add(routeCalls.add({ destination: 'default', gateway: n.ipv6.gateway }), sandbox);
   }
-  if (e.ports.length > 0) plan.add(nftCalls.apply(publishChanges(portMappings(e))));
+  for (const r of e.routes ?? [])
+    plan.add(routeCalls.add({ destination: r.destination, gateway: r.gateway ?? (r.destination.includes(':') ? n.ipv6?.gateway : n.ipv4.gateway) }), sandbox);
+  // The rest of an overlay's cluster CIDR is on other hosts, behind this host's gateway (internal overlays have no default route).
+  if (n.overlay) plan.add(routeCalls.add({ destination: n.overlay.subnet, gateway: n.ipv4.gateway }), sandbox);
+  if (e.ports.length > 0) plan.add(nftCalls.apply(publishChanges(portMappings(e, owner))));
 }
 
-/** The published ports of endpoints, removed in one transaction (nothing when none). */
-export function unpublishCall(endpoints: readonly EndpointRecord[]) {
-  const mappings = endpoints.flatMap(portMappings);
-  return mappings.length > 0 ? nftCalls.apply(unpublishChanges(mappings)) : undefined;
+/**
+ * The published ports of endpoints, removed in one transaction (nothing when
+ * none). Elements are deleted by key: with `only`, just the mappings listed
+ * there (see ownedMappings), for records whose elements may never have been
+ * made, or may be someone else's by now.
+ */
+export function unpublishCall(endpoints: readonly EndpointRecord[], only?: readonly PortMapping[]) {
+  const mappings = only ?? endpoints.flatMap((e) => portMappings(e));
+  return mappings.length > 0 ? nftCalls.apply(unpublishChanges([...mappings])) : undefined;
 }
 
 /**
  * Removes one endpoint from a namespace that stays (disconnect, or an adopted
- * namespace): deleting the host end takes the pair with it.
+ * namespace): deleting the host end takes the pair with it. An endpoint
+ * without a host end (macvlan, ipvlan) is deleted inside `sandbox`.
  */
-export function removeEndpointCalls(plan: Plan, e: EndpointRecord): void {
-  const unpublish = unpublishCall([e]);
+export function removeEndpointCalls(plan: Plan, e: EndpointRecord, sandbox?: NativeNetns | PlanRef, only?: readonly PortMapping[]): void {
+  const unpublish = unpublishCall([e], only?.filter((m) => m.endpoint === e.id));
   if (unpublish) plan.add(unpublish);
-  plan.add(linkCalls.delete(e.hostIfname, { ifExists: true }));
+  if (e.hostIfname !== '') plan.add(linkCalls.delete(e.hostIfname, { ifExists: true }));
+  else if (sandbox) plan.add(linkCalls.delete(e.ifname, { ifExists: true }), sandbox);
 }

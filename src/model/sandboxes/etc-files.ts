@@ -1,12 +1,16 @@
 // A sandbox's /etc/hosts and /etc/resolv.conf: written under
 // <etc>/netns/<name>/ (where `ip netns exec` mounts them) and, when the caller
 // asked, into a directory of its choice (a container's rootfs, a bundle).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { StateError } from '../../core/errors.js';
 import { syncFs as fs } from '../../store/sync-fs.js';
-import { hostsContent, netnsEtcDir, writeSandboxFiles, type LinkedContainer } from '../../dns/hosts.js';
+import { netnsEtcDir } from '../../core/netns-paths.js';
+import { hostsContent, writeSandboxFiles, type LinkedContainer } from '../../dns/hosts.js';
 import { parseResolvConf, resolvConfContent, sandboxResolvConf, type ResolvConf } from '../../dns/resolv-conf.js';
 import type { ModelContext } from '../context.js';
 import type { NetworkRecord, SandboxRecord } from '../state/records.js';
+import { servesDns } from '../networks/drivers/index.js';
 
 function hostResolvConf(path = '/etc/resolv.conf'): ResolvConf {
   try {
@@ -40,7 +44,7 @@ export function sandboxFiles(
   });
   // Like Docker: the embedded resolver when the sandbox is on a user network
   // (here it listens on that network's gateway), else the host's resolvers.
-  const userNet = s.endpoints.map((e) => networks.get(e.networkId)).find((n) => n && !n.isDefault);
+  const userNet = s.endpoints.map((e) => networks.get(e.networkId)).find((n) => n && servesDns(n));
   const dnsServer = userNet && ctx.dns ? userNet.ipv4.gateway : undefined;
   const conf = sandboxResolvConf(hostResolvConf(), {
     ...(dnsServer !== undefined && s.dns?.nameservers === undefined ? { dnsServer } : {}),
@@ -52,11 +56,40 @@ export function sandboxFiles(
 }
 
 export async function writeSandboxEtc(ctx: ModelContext, s: SandboxRecord, files: { hosts: string; resolvConf: string }): Promise<void> {
-  for (const dir of targets(ctx, s)) await writeSandboxFiles(dir, files);
+  for (const dir of targets(ctx, s)) {
+    try {
+      await writeSandboxFiles(dir, files);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === undefined) throw e;
+      throw new StateError(dir, `hosts and resolv.conf cannot be written there (${code}: ${(e as Error).message})`);
+    }
+  }
 }
 
 /** Removes what writeSandboxEtc wrote under /etc/netns (never the caller's own directory). */
 export async function removeSandboxEtc(ctx: ModelContext, s: SandboxRecord): Promise<void> {
   if (s.netns.kind !== 'owned' || s.netns.name === undefined) return;
-  await fs.rm(netnsEtcDir(s.netns.name, ctx.etcDir), { recursive: true, force: true });
+  try {
+    await fs.rm(netnsEtcDir(s.netns.name, ctx.etcDir), { recursive: true, force: true });
+  } catch (e) {
+    // Something that is not a directory where the sandbox's would be: there is nothing of the sandbox's to remove.
+    if ((e as NodeJS.ErrnoException).code !== 'ENOTDIR') throw e;
+  }
+}
+
+/** Whether any of the files writeSandboxEtc writes is missing (a crash before they were written, or someone removed them). */
+export function sandboxEtcMissing(ctx: ModelContext, s: SandboxRecord): boolean {
+  return targets(ctx, s).some((dir) => !existsSync(join(dir, 'hosts')) || !existsSync(join(dir, 'resolv.conf')));
+}
+
+/** The --link targets of `s` among `sandboxes`, on a network both are on (those that cannot be resolved are left out). */
+export function linksAmong(s: SandboxRecord, sandboxes: readonly SandboxRecord[]): LinkedContainer[] {
+  const out: LinkedContainer[] = [];
+  for (const l of s.links) {
+    const t = sandboxes.find((x) => x.name === l.sandbox || x.id === l.sandbox);
+    const shared = t?.endpoints.find((te) => s.endpoints.some((e) => e.networkId === te.networkId));
+    if (t && shared) out.push({ address: shared.ipv4, name: t.name, alias: l.alias, id: t.id, hostname: t.hostname });
+  }
+  return out;
 }

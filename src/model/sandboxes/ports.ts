@@ -7,7 +7,7 @@ import { ConflictError } from '../../core/errors.js';
 import type { PublishedPort } from '../state/records.js';
 
 /** Two publications collide when protocol and port match and their addresses overlap ("every address" overlaps all). */
-function collides(a: PublishedPort, b: Pick<PublishedPort, 'protocol' | 'hostPort' | 'hostIp'>): boolean {
+function collides(a: Pick<PublishedPort, 'protocol' | 'hostPort' | 'hostIp'>, b: Pick<PublishedPort, 'protocol' | 'hostPort' | 'hostIp'>): boolean {
   return a.protocol === b.protocol && a.hostPort === b.hostPort && (a.hostIp === undefined || b.hostIp === undefined || a.hostIp === b.hostIp);
 }
 
@@ -17,6 +17,16 @@ export interface TakenPort extends PublishedPort {
   endpoint: string;
 }
 
+/** A host port a process on the host holds (a listener): never published over. */
+export interface BusyPort {
+  protocol: PublishedPort['protocol'];
+  /** undefined: every address. */
+  hostIp?: string;
+  hostPort: number;
+  /** Who holds it, for the error. */
+  by: string;
+}
+
 /**
  * Host ports for `bindings`, in order. `hostBinding` is the network's default
  * host address for bindings that name none.
@@ -24,12 +34,13 @@ export interface TakenPort extends PublishedPort {
 export function resolvePorts(
   bindings: readonly PortBinding[],
   taken: readonly TakenPort[],
-  opts: { hostBinding?: string; ephemeral?: PortRange } = {},
+  opts: { hostBinding?: string; ephemeral?: PortRange; busy?: readonly BusyPort[] } = {},
 ): PublishedPort[] {
   // Publications by protocol and port, so that each binding looks at its own few.
-  const index = new Map<string, Array<PublishedPort & { sandbox?: string }>>();
-  const byProtocol = new Map<string, Array<PublishedPort & { sandbox?: string }>>();
-  const remember = (p: PublishedPort & { sandbox?: string }): void => {
+  type Holder = Pick<PublishedPort, 'protocol' | 'hostIp' | 'hostPort'> & { sandbox?: string; by?: string };
+  const index = new Map<string, Holder[]>();
+  const byProtocol = new Map<string, Holder[]>();
+  const remember = (p: Holder): void => {
     const key = `${p.protocol}/${p.hostPort}`;
     index.set(key, [...(index.get(key) ?? []), p]);
     let list = byProtocol.get(p.protocol);
@@ -37,6 +48,7 @@ export function resolvePorts(
     list.push(p);
   };
   for (const t of taken) remember(t);
+  for (const b of opts.busy ?? []) remember(b);
   const out: PublishedPort[] = [];
   for (const b of bindings) {
     const hostIp = b.hostIp ?? opts.hostBinding;
@@ -47,8 +59,10 @@ export function resolvePorts(
       if (holder)
         throw new ConflictError(
           'port-in-use',
-          `host port ${hostIp ?? '0.0.0.0'}:${hostPort}/${b.protocol} is already published` +
-            (holder.sandbox !== undefined ? ` by '${holder.sandbox}'` : ' by this sandbox') +
+          `host port ${hostIp ?? '0.0.0.0'}:${hostPort}/${b.protocol} is ` +
+            (holder.by !== undefined
+              ? `in use on the host: ${holder.by}`
+              : `already published${holder.sandbox !== undefined ? ` by '${holder.sandbox}'` : ' by this sandbox'}`) +
             `; pick another host port or use a random one (-p ${b.containerPort}/${b.protocol})`,
         );
     } else {
@@ -62,12 +76,6 @@ export function resolvePorts(
     remember(p);
   }
   return out;
-}
-
-/** `docker port` lines: "80/tcp -> 0.0.0.0:8080". */
-export function describePort(p: PublishedPort): string {
-  const ip = p.hostIp ?? '0.0.0.0';
-  return `${p.containerPort}/${p.protocol} -> ${ip.includes(':') ? `[${ip}]` : ip}:${p.hostPort}`;
 }
 
 export function refuseIfAny(bindings: readonly PortBinding[], mode: string): void {

@@ -10,13 +10,25 @@ import type { Plan } from '../../addon/plan.js';
 import type { ModelContext } from '../context.js';
 import { removeEndpointCalls, unpublishCall } from './endpoint-calls.js';
 import { allocateAddresses } from './ipam-ops.js';
-import type { Allocation } from '../state/ipam-store.js';
+import type { Allocation, Cursor } from '../state/ipam-store.js';
 import { hostVethName, newId } from '../state/names.js';
 import { resolvePorts, type TakenPort } from './ports.js';
-import type { EndpointRecord, IpamRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
+import { hostPortsInUse } from './host-ports.js';
+import type { EndpointRecord, EndpointRoute, IpamRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
 import { removeSandboxEtc } from './etc-files.js';
+import { isStacked } from '../networks/drivers/index.js';
+import { ValidationError } from '../../core/errors.js';
+import type { NativeNetns } from '../../addon/native.js';
+import type { PlanRef } from '../../addon/plan.js';
+import { Nftables } from '../../nft/nftables.js';
+import { expandPorts, readFirewall, type PortMapping } from '../firewall/index.js';
+import { portMappings } from '../firewall/view.js';
 
 export interface EndpointRequest {
+  /** The interface's name in the sandbox (default: the next free ethN). */
+  ifname?: string;
+  /** Routes through this endpoint besides the default one. */
+  routes?: EndpointRoute[];
   ipv4?: string;
   ipv6?: string;
   aliases?: string[];
@@ -30,6 +42,8 @@ export interface EndpointRequest {
  */
 export class PendingState {
   private readonly ipam = new Map<string, IpamRecord>();
+  /** Each network's cursor as it was before, to put back when the attach is undone. */
+  private readonly cursors = new Map<string, Cursor>();
   private readonly claims: { networkId: string; allocation: Allocation }[] = [];
   ports: TakenPort[] | undefined;
   constructor(private readonly ctx: ModelContext) {}
@@ -37,10 +51,20 @@ export class PendingState {
   async ipamOf(networkId: string): Promise<IpamRecord> {
     let r = this.ipam.get(networkId);
     if (!r) {
+      this.cursors.set(networkId, await this.ctx.state.ipam.storedCursor(networkId));
       r = await this.ctx.state.ipam.cursor(networkId);
       this.ipam.set(networkId, r);
     }
     return r;
+  }
+
+  /**
+   * Puts the allocation cursors back as they were before this attach (its
+   * addresses and ports are freed by forgetEndpoints): an undone attach
+   * leaves every state file as it found it.
+   */
+  async restoreCursors(): Promise<void> {
+    for (const [id, cursor] of this.cursors) await this.ctx.state.ipam.restoreCursor(id, cursor);
   }
 
   claim(networkId: string, address: string, owner: string): void {
@@ -85,8 +109,8 @@ export async function planEndpoint(
   const e: EndpointRecord = {
     id,
     networkId: n.id,
-    ifname: nextIfname(s),
-    hostIfname: hostVethName(id),
+    ifname: req.ifname ?? nextIfname(s),
+    hostIfname: isStacked(n) ? '' : hostVethName(id),
     mac: req.mac ?? macFromIPv4(addrs.ipv4),
     ipv4: addrs.ipv4,
     gatewayRoute: gatewayRoute && !n.internal,
@@ -94,9 +118,15 @@ export async function planEndpoint(
     ports: [],
   };
   if (addrs.ipv6) e.ipv6 = addrs.ipv6;
+  if (req.routes?.length) e.routes = req.routes.map((r) => ({ ...r }));
   if (req.ports && req.ports.length > 0) {
+    if (isStacked(n))
+      throw new ValidationError('publish', `sandboxes on ${n.driver} network '${n.name}' are reached at their own addresses: ports are not published (no NAT)`);
     const taken = await pending.takenPorts();
+    // Ports processes on the host listen on: never published over (random ones avoid them).
+    const busy = await hostPortsInUse(ctx, req.ports, n.hostBinding);
     e.ports = resolvePorts(req.ports, taken, {
+      busy,
       ...(n.hostBinding ? { hostBinding: n.hostBinding } : {}),
       ...(ctx.ephemeralPorts ? { ephemeral: ctx.ephemeralPorts } : {}),
     });
@@ -112,7 +142,9 @@ export async function forgetEndpoints(ctx: ModelContext, endpoints: readonly End
   if (endpoints.some((e) => e.ports.length > 0)) {
     const ids = new Set(endpoints.map((e) => e.id));
     const ports = await ctx.state.ports();
-    await ctx.state.writePorts(ports.filter((p) => !ids.has(p.endpoint)));
+    const kept = ports.filter((p) => !ids.has(p.endpoint));
+    // Untouched when it never held them (an attach undone before its state was written).
+    if (kept.length !== ports.length) await ctx.state.writePorts(kept);
   }
 }
 
@@ -121,35 +153,77 @@ export async function detachNetwork(ctx: ModelContext, s: SandboxRecord, n: Netw
   const gone = s.endpoints.filter((e) => e.networkId === n.id);
   if (gone.length === 0) return s;
   const plan = ctx.host.plan();
-  for (const e of gone) removeEndpointCalls(plan, e);
-  await plan.run();
+  const ns = sandboxRefFor(plan, s, gone);
+  for (const e of gone) removeEndpointCalls(plan, e, ns);
+  const results = await plan.run();
+  if (ns) closeOpened(results[0]);
   const next: SandboxRecord = { ...s, endpoints: s.endpoints.filter((e) => e.networkId !== n.id) };
   await ctx.state.writeSandbox(next);
   await forgetEndpoints(ctx, gone);
   ctx.dns?.updateSandbox(next);
+  for (const e of gone) ctx.events.endpoint('remove', s, e, n);
   return next;
+}
+
+export interface TeardownOptions {
+  /**
+   * An adopted namespace's veth pairs are taken down at once and deleted
+   * later by the engine's LinkReaper (see link-reaper.ts), so the caller does
+   * not wait for the kernel's ~20 ms veth deletion.
+   */
+  background?: boolean;
 }
 
 /**
  * Removes a sandbox's kernel side in one trip: its published ports, and its
  * namespace when it is ours (its veth pairs go with it, in the kernel's
  * background work); an adopted namespace only loses our interfaces. The host
- * ends are taken down first: if some process still holds the namespace, its
- * freed addresses must not stay live on the bridge (deleting the veth instead
- * costs ~27 ms of the kernel's time; reconcile deletes such leftovers).
- * Safe to repeat; a vanished namespace or element is fine.
+ * ends are taken down first, so that freed addresses are never live on the
+ * bridge, and when some process still holds the namespace (so the kernel
+ * keeps it, and the veths) the namespace deletion deletes them: nothing of
+ * the sandbox is left on the host either way. Safe to repeat; a vanished
+ * namespace or element is fine.
  */
-export async function teardownKernel(ctx: ModelContext, s: SandboxRecord): Promise<void> {
+export async function teardownKernel(ctx: ModelContext, s: SandboxRecord, opts: TeardownOptions & { checked?: boolean } = {}): Promise<void> {
+  const only = opts.checked ? await ownedMappings(ctx, s.endpoints) : undefined;
   const plan = ctx.host.plan();
-  if (s.netns.kind === 'owned' && s.netns.name !== undefined) {
-    const unpublish = unpublishCall(s.endpoints);
+  const linger = opts.background === true && s.netns.kind === 'adopted';
+  if ((s.netns.kind === 'owned' && s.netns.name !== undefined) || linger) {
+    const unpublish = unpublishCall(s.endpoints, only);
     if (unpublish) plan.add(unpublish);
-    for (const e of s.endpoints) plan.add(linkCalls.set(e.hostIfname, { up: false }));
-    plan.add(netnsCalls.remove(s.netns.name, { dir: ctx.netnsDir, ifExists: true }));
+    for (const e of s.endpoints) if (e.hostIfname !== '') plan.add(linkCalls.set(e.hostIfname, { up: false }));
+    if (!linger) plan.add(netnsCalls.remove(s.netns.name as string, { dir: ctx.netnsDir, ifExists: true, peers: s.endpoints.map((e) => e.hostIfname).filter((h) => h !== '') }));
   } else {
-    for (const e of s.endpoints) removeEndpointCalls(plan, e);
+    const ns = s.netns.kind === 'host' ? undefined : sandboxRefFor(plan, s, s.endpoints);
+    for (const e of s.endpoints) removeEndpointCalls(plan, e, ns, only);
   }
   if (plan.calls.length > 0) await runTolerant(ctx, plan);
+  if (linger) ctx.reaper.schedule(s.netns.path, s.endpoints.map((e) => e.hostIfname));
+}
+
+/** The sandbox's namespace opened as the plan's first call, when an endpoint without a host end must be deleted inside it. */
+function sandboxRefFor(plan: Plan, s: SandboxRecord, endpoints: readonly EndpointRecord[]): PlanRef | undefined {
+  if (!endpoints.some((e) => e.hostIfname === '') || plan.calls.length > 0) return undefined;
+  return plan.add<NativeNetns>(netnsCalls.open({ path: s.netns.path }));
+}
+
+function closeOpened(handle: unknown): void {
+  (handle as NativeNetns | undefined)?.close();
+}
+
+/**
+ * The endpoints' port mappings whose elements are there and carry this
+ * state's mark for that endpoint: what a teardown of a record that may never
+ * have been made whole (or whose ports were lost and taken by another owner)
+ * may delete. Reads the ruleset, so only for such records, never on the hot path.
+ */
+async function ownedMappings(ctx: ModelContext, endpoints: readonly EndpointRecord[]): Promise<PortMapping[]> {
+  const wanted = endpoints.flatMap((e) => portMappings(e, ctx.state.owner));
+  if (wanted.length === 0) return [];
+  const present = readFirewall(await new Nftables(ctx.host).list({ family: 'inet' })).ports;
+  const same = (a: PortMapping, b: PortMapping): boolean =>
+    a.protocol === b.protocol && a.hostPort === b.hostPort && (a.hostIp ?? '') === (b.hostIp ?? '') && a.containerIp === b.containerIp && a.endpoint === b.endpoint && a.owner === b.owner;
+  return expandPorts(wanted).filter((w) => present.some((p) => same(p, w)));
 }
 
 const GONE = new Set(['ENOENT', 'ENODEV']);
@@ -174,12 +248,35 @@ async function runTolerant(ctx: ModelContext, plan: Plan): Promise<void> {
   }
 }
 
-/** Everything of a sandbox, kernel and state; the caller holds the lock. */
-export async function destroySandbox(ctx: ModelContext, s: SandboxRecord): Promise<void> {
-  await teardownKernel(ctx, s);
-  await forgetEndpoints(ctx, s.endpoints);
-  await removeSandboxEtc(ctx, s);
-  await ctx.state.removeSandbox(s);
+/**
+ * Everything of a sandbox, kernel and state; the caller holds the lock. With
+ * `checked`, only port elements that are there with this state's mark go (a
+ * record whose creation never finished).
+ */
+export async function destroySandbox(ctx: ModelContext, s: SandboxRecord, opts: TeardownOptions & { checked?: boolean } = {}): Promise<void> {
+  await teardownKernel(ctx, s, opts);
+  await forgetSandbox(ctx, s);
+}
+
+/**
+ * The state side of destroySandbox alone: addresses, ports, files, record and
+ * name. Each step is tried even when one before it failed (the record goes
+ * last, so that what is left stays named by it); the first failure is thrown after.
+ */
+export async function forgetSandbox(ctx: ModelContext, s: SandboxRecord): Promise<void> {
+  let failure: unknown;
+  const step = async (fn: () => Promise<void>): Promise<void> => {
+    try {
+      await fn();
+    } catch (e) {
+      failure ??= e;
+    }
+  };
+  await step(() => forgetEndpoints(ctx, s.endpoints));
+  await step(() => removeSandboxEtc(ctx, s));
+  if (failure === undefined) await step(() => ctx.state.removeSandbox(s));
   ctx.dns?.removeSandbox(s.id);
+  if (failure !== undefined) throw failure;
+  if (ctx.events.listening) ctx.events.sandbox('remove', s, await ctx.state.networks());
 }
 

@@ -2,24 +2,31 @@
 // modes or adopt a runtime's namespace, connect/disconnect networks, publish
 // ports, and remove. Each change is one unit: the kernel part is one plan
 // (undone by the kernel layer on failure) and the state is written after it.
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { isAbsolute, join } from 'node:path';
 import { ValidationError } from '../../core/errors.js';
 import type { LinkedContainer } from '../../dns/hosts.js';
 import { canonicalAddress } from '../../addressing/ipnet.js';
-import { parsePortSpec, publishAll, type PortBinding } from '../../addressing/port-spec.js';
+import { checkPortBinding, parsePortSpec, publishAll, type PortBinding } from '../../addressing/port-spec.js';
 import type { NativeNetns } from '../../addon/native.js';
+import type { Plan, PlanRef } from '../../addon/plan.js';
 import { Netns, netnsCalls, type NetnsTarget } from '../../netns.js';
-import { interfaceName, macAddress } from '../../core/validate.js';
+import { checkOptions, cidr, describeValue, integer, interfaceName, ipAddress, option, unicastMac, type OptionKind } from '../../core/validate.js';
 import type { ModelContext } from '../context.js';
 import { addEndpointCalls } from './endpoint-calls.js';
 import { ConflictError, NoSuchObjectError } from '../../core/errors.js';
+import { portMappings } from '../firewall/view.js';
+import { publishConflict } from './host-ports.js';
 import { sandboxFiles, writeSandboxEtc } from './etc-files.js';
 import { sandboxInfo, type SandboxInfo } from '../inspect.js';
 import { newId, objectName, sandboxDefaultName, sandboxNetnsName, shortId } from '../state/names.js';
 import { DEFAULT_NETWORK, type Networks } from '../networks/networks.js';
 import { refuseIfAny } from './ports.js';
-import type { NetworkRecord, PublishedPort, SandboxRecord } from '../state/records.js';
-import { destroySandbox, detachNetwork, PendingState, planEndpoint, teardownKernel, type EndpointRequest } from './sandbox-ops.js';
+import { verifySandbox } from './verify.js';
+import type { EndpointRoute, NetworkRecord, PublishedPort, SandboxRecord } from '../state/records.js';
+import { execIn, spawnIn, type ExecOptions, type ExecResult, type LaunchOptions } from '../../kernel/launch.js';
+import { launchTarget } from './processes.js';
+import { destroySandbox, detachNetwork, forgetSandbox, PendingState, planEndpoint, teardownKernel, type EndpointRequest, type TeardownOptions } from './sandbox-ops.js';
 
 /** `bridge` (the default network), `host`, `none`, `container:<name or id>`, or a network's name. */
 export type NetworkMode = string;
@@ -42,6 +49,12 @@ export interface SandboxCreateOptions {
   /** --link NAME[:ALIAS]. */
   links?: string[];
   hostname?: string;
+  /** The interface's name in the sandbox on the first network (default eth0), as a CNI runtime's CNI_IFNAME. */
+  ifname?: string;
+  /** Routes through the first network besides (or, with defaultRoute false, instead of) the default route. */
+  routes?: EndpointRoute[];
+  /** A default route via the first network's gateway (default true). */
+  defaultRoute?: boolean;
   /** Adopt a namespace made by a runtime (runc, crun) instead of creating one: it is released, never deleted. */
   netns?: { path: string } | { pid: number };
   /** Also write hosts and resolv.conf here (a container's rootfs etc, a bundle). */
@@ -52,6 +65,13 @@ export interface SandboxCreateOptions {
   dnsOptions?: string[];
   /** --add-host NAME:IP. */
   extraHosts?: string[];
+  /**
+   * The caller's key for this request (letters, digits, '_', '-'; at most 128):
+   * while the sandbox it made exists, a create with the same key returns that
+   * sandbox instead of making another, so a request whose answer was lost
+   * (a daemon restarted, a CNI ADD retried) can be sent again safely.
+   */
+  idempotencyKey?: string;
 }
 
 export interface NetworkConnectOptions {
@@ -60,9 +80,65 @@ export interface NetworkConnectOptions {
   aliases?: string[];
 }
 
+const portSpecs: OptionKind = {
+  test: (v) => Array.isArray(v) && v.every((x) => typeof x === 'string' || (typeof x === 'object' && x !== null && !Array.isArray(x))),
+  what: 'an array of port specs ("8080:80", or bindings as parsePortSpec makes them)',
+};
+
+/** The kinds of SandboxCreateOptions, for callers from plain JavaScript. */
+const CREATE_OPTIONS: Record<keyof SandboxCreateOptions, OptionKind> = {
+  ifname: option.string,
+  routes: option.arrayOf(option.object),
+  defaultRoute: option.boolean,
+  idempotencyKey: option.string,
+  name: option.string,
+  network: option.string,
+  ip: option.string,
+  ip6: option.string,
+  mac: option.string,
+  aliases: option.strings,
+  publish: portSpecs,
+  publishAll: option.boolean,
+  expose: option.strings,
+  links: option.strings,
+  hostname: option.string,
+  netns: option.object,
+  filesDir: option.string,
+  dns: option.strings,
+  dnsSearch: option.strings,
+  dnsOptions: option.strings,
+  extraHosts: option.strings,
+};
+
+const CONNECT_OPTIONS: Record<keyof NetworkConnectOptions, OptionKind> = { ip: option.string, ip6: option.string, aliases: option.strings };
+
+/** A sandbox or network named by the caller: a string (plain JavaScript could pass anything). */
+function checkRef(v: unknown, field: string): string {
+  if (typeof v !== 'string' || v === '') throw new ValidationError(field, `${field} must be a name or id (a non-empty string), got ${typeof v}`);
+  return v;
+}
+
+/** resolv.conf words (search domains, options): one word each, nothing that would start another line. */
+function resolvWords(values: readonly string[] | undefined, field: string): void {
+  for (const v of values ?? [])
+    if (v === '' || /[\s\0#;]/.test(v)) throw new ValidationError(field, `${field} '${v.replace(/\0/g, '\\0')}' must be one word for resolv.conf (no whitespace, NUL, '#' or ';')`);
+}
+
+function adoptTarget(v: SandboxCreateOptions['netns']): NetnsTarget | undefined {
+  if (v === undefined) return undefined;
+  checkOptions(v, { path: option.string, pid: option.integer }, 'netns', 'netns.');
+  const o = v as { path?: string; pid?: number };
+  if ((o.path === undefined) === (o.pid === undefined)) throw new ValidationError('netns', 'netns takes { path } or { pid }, exactly one of them');
+  if (o.path !== undefined) {
+    if (o.path === '' || o.path.includes('\0')) throw new ValidationError('netns.path', 'netns.path must name a namespace file (such as /proc/1234/ns/net) and hold no NUL');
+    return { path: o.path };
+  }
+  return { pid: integer(o.pid, 'netns.pid', 1, 2 ** 31 - 1) };
+}
+
 function bindings(o: SandboxCreateOptions): PortBinding[] {
   const out: PortBinding[] = [];
-  for (const p of o.publish ?? []) out.push(...(typeof p === 'string' ? parsePortSpec(p) : [p]));
+  for (const p of o.publish ?? []) out.push(...(typeof p === 'string' ? parsePortSpec(p) : [checkPortBinding(p)]));
   if (o.publishAll) out.push(...publishAll(o.expose ?? []));
   return out;
 }
@@ -92,20 +168,51 @@ function parseMode(mode: string): { kind: 'host' | 'none' | 'container' | 'netwo
 }
 
 export class Sandboxes {
+  /** The engine's own namespace's cookie, read once: adopting that namespace is refused. */
+  private hostCookie: Promise<string> | undefined;
+
   constructor(
     private readonly ctx: ModelContext,
     private readonly networks: Networks,
   ) {}
 
-  /** A sandbox by name, full id or unique id prefix; undefined when there is none. */
-  async find(ref: string): Promise<SandboxRecord | undefined> {
-    const id = (await this.ctx.state.sandboxIdByName(ref)) ?? (/^[0-9a-f]{64}$/.test(ref) ? ref : undefined);
+  /**
+   * A sandbox by name, full id or unique id prefix; undefined when there is
+   * none. A record still being made (or whose making died half way) is not
+   * found, except with `pending` (under the state lock, where a pending
+   * record can only be a dead process's).
+   */
+  async find(name: string, opts: { pending?: boolean } = {}): Promise<SandboxRecord | undefined> {
+    checkRef(name, 'sandbox');
+    const id = (await this.ctx.state.sandboxIdByName(name)) ?? (/^[0-9a-f]{64}$/.test(name) ? name : undefined);
     const direct = id === undefined ? undefined : await this.ctx.state.sandbox(id);
-    if (direct && !direct.removed) return direct;
-    if (!/^[0-9a-f]{3,63}$/.test(ref)) return undefined;
-    const matches = (await this.ctx.state.sandboxes()).filter((s) => s.id.startsWith(ref) && !s.removed);
-    if (matches.length > 1) throw new ConflictError('name-in-use', `sandbox id prefix '${ref}' is ambiguous`);
+    if (direct && !direct.removed && (direct.pending === undefined || opts.pending)) return direct;
+    if (!/^[0-9a-f]{3,63}$/.test(name)) return undefined;
+    const matches = (await this.ctx.state.sandboxes(opts)).filter((s) => s.id.startsWith(name) && !s.removed);
+    if (matches.length > 1) throw new ConflictError('name-in-use', `sandbox id prefix '${name}' is ambiguous`);
     return matches[0];
+  }
+
+  /**
+   * Opens a namespace to adopt, before anything changes: its cookie is what
+   * the record keeps (so nothing ever changes another namespace found at its
+   * path later), and the engine's own namespace is refused.
+   */
+  private async adopt(target: NetnsTarget): Promise<{ ns: Netns; cookie: string }> {
+    const ns = await Netns.open(target);
+    try {
+      this.hostCookie ??= this.ctx.host.cookie();
+      const [cookie, hostCookie] = await Promise.all([ns.cookie(), this.hostCookie]);
+      if (cookie === hostCookie)
+        throw new ValidationError(
+          'netns',
+          `netns ${'pid' in (target as object) ? `{ pid: ${(target as { pid: number }).pid} }` : `'${(target as { path: string }).path}'`} is the engine's own namespace (where its bridges and firewall are): adopting it would put a sandbox's address and default route on the host; use network mode 'host' for a sandbox on the host's network`,
+        );
+      return { ns, cookie };
+    } catch (e) {
+      ns.close();
+      throw e;
+    }
   }
 
   private async get(ref: string): Promise<SandboxRecord> {
@@ -116,28 +223,91 @@ export class Sandboxes {
 
   /** Creates a sandbox with its network set up, as `docker create`/`docker run` do. */
   async create(o: SandboxCreateOptions = {}): Promise<SandboxInfo> {
+    // Everything about the input is checked here, before anything changes.
+    checkOptions(o, CREATE_OPTIONS, 'sandbox options');
     const mode = parseMode(o.network ?? DEFAULT_NETWORK);
     const ports = bindings(o);
     if (mode.kind !== 'network') refuseIfAny(ports, mode.kind);
     if (o.name !== undefined) objectName(o.name, 'name');
     if (o.hostname !== undefined) objectName(o.hostname, 'hostname');
-    if (o.mac !== undefined) macAddress(o.mac, 'mac');
+    const mac = o.mac === undefined ? undefined : unicastMac(o.mac, 'mac');
+    if (o.ip !== undefined) canonicalAddress(o.ip, 'ip');
+    if (o.ip6 !== undefined) canonicalAddress(o.ip6, 'ip6');
     for (const a of o.aliases ?? []) objectName(a, 'aliases');
     const links = (o.links ?? []).map(parseLink);
     const extraHosts = (o.extraHosts ?? []).map(parseExtraHost);
-    if (mode.kind !== 'network' && (o.ip !== undefined || o.ip6 !== undefined || o.aliases?.length || links.length))
-      throw new ValidationError('network', `--ip, --ip6, --network-alias and --link need a bridge network, not network mode '${mode.kind}'`);
+    const nameservers = o.dns?.map((d) => canonicalAddress(d, 'dns'));
+    resolvWords(o.dnsSearch, 'dnsSearch');
+    resolvWords(o.dnsOptions, 'dnsOptions');
+    // Absolute: a relative directory would depend on where each process that rewrites the files runs.
+    if (o.filesDir !== undefined && (!isAbsolute(o.filesDir) || o.filesDir.includes('\0')))
+      throw new ValidationError('filesDir', `filesDir must be an absolute directory path without NUL, got ${describeValue(o.filesDir)}`);
+    if (o.ifname !== undefined) interfaceName(o.ifname, 'ifname');
+    for (const r of o.routes ?? []) {
+      const family = cidr(r.destination, 'routes').family;
+      if (r.gateway !== undefined && ipAddress(r.gateway, 'routes') !== family)
+        throw new ValidationError('routes', `route ${r.destination} via ${r.gateway}: the gateway is not of the destination's family`);
+    }
+    if (mode.kind !== 'network' && (o.ip !== undefined || o.ip6 !== undefined || o.aliases?.length || links.length || o.ifname !== undefined || o.routes?.length))
+      throw new ValidationError('network', `--ip, --ip6, --network-alias, --link, ifname and routes need a bridge network, not network mode '${mode.kind}'`);
     if (o.netns !== undefined && (mode.kind === 'host' || mode.kind === 'container'))
       throw new ValidationError('netns', `an adopted namespace cannot use network mode '${mode.kind}'`);
-    const target: NetnsTarget | undefined = o.netns === undefined ? undefined : 'path' in o.netns ? { path: o.netns.path } : { pid: o.netns.pid };
-    if (target) netnsCalls.openArgs(target);
+    const target = adoptTarget(o.netns);
+    const key = o.idempotencyKey;
+    if (key !== undefined && (typeof key !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(key)))
+      throw new ValidationError('idempotencyKey', `idempotency key '${String(key)}' must be 1-128 letters, digits, '_' or '-', starting with a letter or digit`);
     // Made before taking the lock: making it takes the lock itself.
     const network = mode.kind === 'network' ? await this.networks.get(mode.ref) : undefined;
+    const adopted = target ? await this.adopt(target) : undefined;
 
-    const record = await this.ctx.state.locked(async () => {
+    try {
+      let replayed = false;
+      const record = await this.ctx.state.locked(async () => {
+        // The same key again (a client retrying after a lost answer) gets the sandbox it made.
+        const prior = key === undefined ? undefined : await this.ctx.state.sandboxIdByKey(key);
+        const existing = prior === undefined ? undefined : await this.ctx.state.sandbox(prior);
+        if (existing && !existing.removed) {
+          replayed = true;
+          return existing;
+        }
+        return this.createLocked(o, { mode, ports, mac, links, extraHosts, nameservers, network, target, adopted });
+      });
+      if (replayed) return sandboxInfo(record, await this.ctx.state.networks());
+      this.ctx.dns?.updateSandbox(record);
+      this.ctx.events.sandbox('create', record, network ? [network] : []);
+      return sandboxInfo(record, network ? [network] : []);
+    } finally {
+      adopted?.ns.close();
+    }
+  }
+
+  /**
+   * The state and kernel side of create, under the lock. The record is
+   * written first, marked pending, naming everything the kernel side will
+   * make; then the kernel plan; then addresses, ports, the sandbox's files
+   * and the record made whole. A failure undoes all of it, state files
+   * included; a crash anywhere leaves a pending record that reconcile (or
+   * the next create or remove of the name) rolls back.
+   */
+  private async createLocked(
+    o: SandboxCreateOptions,
+    v: {
+      mode: ReturnType<typeof parseMode>;
+      ports: PortBinding[];
+      mac: string | undefined;
+      links: { target: string; alias: string }[];
+      extraHosts: { address: string; names: string[] }[];
+      nameservers: string[] | undefined;
+      network: NetworkRecord | undefined;
+      target: NetnsTarget | undefined;
+      adopted: { ns: Netns; cookie: string } | undefined;
+    },
+  ): Promise<SandboxRecord> {
+    const { mode, ports, links, extraHosts, network, target, adopted } = v;
+    {
       const id = newId();
       const name = o.name ?? sandboxDefaultName(id);
-      if (await this.ctx.state.sandboxIdByName(name)) throw new ConflictError('name-in-use', `the sandbox name '${name}' is already in use; remove that sandbox or choose another name`);
+      await this.claimName(name);
       const s: SandboxRecord = {
         id,
         name,
@@ -146,11 +316,13 @@ export class Sandboxes {
         netns: { kind: 'owned', path: '' },
         endpoints: [],
         links: links.map((l) => ({ sandbox: l.target, alias: l.alias })),
+        pending: 'create',
         created: new Date().toISOString(),
       };
       if (o.filesDir !== undefined) s.filesDir = o.filesDir;
+      if (o.idempotencyKey !== undefined) s.idempotencyKey = o.idempotencyKey;
       if (o.dns || o.dnsSearch || o.dnsOptions)
-        s.dns = { ...(o.dns ? { nameservers: o.dns.map((d) => canonicalAddress(d, 'dns')) } : {}), ...(o.dnsSearch ? { search: o.dnsSearch } : {}), ...(o.dnsOptions ? { options: o.dnsOptions } : {}) };
+        s.dns = { ...(v.nameservers ? { nameservers: v.nameservers } : {}), ...(o.dnsSearch ? { search: [...o.dnsSearch] } : {}), ...(o.dnsOptions ? { options: [...o.dnsOptions] } : {}) };
       if (extraHosts.length) s.extraHosts = extraHosts;
 
       let joined: SandboxRecord | undefined;
@@ -161,45 +333,90 @@ export class Sandboxes {
         if (joined.mode === 'host') s.netns = { ...joined.netns };
         else s.netns = { kind: 'joined', path: joined.netns.path };
         s.joinedTo = joined.id;
-      } else if (target) {
-        s.netns = { kind: 'adopted', path: 'path' in target ? target.path : `/proc/${target.pid}/ns/net`, ...('pid' in target ? { pid: target.pid } : {}) };
+      } else if (target && adopted) {
+        const t = target as { path: string } | { pid: number };
+        s.netns = { kind: 'adopted', path: 'path' in t ? t.path : `/proc/${t.pid}/ns/net`, ...('pid' in t ? { pid: t.pid } : {}), cookie: adopted.cookie };
       } else {
         const nsName = sandboxNetnsName(id);
         s.netns = { kind: 'owned', path: join(this.ctx.netnsDir, nsName), name: nsName };
       }
 
+      // A pair of a sandbox removed in the background may still hold this interface name there.
+      if (s.netns.kind === 'adopted') await this.ctx.reaper.flush(s.netns.path);
       const pending = new PendingState(this.ctx);
       if (network) {
-        const req: EndpointRequest = { ports, aliases: o.aliases ?? [] };
+        const req: EndpointRequest = { ports, aliases: [...(o.aliases ?? [])] };
         if (o.ip !== undefined) req.ipv4 = o.ip;
         if (o.ip6 !== undefined) req.ipv6 = o.ip6;
-        if (o.mac !== undefined) req.mac = o.mac;
-        s.endpoints.push(await planEndpoint(this.ctx, pending, s, network, req, true));
+        if (v.mac !== undefined) req.mac = v.mac;
+        if (o.ifname !== undefined) req.ifname = o.ifname;
+        if (o.routes !== undefined) req.routes = o.routes;
+        s.endpoints.push(await planEndpoint(this.ctx, pending, s, network, req, o.defaultRoute ?? true));
       }
       const linked = await this.linkedContainers(s, links);
 
+      // Everything that could still refuse the input is built before anything changes: the plan and the files.
+      let plan: Plan | undefined;
+      let cookie: number | undefined;
       if (s.netns.kind === 'owned' || s.netns.kind === 'adopted') {
-        const plan = this.ctx.host.plan();
-        const ns = s.netns.kind === 'owned'
-          ? plan.add<NativeNetns>(netnsCalls.create({ name: s.netns.name as string, dir: this.ctx.netnsDir, loopbackUp: true }))
-          : plan.add<NativeNetns>(netnsCalls.open(target as NetnsTarget));
-        for (const e of s.endpoints) addEndpointCalls(plan, ns, e, network as NetworkRecord);
-        const [handle] = (await plan.run()) as [NativeNetns];
-        Netns.fromHandle(handle).close();
+        plan = this.ctx.host.plan();
+        let ns: NativeNetns | PlanRef;
+        if (s.netns.kind === 'owned') {
+          ns = plan.add<NativeNetns>(netnsCalls.create({ name: s.netns.name as string, dir: this.ctx.netnsDir, loopbackUp: true }));
+          cookie = plan.add(netnsCalls.cookie(), ns).$result;
+        } else {
+          ns = (adopted as { ns: Netns }).ns.handle;
+        }
+        for (const e of s.endpoints) addEndpointCalls(plan, ns, e, network as NetworkRecord, this.ctx.state.owner);
       }
+      const files = s.netns.kind === 'owned' || s.filesDir !== undefined ? await this.filesOf(s, linked) : undefined;
+
+      // From here on something changes: first the record, naming all of it.
+      await this.ctx.state.writeSandbox(s);
+      // Until the plan has run, the kernel holds nothing of this sandbox: a plan that fails is undone by the core.
+      let kernelDone = !plan;
       try {
+        await this.ctx.state.indexName(s);
+        if (plan) {
+          const results = await plan.run().catch(async (e: unknown) => {
+            throw await publishConflict(this.ctx, e, s.endpoints.flatMap((x) => portMappings(x)));
+          });
+          kernelDone = true;
+          if (s.netns.kind === 'owned') {
+            Netns.fromHandle(results[0] as NativeNetns).close();
+            s.netns.cookie = results[cookie as number] as string;
+          }
+        }
         await pending.commit();
+        if (files) await writeSandboxEtc(this.ctx, s, files);
+        delete s.pending;
         await this.ctx.state.writeSandbox(s);
         if (joined) await this.ctx.state.writeSandbox({ ...joined, joiners: [...(joined.joiners ?? []), s.id] });
-        if (s.netns.kind === 'owned' || s.filesDir !== undefined) await this.writeFiles(s, linked);
       } catch (e) {
-        await destroySandbox(this.ctx, s).catch(() => undefined);
+        // Whatever failed, kernel and state go back to what they were (and
+        // nothing of the kernel is touched when the plan did not run: a port
+        // it could not publish is someone else's).
+        if (kernelDone) await destroySandbox(this.ctx, s).catch(() => undefined);
+        else await forgetSandbox(this.ctx, s).catch(() => undefined);
+        await pending.restoreCursors().catch(() => undefined);
         throw e;
       }
       return s;
-    });
-    this.ctx.dns?.updateSandbox(record);
-    return sandboxInfo(record, network ? [network] : []);
+    }
+  }
+
+  /**
+   * Makes sure a name is free for a new sandbox: taken by a whole sandbox is
+   * a conflict; taken by a record whose creation died half way (we hold the
+   * lock, so its process is gone) rolls that one back first.
+   */
+  private async claimName(name: string): Promise<void> {
+    const holder = await this.ctx.state.sandboxIdByName(name);
+    if (holder === undefined) return;
+    const other = await this.ctx.state.sandbox(holder);
+    if (other?.pending !== undefined) await destroySandbox(this.ctx, other, { checked: true });
+    else if (other && !other.removed && other.name === name)
+      throw new ConflictError('name-in-use', `the sandbox name '${name}' is already in use; remove that sandbox or choose another name`);
   }
 
   /** The addresses of --link targets, on a network both sandboxes are on. */
@@ -215,15 +432,25 @@ export class Sandboxes {
     return out;
   }
 
-  private async writeFiles(s: SandboxRecord, linked?: LinkedContainer[]): Promise<void> {
+  /** The sandbox's hosts and resolv.conf (computed, not written). */
+  private async filesOf(s: SandboxRecord, linked?: LinkedContainer[]): Promise<{ hosts: string; resolvConf: string }> {
     const networks = new Map((await this.ctx.state.networks()).map((n) => [n.id, n]));
     const links = linked ?? (await this.linkedContainers(s, s.links.map((l) => ({ target: l.sandbox, alias: l.alias }))).catch(() => []));
-    await writeSandboxEtc(this.ctx, s, sandboxFiles(this.ctx, s, networks, links));
+    return sandboxFiles(this.ctx, s, networks, links);
+  }
+
+  private async writeFiles(s: SandboxRecord, linked?: LinkedContainer[]): Promise<void> {
+    await writeSandboxEtc(this.ctx, s, await this.filesOf(s, linked));
   }
 
   /** `docker network connect`: another endpoint (eth1, ...) in a running sandbox. */
   async connect(sandboxRef: string, networkRef: string, o: NetworkConnectOptions = {}): Promise<SandboxInfo> {
+    checkRef(sandboxRef, 'sandbox');
+    checkRef(networkRef, 'network');
+    checkOptions(o, CONNECT_OPTIONS, 'connect options');
     for (const a of o.aliases ?? []) objectName(a, 'aliases');
+    if (o.ip !== undefined) canonicalAddress(o.ip, 'ip');
+    if (o.ip6 !== undefined) canonicalAddress(o.ip6, 'ip6');
     const network = await this.networks.get(networkRef);
     const record = await this.ctx.state.locked(async () => {
       const s = await this.get(sandboxRef);
@@ -237,9 +464,12 @@ export class Sandboxes {
       if (o.ip6 !== undefined) req.ipv6 = o.ip6;
       const e = await planEndpoint(this.ctx, pending, s, network, req, !s.endpoints.some((x) => x.gatewayRoute));
       const plan = this.ctx.host.plan();
-      const ns = plan.add<NativeNetns>(netnsCalls.open({ path: s.netns.path }));
-      addEndpointCalls(plan, ns, e, network);
-      const [handle] = (await plan.run()) as [NativeNetns];
+      // Only the namespace the sandbox was made with: its path may name another one by now.
+      const ns = plan.add<NativeNetns>(netnsCalls.open({ path: s.netns.path }, s.netns.cookie !== undefined ? { cookie: s.netns.cookie } : {}));
+      addEndpointCalls(plan, ns, e, network, this.ctx.state.owner);
+      const [handle] = (await plan.run().catch(async (err: unknown) => {
+        throw await publishConflict(this.ctx, err, portMappings(e));
+      })) as [NativeNetns];
       Netns.fromHandle(handle).close();
       const next: SandboxRecord = { ...s, mode: 'bridge', endpoints: [...s.endpoints, e] };
       try {
@@ -247,17 +477,22 @@ export class Sandboxes {
         await this.ctx.state.writeSandbox(next);
       } catch (err) {
         await detachNetwork(this.ctx, next, network).catch(() => undefined);
+        await pending.restoreCursors().catch(() => undefined);
         throw err;
       }
       await this.writeFiles(next);
       return next;
     });
     this.ctx.dns?.updateSandbox(record);
+    const made = record.endpoints.find((e) => e.networkId === network.id);
+    if (made) this.ctx.events.endpoint('create', record, made, network);
     return sandboxInfo(record, await this.ctx.state.networks());
   }
 
   /** `docker network disconnect`. */
   async disconnect(sandboxRef: string, networkRef: string): Promise<SandboxInfo> {
+    checkRef(sandboxRef, 'sandbox');
+    checkRef(networkRef, 'network');
     const network = await this.networks.get(networkRef);
     const record = await this.ctx.state.locked(async () => {
       const s = await this.get(sandboxRef);
@@ -274,21 +509,32 @@ export class Sandboxes {
    * Removes a sandbox: its ports, endpoints and (when ours) namespace; an
    * adopted namespace is released. With `force`, a sandbox that is already
    * gone is not an error (as a CNI DEL). A sandbox whose namespace others
-   * joined stays hidden until the last of them is removed.
+   * joined stays hidden until the last of them is removed. With `background`,
+   * an adopted namespace's veth pairs are taken down now and deleted later
+   * (Engine.settle() and close() finish them).
    */
-  async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
+  async remove(name: string, opts: { force?: boolean } & TeardownOptions = {}): Promise<void> {
+    checkRef(name, 'sandbox');
+    checkOptions(opts, { force: option.boolean, background: option.boolean }, 'remove options');
     await this.ctx.state.locked(async () => {
-      const s = await this.find(ref);
+      // A record whose creation died half way is removed too (it is what `rm -f NAME` after a killed create finds).
+      const s = await this.find(name, { pending: true });
       if (!s) {
         if (opts.force) return;
-        throw new NoSuchObjectError('sandbox', ref);
+        throw new NoSuchObjectError('sandbox', name);
+      }
+      if (s.pending !== undefined) {
+        await destroySandbox(this.ctx, s, { checked: true });
+        if (opts.force) return;
+        throw new NoSuchObjectError('sandbox', name, 'its creation never finished; what it had made is removed now');
       }
       if (s.joiners && s.joiners.length > 0) {
         await this.ctx.state.hideSandbox({ ...s, removed: true });
         this.ctx.dns?.removeSandbox(s.id);
+        this.ctx.events.emit({ type: 'sandbox', action: 'remove', sandbox: { id: s.id, name: s.name } });
         return;
       }
-      await destroySandbox(this.ctx, s);
+      await destroySandbox(this.ctx, s, { background: opts.background === true });
       if (s.joinedTo !== undefined) {
         const owner = await this.ctx.state.sandbox(s.joinedTo);
         if (!owner) return;
@@ -298,6 +544,12 @@ export class Sandboxes {
         else await this.ctx.state.writeSandbox({ ...owner, joiners });
       }
     });
+  }
+
+  /** What of the sandbox's kernel side is missing (veths, addresses, routes, port elements), in words; empty when nothing is. */
+  async verify(ref: string): Promise<string[]> {
+    const s = await this.get(ref);
+    return verifySandbox(this.ctx, s, await this.ctx.state.networks());
   }
 
   async inspect(ref: string): Promise<SandboxInfo> {
@@ -315,10 +567,24 @@ export class Sandboxes {
     return (await this.get(ref)).endpoints.flatMap((e) => e.ports);
   }
 
+  /**
+   * Starts a process in the sandbox, as `docker exec` does: inside its
+   * namespace with its hosts and resolv.conf (nsenter and a private mount
+   * namespace, from util-linux). The options are Node's spawn's.
+   */
+  async spawn(ref: string, argv: readonly string[], opts: LaunchOptions = {}): Promise<ChildProcess> {
+    return spawnIn(launchTarget(this.ctx, await this.get(ref)), argv, opts);
+  }
+
+  /** Runs a process in the sandbox to completion: its exit code (128+N when killed by signal N) and output. */
+  async exec(ref: string, argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    return execIn(launchTarget(this.ctx, await this.get(ref)), argv, opts);
+  }
+
   /** The sandbox's namespace, to run sockets or processes in; close it when done. Host mode gives the engine's own, opened anew. */
-  async netns(ref: string): Promise<Netns> {
-    const s = await this.get(ref);
-    if (s.netns.kind !== 'host') return Netns.open({ path: s.netns.path });
+  async netns(name: string): Promise<Netns> {
+    const s = await this.get(name);
+    if (s.netns.kind !== 'host') return Netns.open({ path: s.netns.path }, s.netns.cookie !== undefined ? { cookie: s.netns.cookie } : {});
     // A handle of its own, so that closing it leaves the engine's open.
     return Netns.open({ path: `/proc/self/fd/${this.ctx.host.handle.fd}` });
   }

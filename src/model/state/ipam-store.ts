@@ -5,9 +5,11 @@
 // 80 KB and half a millisecond at 1,000 endpoints.)
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { StateError } from '../../core/errors.js';
 import { StateStore } from '../../store/state-store.js';
 import { syncFs as fs } from '../../store/sync-fs.js';
 import type { IpamRecord } from './records.js';
+import { allocationCheck, cursorCheck } from './shapes.js';
 
 /** Where automatic allocation resumes, per family (Docker's serial allocation). */
 const LAST = 'last';
@@ -16,6 +18,14 @@ export interface Allocation {
   address: string;
   owner: string;
 }
+
+/** Where allocation resumes in a network, as stored (undefined: from the start). */
+export type Cursor = { ipv4?: string; ipv6?: string } | undefined;
+
+const orUndefined = (e: unknown): undefined => {
+  if (e instanceof StateError) return undefined;
+  throw e;
+};
 
 // Document ids may not hold ':'; IPv6 addresses never hold '_'.
 const encode = (address: string): string => address.replace(/:/g, '_');
@@ -28,9 +38,24 @@ export class IpamStore {
     this.store = new StateStore(dir);
   }
 
+  /**
+   * The stored cursor. A damaged one is no cursor: allocation then starts
+   * from the beginning of the range (it still skips every address taken),
+   * and the next attach writes a good one.
+   */
+  async storedCursor(networkId: string): Promise<Cursor> {
+    return this.store.read<{ ipv4?: string; ipv6?: string }>(networkId, LAST, cursorCheck).catch(orUndefined);
+  }
+
+  /** Puts a cursor back as it was (undefined: none), for an attach that is undone. */
+  async restoreCursor(networkId: string, cursor: Cursor): Promise<void> {
+    if (cursor === undefined) await this.store.remove(networkId, LAST);
+    else await this.store.write(networkId, LAST, cursor);
+  }
+
   /** Where allocation resumes, with no allocation read: ask `isAllocated` per address. */
   async cursor(networkId: string): Promise<IpamRecord> {
-    const last = (await this.store.read<{ ipv4?: string; ipv6?: string }>(networkId, LAST)) ?? {};
+    const last = (await this.storedCursor(networkId)) ?? {};
     const r: IpamRecord = { ipv4: { allocated: {}, ...(last.ipv4 ? { last: last.ipv4 } : {}) } };
     if (last.ipv6) r.ipv6 = { allocated: {}, last: last.ipv6 };
     return r;
@@ -41,15 +66,47 @@ export class IpamStore {
     return existsSync(join(this.dir, networkId, `${encode(address)}.json`));
   }
 
-  /** Every allocation with its owner (reads each document: for reconcile). */
-  async owners(networkId: string): Promise<Allocation[]> {
-    const out: Allocation[] = [];
+  /** Every allocation with its owner (reads each document: for reconcile); damaged documents apart, by address. */
+  async owners(networkId: string): Promise<{ allocations: Allocation[]; damaged: { address: string; file: string; problem: string }[] }> {
+    const allocations: Allocation[] = [];
+    const damaged: { address: string; file: string; problem: string }[] = [];
     for (const id of await this.store.list(networkId)) {
       if (id === LAST) continue;
-      const doc = await this.store.read<{ owner: string }>(networkId, id);
-      if (doc) out.push({ address: decode(id), owner: doc.owner });
+      try {
+        const doc = await this.store.read<{ owner: string }>(networkId, id, allocationCheck);
+        if (doc) allocations.push({ address: decode(id), owner: doc.owner });
+      } catch (e) {
+        if (!(e instanceof StateError)) throw e;
+        damaged.push({ address: decode(id), file: e.file, problem: e.problem });
+      }
     }
-    return out;
+    return { allocations, damaged };
+  }
+
+  /** Whether the cursor document is damaged (reconcile then removes it: allocation restarts from the beginning). */
+  async cursorDamaged(networkId: string): Promise<StateError | undefined> {
+    try {
+      await this.store.read(networkId, LAST, cursorCheck);
+      return undefined;
+    } catch (e) {
+      if (e instanceof StateError) return e;
+      throw e;
+    }
+  }
+
+  /** Removes the document of an address whatever it holds (reconcile, for a damaged one it has just rewritten or quarantined). */
+  async forget(networkId: string, address: string): Promise<void> {
+    await this.store.remove(networkId, encode(address));
+  }
+
+  /** Removes the cursor (allocation restarts from the beginning of the range). */
+  async dropCursor(networkId: string): Promise<void> {
+    await this.store.remove(networkId, LAST);
+  }
+
+  /** Moves a damaged allocation document into `dir`. */
+  quarantine(networkId: string, address: string, dir: string): Promise<string | undefined> {
+    return this.store.quarantine(networkId, encode(address), dir);
   }
 
   async claim(networkId: string, allocations: readonly Allocation[], last: { ipv4?: string; ipv6?: string }): Promise<void> {
@@ -57,11 +114,15 @@ export class IpamStore {
     if (last.ipv4 !== undefined || last.ipv6 !== undefined) await this.store.write(networkId, LAST, last);
   }
 
-  /** Frees addresses that are still held by the owner given (another owner's stays). */
+  /**
+   * Frees addresses that are still held by the owner given (another owner's
+   * stays; so does a damaged document, whose owner cannot be told, until
+   * reconcile looks at it).
+   */
   async release(networkId: string, allocations: readonly Allocation[]): Promise<string[]> {
     const freed: string[] = [];
     for (const a of allocations) {
-      const doc = await this.store.read<{ owner: string }>(networkId, encode(a.address));
+      const doc = await this.store.read<{ owner: string }>(networkId, encode(a.address), allocationCheck).catch(orUndefined);
       if (doc?.owner !== a.owner) continue;
       await this.store.remove(networkId, encode(a.address));
       freed.push(a.address);
@@ -77,6 +138,13 @@ export class IpamStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
     }
+  }
+
+  /** Temp files of writers that died, in every network's directory. */
+  async leftovers(): Promise<string[]> {
+    const out: string[] = [];
+    for (const id of await this.networks()) out.push(...(await this.store.leftovers(id)));
+    return out;
   }
 
   async drop(networkId: string): Promise<void> {

@@ -3,6 +3,7 @@
 // so that after a crash reconcile can find what belongs to no record.
 import { randomBytes } from 'node:crypto';
 import { ValidationError } from '../../core/errors.js';
+import { describeValue } from '../../core/validate.js';
 
 /** A 64-hex-digit id, like Docker's. */
 export function newId(): string {
@@ -20,7 +21,7 @@ export function objectName(name: unknown, field: string): string {
   if (typeof name !== 'string' || name.length > 200 || !OBJECT_NAME.test(name))
     throw new ValidationError(
       field,
-      `${field} '${String(name)}' is invalid: use letters, digits, '_', '.' and '-', starting with a letter or digit (at most 200 characters)`,
+      `${field} ${describeValue(name)} is invalid: use letters, digits, '_', '.' and '-', starting with a letter or digit (at most 200 characters)`,
     );
   return name;
 }

@@ -4,12 +4,43 @@
 import type { PoolState } from '../../addressing/ipam.js';
 import type { PortProtocol } from '../../addressing/port-spec.js';
 
+export type NetworkDriver = 'bridge' | 'overlay' | 'macvlan' | 'ipvlan';
+
+/** This host's side of a cluster-wide overlay network (drivers/overlay). */
+export interface OverlayRecord {
+  /** The cluster CIDR; this host's subnet is ipv4.subnet. */
+  subnet: string;
+  vni: number;
+  port: number;
+  /** The VXLAN device (npx<short id>). */
+  device: string;
+  vtepMac: string;
+  /** This host's address on the underlay (VXLAN's local address). */
+  underlay: string;
+  hostId: string;
+  /** High byte of the ids of the nexthop objects this network's routes use past the nexthop threshold. */
+  nexthopSlot: number;
+}
+
+/** The parent device of a macvlan or ipvlan network (drivers/stacked). */
+export interface ParentRecord {
+  name: string;
+  /** macvlan: bridge|private|vepa|passthru; ipvlan: l2|l3|l3s. */
+  mode: string;
+  /** ipvlan: bridge|private|vepa. */
+  flags?: string;
+  /** An 802.1Q parent (eth0.100) the network created, and deletes with itself. */
+  vlan?: { id: number; lower: string; created: boolean };
+}
+
 export interface NetworkRecord {
   id: string;
   name: string;
-  driver: 'bridge';
+  /** Missing in records written before drivers existed: bridge. */
+  driver: NetworkDriver;
   /** The default network (`bridge`, like docker0): no DNS, legacy links. */
   isDefault: boolean;
+  /** The bridge (bridge, overlay); for macvlan and ipvlan the parent device. */
   bridge: string;
   /** IPv4 subnet, gateway, ip-range (the allocations live in the runtime IPAM document). */
   ipv4: Omit<PoolState, 'allocated' | 'last'>;
@@ -24,6 +55,8 @@ export interface NetworkRecord {
   /** The --opt values as given, shown by inspect. */
   options: Record<string, string>;
   created: string;
+  overlay?: OverlayRecord;
+  parent?: ParentRecord;
 }
 
 /** A network's runtime IPAM: address → owner (endpoint id). */
@@ -40,17 +73,26 @@ export interface PublishedPort {
   containerPort: number;
 }
 
+/** A route in the sandbox: a CIDR, via `gateway` (default: the network's gateway of its family). */
+export interface EndpointRoute {
+  destination: string;
+  gateway?: string;
+}
+
 export interface EndpointRecord {
   id: string;
   networkId: string;
   /** Name inside the sandbox: eth0, eth1, ... */
   ifname: string;
+  /** The host end of its veth pair; '' for an endpoint without one (macvlan, ipvlan). */
   hostIfname: string;
   mac: string;
   ipv4: string;
   ipv6?: string;
   /** Whether the sandbox's default route goes via this network's gateway. */
   gatewayRoute: boolean;
+  /** More routes in the sandbox through this endpoint (a CNI config's `routes`). */
+  routes?: EndpointRoute[];
   aliases: string[];
   ports: PublishedPort[];
 }
@@ -68,7 +110,18 @@ export interface SandboxRecord {
    * namespace) and only released; `host`: the engine's own namespace;
    * `joined`: another sandbox's (container:<id>).
    */
-  netns: { kind: 'owned' | 'adopted' | 'host' | 'joined'; path: string; name?: string; pid?: number };
+  netns: {
+    kind: 'owned' | 'adopted' | 'host' | 'joined';
+    path: string;
+    name?: string;
+    pid?: number;
+    /**
+     * The namespace's SO_NETNS_COOKIE (decimal) when the sandbox was made:
+     * nothing changes a namespace at `path` whose cookie differs (its path or
+     * pid now names another container's namespace).
+     */
+    cookie?: string;
+  };
   /** For container:<id>: the sandbox whose namespace this one uses. */
   joinedTo?: string;
   /** Sandboxes that use this one's namespace (container:<this>): it lives until the last of them goes. */
@@ -82,5 +135,13 @@ export interface SandboxRecord {
   extraHosts?: { address: string; names: string[] }[];
   /** Removed while others still use its namespace: kept until the last of them goes. */
   removed?: boolean;
+  /** The caller's key for its create request: the same key again gets this sandbox instead of a second one. */
+  idempotencyKey?: string;
+  /**
+   * Written before the kernel is touched, cleared once the sandbox is whole:
+   * a record still 'create' under the state lock belongs to a process that
+   * died half way, and is rolled back (everything it names is removed).
+   */
+  pending?: 'create';
   created: string;
 }

@@ -1,36 +1,55 @@
 // The model's documents in its state directories, and the one lock every
 // change takes: a change reads, allocates, talks to the kernel and writes
 // while holding it, so two processes never hand out the same address or port.
+//
+// A damaged document is a StateError naming it when an operation needs that
+// document; listings skip it (and remember it in `damaged`), so every other
+// network and sandbox keeps working until reconcile repairs or quarantines it.
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { StateStore, stateDirs, type StateDirs } from '../../store/state-store.js';
+import { processAlive } from '../../store/lock.js';
+import { StateError } from '../../core/errors.js';
+import { StateStore, stateDirs, type DocumentCheck, type StateDirs } from '../../store/state-store.js';
 import type { TakenPort } from '../sandboxes/ports.js';
 import type { NetworkRecord, SandboxRecord } from './records.js';
 import { IpamStore } from './ipam-store.js';
+import { ownerOf, type Owner } from './owner.js';
+import { nameIndexCheck, networkCheck, portIndexCheck, sandboxCheck } from './shapes.js';
 
-const NETWORKS = 'networks';
+export const NETWORKS = 'networks';
+export const SANDBOXES = 'sandboxes';
+export const SANDBOX_NAMES = 'sandbox-names';
+export const PORTS = 'ports';
 const IPAM = 'ipam';
-const SANDBOXES = 'sandboxes';
-const SANDBOX_NAMES = 'sandbox-names';
-const PORTS = 'ports';
+const SANDBOX_KEYS = 'sandbox-keys';
 const PORTS_ID = 'published';
+/** Where reconcile moves documents it cannot use or rebuild (under the runtime directory). */
+const QUARANTINE = 'quarantine';
 
-/** Every document of a kind; one removed between listing and reading is skipped. */
-async function readAll<T>(store: StateStore, kind: string): Promise<T[]> {
-  const docs = await Promise.all((await store.list(kind)).map((id) => store.read<T>(kind, id)));
-  return docs.filter((d): d is Awaited<T> => d !== undefined) as T[];
+/** A document that could not be used: which kind and id, the file, and what is wrong. */
+export interface Damage {
+  kind: string;
+  id: string;
+  file: string;
+  problem: string;
 }
 
 export class ModelState {
   private readonly config: StateStore;
   private readonly runtime: StateStore;
+  /** Documents that listings skipped because they are damaged, by file. */
+  readonly damaged = new Map<string, Damage>();
 
   /** IPAM allocations: runtime state, one document per address. */
   readonly ipam: IpamStore;
+  /** Which state root this is, as the kernel objects and firewall entries it makes say. */
+  readonly owner: Owner;
 
   constructor(readonly dirs: StateDirs) {
     this.config = new StateStore(dirs.config);
     this.runtime = new StateStore(dirs.runtime);
     this.ipam = new IpamStore(join(dirs.runtime, IPAM));
+    this.owner = ownerOf(dirs);
   }
 
   static fromOptions(opts: { stateDir?: string; runtimeDir?: string; configDir?: string }): ModelState {
@@ -42,11 +61,27 @@ export class ModelState {
     return this.runtime.locked(fn, { timeoutMs: 30_000 });
   }
 
+  /** Every usable document of a kind; damaged ones are remembered in `damaged`, one removed meanwhile is skipped. */
+  private async readAll<T>(store: StateStore, kind: string, check: (id: string) => DocumentCheck): Promise<T[]> {
+    const out: T[] = [];
+    for (const id of await store.list(kind)) {
+      try {
+        const doc = await store.read<T>(kind, id, check(id));
+        if (doc !== undefined) out.push(doc);
+        this.damaged.delete(store.file(kind, id));
+      } catch (e) {
+        if (!(e instanceof StateError)) throw e;
+        this.damaged.set(e.file, { kind, id, file: e.file, problem: e.problem });
+      }
+    }
+    return out;
+  }
+
   networks(): Promise<NetworkRecord[]> {
-    return readAll<NetworkRecord>(this.config, NETWORKS);
+    return this.readAll<NetworkRecord>(this.config, NETWORKS, networkCheck);
   }
   network(id: string): Promise<NetworkRecord | undefined> {
-    return this.config.read<NetworkRecord>(NETWORKS, id);
+    return this.config.read<NetworkRecord>(NETWORKS, id, networkCheck(id));
   }
   writeNetwork(n: NetworkRecord): Promise<void> {
     return this.config.write(NETWORKS, n.id, n);
@@ -55,39 +90,159 @@ export class ModelState {
     return this.config.remove(NETWORKS, id);
   }
 
-  sandboxes(): Promise<SandboxRecord[]> {
-    return readAll<SandboxRecord>(this.runtime, SANDBOXES);
+  /** Sandboxes that are whole; with `pending`, also those whose creation never finished. */
+  async sandboxes(opts: { pending?: boolean } = {}): Promise<SandboxRecord[]> {
+    const all = await this.readAll<SandboxRecord>(this.runtime, SANDBOXES, sandboxCheck);
+    return opts.pending ? all : all.filter((s) => s.pending === undefined);
   }
+  /** The record, pending or not. */
   sandbox(id: string): Promise<SandboxRecord | undefined> {
-    return this.runtime.read<SandboxRecord>(SANDBOXES, id);
+    return this.runtime.read<SandboxRecord>(SANDBOXES, id, sandboxCheck(id));
   }
-  /** Writes the sandbox and its name index. */
-  async writeSandbox(s: SandboxRecord): Promise<void> {
-    await this.runtime.write(SANDBOXES, s.id, s);
+  /** Writes the record (not the name index: see indexName). */
+  writeSandbox(s: SandboxRecord): Promise<void> {
+    return this.runtime.write(SANDBOXES, s.id, s);
+  }
+  /** Points the sandbox's name at it; written before the record becomes whole, so a whole record is always found by name. */
+  async indexName(s: Pick<SandboxRecord, 'id' | 'name' | 'idempotencyKey'>): Promise<void> {
     await this.runtime.write(SANDBOX_NAMES, s.name, { id: s.id });
+    if (s.idempotencyKey !== undefined) await this.runtime.write(SANDBOX_KEYS, s.idempotencyKey, { id: s.id });
   }
   /** Keeps the record (others still use its namespace) but frees its name, as a removed container's. */
   async hideSandbox(s: SandboxRecord): Promise<void> {
     await this.runtime.write(SANDBOXES, s.id, s);
-    const index = await this.runtime.read<{ id: string }>(SANDBOX_NAMES, s.name);
-    if (index?.id === s.id) await this.runtime.remove(SANDBOX_NAMES, s.name);
+    await this.unindexName(s);
+    await this.forgetKey(s);
   }
-  async removeSandbox(s: Pick<SandboxRecord, 'id' | 'name'>): Promise<void> {
-    const index = await this.runtime.read<{ id: string }>(SANDBOX_NAMES, s.name);
-    if (index?.id === s.id) await this.runtime.remove(SANDBOX_NAMES, s.name);
+  async removeSandbox(s: Pick<SandboxRecord, 'id' | 'name' | 'idempotencyKey'>): Promise<void> {
+    await this.unindexName(s);
+    await this.forgetKey(s);
     await this.runtime.remove(SANDBOXES, s.id);
   }
-  /** The sandbox id a name belongs to (an index, so that a lookup does not read every sandbox). */
-  async sandboxIdByName(name: string): Promise<string | undefined> {
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/.test(name)) return undefined;
-    return (await this.runtime.read<{ id: string }>(SANDBOX_NAMES, name))?.id;
+  private async forgetKey(s: Pick<SandboxRecord, 'id' | 'idempotencyKey'>): Promise<void> {
+    if (s.idempotencyKey === undefined) return;
+    const index = await this.runtime.read<{ id: string }>(SANDBOX_KEYS, s.idempotencyKey, nameIndexCheck).catch(() => undefined);
+    if (index?.id === s.id) await this.runtime.remove(SANDBOX_KEYS, s.idempotencyKey);
+  }
+  /** The sandbox id a create request's idempotency key made, when that sandbox is whole. */
+  async sandboxIdByKey(key: string): Promise<string | undefined> {
+    const id = (await this.runtime.read<{ id: string }>(SANDBOX_KEYS, key, nameIndexCheck).catch(() => undefined))?.id;
+    if (id === undefined) return undefined;
+    const s = await this.sandbox(id).catch(() => undefined);
+    return s && s.pending === undefined ? id : undefined;
+  }
+  /** Removes the name's index entry if it points at this sandbox (a damaged entry is left for reconcile). */
+  async unindexName(s: Pick<SandboxRecord, 'id' | 'name'>): Promise<void> {
+    const index = await this.runtime.read<{ id: string }>(SANDBOX_NAMES, s.name, nameIndexCheck).catch((e: unknown) => {
+      if (e instanceof StateError) return undefined;
+      throw e;
+    });
+    if (index?.id === s.id) await this.runtime.remove(SANDBOX_NAMES, s.name);
   }
 
-  /** Every published port of every sandbox: one document, read only by attaches that publish. */
+  /**
+   * The sandbox id a name belongs to (an index, so that a lookup does not
+   * read every sandbox). A damaged index entry is no answer: the records are
+   * read to find the name instead.
+   */
+  async sandboxIdByName(name: string): Promise<string | undefined> {
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/.test(name)) return undefined;
+    try {
+      return (await this.runtime.read<{ id: string }>(SANDBOX_NAMES, name, nameIndexCheck))?.id;
+    } catch (e) {
+      if (!(e instanceof StateError)) throw e;
+      this.damaged.set(e.file, { kind: SANDBOX_NAMES, id: name, file: e.file, problem: e.problem });
+      return (await this.sandboxes({ pending: true })).find((s) => s.name === name && !s.removed)?.id;
+    }
+  }
+
+  /** Every name index entry: name → id, with the damaged ones apart. */
+  async nameIndex(): Promise<{ names: Map<string, string>; damaged: Damage[] }> {
+    const names = new Map<string, string>();
+    const damaged: Damage[] = [];
+    for (const name of await this.runtime.list(SANDBOX_NAMES)) {
+      try {
+        const doc = await this.runtime.read<{ id: string }>(SANDBOX_NAMES, name, nameIndexCheck);
+        if (doc) names.set(name, doc.id);
+      } catch (e) {
+        if (!(e instanceof StateError)) throw e;
+        damaged.push({ kind: SANDBOX_NAMES, id: name, file: e.file, problem: e.problem });
+      }
+    }
+    return { names, damaged };
+  }
+  removeNameIndex(name: string): Promise<boolean> {
+    return this.runtime.remove(SANDBOX_NAMES, name);
+  }
+
+  /**
+   * Every published port of every sandbox: one document, read only by
+   * attaches that publish. A damaged index is rebuilt from the records,
+   * which hold the same ports.
+   */
   async ports(): Promise<TakenPort[]> {
-    return (await this.runtime.read<TakenPort[]>(PORTS, PORTS_ID)) ?? [];
+    try {
+      return (await this.runtime.read<TakenPort[]>(PORTS, PORTS_ID, portIndexCheck)) ?? [];
+    } catch (e) {
+      if (!(e instanceof StateError)) throw e;
+      this.damaged.set(e.file, { kind: PORTS, id: PORTS_ID, file: e.file, problem: e.problem });
+      return portsOf(await this.sandboxes({ pending: true }));
+    }
+  }
+  /** The port index as stored, or what is wrong with it. */
+  async portIndex(): Promise<{ ports: TakenPort[] } | { damage: Damage }> {
+    try {
+      return { ports: (await this.runtime.read<TakenPort[]>(PORTS, PORTS_ID, portIndexCheck)) ?? [] };
+    } catch (e) {
+      if (!(e instanceof StateError)) throw e;
+      return { damage: { kind: PORTS, id: PORTS_ID, file: e.file, problem: e.problem } };
+    }
   }
   writePorts(ports: TakenPort[]): Promise<void> {
     return this.runtime.write(PORTS, PORTS_ID, ports);
   }
+
+  /** Where quarantined documents of this run of reconcile go: <runtime>/quarantine/<time>/. */
+  quarantineDir(stamp: string): string {
+    return join(this.dirs.runtime, QUARANTINE, stamp);
+  }
+
+  /** Moves a damaged document into `dir`; returns where it went. */
+  quarantine(d: Pick<Damage, 'kind' | 'id'>, dir: string): Promise<string | undefined> {
+    const store = d.kind === NETWORKS ? this.config : this.runtime;
+    return store.quarantine(d.kind, d.id, dir);
+  }
+
+  /**
+   * Temp files of writers that died: in the kinds' directories and the IPAM
+   * directories (written only under the lock, which the caller holds), and
+   * lock attempts in the runtime directory whose process is gone.
+   */
+  async leftovers(): Promise<string[]> {
+    const out: string[] = [];
+    out.push(...(await this.config.leftovers(NETWORKS)));
+    for (const kind of [SANDBOXES, SANDBOX_NAMES, PORTS]) out.push(...(await this.runtime.leftovers(kind)));
+    out.push(...(await this.ipam.leftovers()));
+    out.push(...deadLockAttempts(this.dirs.runtime));
+    return out;
+  }
+}
+
+/** `.lock.<pid>.<token>.<n>.tmp` files of processes that are gone (a lock attempt cut short). */
+function deadLockAttempts(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((n) => ({ n, pid: /^\.lock(?:\.takeover)?\.(\d+)\..*\.tmp$/.exec(n)?.[1] }))
+    .filter((x) => x.pid !== undefined && !processAlive(Number(x.pid)))
+    .map((x) => join(dir, x.n));
+}
+
+/** The port index as the records say it should be. */
+export function portsOf(sandboxes: readonly SandboxRecord[]): TakenPort[] {
+  return sandboxes.flatMap((s) => s.endpoints.flatMap((e) => e.ports.map((p) => ({ ...p, sandbox: s.name, endpoint: e.id }))));
 }

@@ -2,7 +2,7 @@
 // a child process with its own --state-dir, checked by its output, its exit
 // codes, iproute2 as a witness, and bytes sent from another namespace.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,17 +21,18 @@ let client: Netns;
 
 interface Result {
   code: number | null;
+  signal?: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
-function startCli(args: string[]): { done: Promise<Result> } {
-  const child = spawn(process.execPath, [CLI, '--state-dir', stateDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { done: Promise<Result> } {
+  const child = spawn(process.execPath, [CLI, '--state-dir', stateDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d));
   child.stderr.on('data', (d: Buffer) => (stderr += d));
-  return { done: new Promise((r) => child.on('close', (code) => r({ code, stdout, stderr }))) };
+  return { done: new Promise((r) => child.on('close', (code, signal) => r({ code, signal, stdout, stderr }))) };
 }
 
 const cli = (...args: string[]): Promise<Result> => startCli(args).done;
@@ -179,6 +180,56 @@ describe('netplumb create, port, ps, rm', () => {
   });
 });
 
+describe('netplumb reconcile, after a killed create and with a damaged state file', () => {
+  /** A create killed (SIGKILL) right after its veth pair was made: the boundary is found by a full run first. */
+  async function killedCreate(name: string): Promise<void> {
+    const log = join(stateDir, 'boundaries');
+    rmSync(log, { force: true });
+    const probe = await startCli(['create', '--name', 'probe', '--network', 'recnet', '-p', '8601:80'], { NETPLUMB_BOUNDARY_LOG: log }).done;
+    expect(probe.code).toBe(0);
+    const records = readFileSync(log, 'utf8').match(/.{63}\n/gs)!.map((r) => r.trim());
+    rmSync(log, { force: true });
+    await ok('rm', 'probe');
+    const at = records.findIndex((r) => r.startsWith('native send RTM_NEWLINK npv')) + 2;
+    expect(at).toBeGreaterThan(1);
+    const r = await startCli(['create', '--name', name, '--network', 'recnet', '-p', '8601:80'], { NETPLUMB_BOUNDARY_LOG: log, NETPLUMB_KILL_AT: String(at) }).done;
+    expect(r.signal).toBe('SIGKILL');
+    rmSync(log, { force: true });
+  }
+  it('rm -f NAME removes what a killed create of NAME left; reconcile rolls another back and says so', async () => {
+    await ok('network', 'create', '--subnet', '10.95.0.0/24', 'recnet');
+    const bare = () => ({ netns: ip(undefined, 'netns', 'list').match(/^np-\S+/gm) ?? [], veths: ip(undefined, 'link', 'show').match(/npv[0-9a-f]{12}/g) ?? [] });
+    const clean = bare();
+    await killedCreate('half1');
+    expect(bare()).not.toEqual(clean);
+    expect(await ok('rm', '-f', 'half1')).toBe('half1\n');
+    expect(bare()).toEqual(clean);
+
+    await killedCreate('half2');
+    const out = await ok('reconcile');
+    expect(out).toContain('rolled back (creation never finished): half2\n');
+    expect(bare()).toEqual(clean);
+    expect(await ok('reconcile')).toBe('nothing to repair\n');
+    // The port the killed creates had taken is free again.
+    await ok('create', '--name', 'whole', '--network', 'recnet', '-p', '8601:80');
+    await ok('rm', 'whole');
+  });
+
+  it('a damaged sandbox record: exit 6 naming the file; reconcile quarantines it', async () => {
+    const id = (await ok('create', '--name', 'dmg', '--network', 'recnet')).trim();
+    const file = join(stateDir, 'run', 'sandboxes', `${id}.json`);
+    writeFileSync(file, '{"id": "');
+    const r = await cli('port', 'dmg');
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain(file);
+    expect(r.stderr).toMatch(/netplumb reconcile/);
+    const out = await ok('reconcile');
+    expect(out).toMatch(new RegExp(`quarantined: ${file} \\(.*\\) -> .*quarantine`));
+    expect((await cli('port', 'dmg')).code).toBe(3);
+    await ok('network', 'rm', 'recnet');
+  });
+});
+
 describe('usage errors and exit codes', () => {
   it('gives 2 for a bad command line or value, 3 for a missing object, 4 for a conflict', async () => {
     const noName = await cli('network', 'create');
@@ -194,6 +245,13 @@ describe('usage errors and exit codes', () => {
     expect(noDashes.code).toBe(2);
     expect(noDashes.stderr).toMatch(/after --/);
     expect((await cli('create', '--netns', '/x', '--pid', '1')).code).toBe(2);
+    // -d/--driver and -o as Docker spells them: the refusals say what is missing.
+    const noParent = await cli('network', 'create', '-d', 'macvlan', '--subnet', '10.95.0.0/24', 'mv');
+    expect(noParent.code).toBe(2);
+    expect(noParent.stderr).toMatch(/parent=IFACE/);
+    const noCluster = await cli('network', 'create', '-d', 'overlay', '--subnet', '10.96.0.0/16', '-o', 'vni=7', 'ov');
+    expect(noCluster.code).toBe(2);
+    expect(noCluster.stderr).toMatch(/cluster store/);
     const missing = await cli('network', 'inspect', 'nope');
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/network 'nope' not found/);
@@ -206,8 +264,8 @@ describe('usage errors and exit codes', () => {
 
   it('documents the exit codes in --help, and every command has --help', async () => {
     const help = await ok('--help');
-    expect(help).toMatch(/Exit codes:[\s\S]*3 +not found[\s\S]*125 +run:/);
-    for (const cmd of [['network', 'create'], ['network', 'ls'], ['run'], ['create'], ['ps'], ['port'], ['rm'], ['sandbox'], ['demo']])
+    expect(help).toMatch(/Exit codes:[\s\S]*3 +not found[\s\S]*125 +run, exec:/);
+    for (const cmd of [['network', 'create'], ['network', 'ls'], ['run'], ['create'], ['exec'], ['ps'], ['port'], ['rm'], ['reconcile'], ['sandbox'], ['demo']])
       expect(await ok(...cmd, '--help')).toMatch(/^Usage: netplumb /);
   });
 });

@@ -38,8 +38,9 @@ describe('firewall guard', () => {
         expect((await probe()).seenFrom).toBe('198.18.7.2');
 
         execFileSync('ip', ['netns', 'exec', HOST, 'nft', 'flush', 'ruleset']);
-        await expect.poll(() => ourTable(), { timeout: 3000 }).toBe(true);
-        expect(engine.firewallRepairs).toBe(1);
+        // The repair is counted once its transaction and the state lock are done.
+        await expect.poll(() => engine.firewallRepairs, { timeout: 3000 }).toBe(1);
+        expect(ourTable()).toBe(true);
         expect((await probe()).seenFrom).toBe('198.18.7.2');
       } finally {
         web.close();

@@ -9,11 +9,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { NetlinkError, Netns, tcpProbe, NotFoundError as KernelNotFoundError } from '../../../src/index.js';
+import { Netns, tcpProbe, NotFoundError as KernelNotFoundError } from '../../../src/index.js';
 import { Engine, type SandboxInfo } from '../../../src/model/index.js';
 import { ConflictError, NoSuchObjectError } from '../../../src/core/errors.js';
 import { assertSandbox, ip, ipJson, nftJson, snapshot } from '../support/witness.js';
 import { ChildLib } from './support/child.js';
+import { removeEverything } from './support/engine.js';
+import { ownerOf } from '../../../src/model/state/owner.js';
 
 const HOST = 'np-st-host';
 /** The names the model gives its namespaces and host veth ends. */
@@ -55,6 +57,7 @@ async function withEngine<T>(d: Dirs, fn: (engine: Engine) => Promise<T>): Promi
 
 interface IpLink {
   ifname: string;
+  group?: string;
   master?: string;
   ifalias?: string;
   flags?: string[];
@@ -186,8 +189,7 @@ afterAll(async () => {
 // Each test has state of its own; whatever it left is removed, so the shared firewall table starts empty.
 afterEach(async () => {
   await withEngine(dirs, async (engine) => {
-    for (const s of await engine.sandboxes.list()) await engine.sandboxes.remove(s.id, { force: true });
-    for (const n of await engine.networks.list()) await engine.networks.remove(n.Id, { force: true });
+    await removeEverything(engine);
     await engine.reconcile();
   });
 });
@@ -223,8 +225,10 @@ describe('every operation is one unit', () => {
     await withEngine(dirs, async (engine) => {
       const before = await everything(engine, dirs, net.Id);
       const err = await engine.sandboxes.create({ name: 'ten', network: 'late', publish: TEN_PORTS }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(NetlinkError);
-      expect((err as NetlinkError).code).toBe('EEXIST');
+      // The kernel refused the element; the error says which port and that it is not this state's.
+      expect(err).toBeInstanceOf(ConflictError);
+      expect((err as ConflictError).reason).toBe('port-in-use');
+      expect((err as Error).message).toMatch(/host port 0\.0\.0\.0:7105\/tcp is already published by another party/);
       // The bridge's carrier (and the routes' linkdown flag) follows its ports through the kernel's linkwatch, up to a second later.
       await expect.poll(() => everything(engine, dirs, net.Id), { timeout: 3000 }).toEqual(before);
     });
@@ -282,29 +286,27 @@ describe('teardown is idempotent', () => {
     });
   });
 
-  it('remove after the namespace lost its name while a process still holds it takes the veth down, and reconcile deletes it', async () => {
-    dirs = freshDirs();
-    await withEngine(dirs, async (engine) => {
-      await engine.networks.create({ name: 'held', subnet: '10.77.11.0/24' });
-      const s = await engine.sandboxes.create({ name: 'held', network: 'held' });
-      // A container's processes keep its namespace alive after the name is gone.
-      const holder = await Netns.open(s.netnsName!);
-      try {
-        ip(undefined, 'netns', 'del', s.netnsName!);
-        await engine.sandboxes.remove('held');
-        // Its address is free now, so it must not stay live on the bridge: the
-        // host end is down (deleting it would cost ~27 ms of the kernel's time
-        // on every teardown, for a case that reconcile then cleans up).
-        const left = hostLinks().find((l) => l.ifname === s.networks[0]!.hostIfname);
-        if (left) expect(left.flags).not.toContain('UP');
-        const report = await engine.reconcile();
-        if (left) expect(report.removedLinks).toContain(s.networks[0]!.hostIfname);
-        expect(hostLinks().map((l) => l.ifname)).not.toContain(s.networks[0]!.hostIfname);
-      } finally {
-        holder.close();
-      }
+  for (const how of ['keeps its name', 'lost its name'] as const)
+    it(`remove while another process holds the namespace (which ${how}) leaves nothing on the host`, async () => {
+      dirs = freshDirs();
+      await withEngine(dirs, async (engine) => {
+        await engine.networks.create({ name: 'held', subnet: '10.77.11.0/24' });
+        const s = await engine.sandboxes.create({ name: 'held', network: 'held' });
+        // A container's processes keep its namespace alive after the name is gone.
+        const holder = await Netns.open(s.netnsName!);
+        try {
+          if (how === 'lost its name') ip(undefined, 'netns', 'del', s.netnsName!);
+          await engine.sandboxes.remove('held');
+          // The kernel keeps the held namespace, and would keep the veth pair with it: remove deleted it.
+          expect(hostLinks().map((l) => l.ifname)).not.toContain(s.networks[0]!.hostIfname);
+          expect(namespaces()).not.toContain(s.netnsName);
+          const report = await engine.reconcile();
+          expect(report.removedLinks).toEqual([]);
+        } finally {
+          holder.close();
+        }
+      });
     });
-  });
 });
 
 const CREATE_IN_CHILD = `
@@ -374,11 +376,14 @@ describe('after a crash, reconcile', () => {
     child.kill('SIGKILL');
     expect((await done).signal).toBe('SIGKILL');
 
-    // Debris a crash leaves, made deterministic: a namespace and a host veth of our naming that no record
-    // owns, and an address allocated to an endpoint that never got written.
+    // Debris, made deterministic: a host veth with this state's mark (its device group) that no record
+    // owns, an address allocated to an endpoint that never got written — and a namespace and a veth of
+    // netplumb's naming without this state's mark: another owner's (or nobody's), left alone.
+    const group = String(ownerOf({ runtime: join(dirs.stateDir, 'run'), config: join(dirs.stateDir, 'lib') }).id);
     ip(undefined, 'netns', 'add', 'np-0000deadbeef');
-    ip(HOST, 'link', 'add', 'npv0000deadbeef', 'type', 'veth', 'peer', 'name', 'stray-peer');
-    writeFileSync(join(dirs.stateDir, 'run', 'ipam', net.Id, '10.77.7.250.json'), JSON.stringify({ owner: 'f'.repeat(64) }));
+    ip(HOST, 'link', 'add', 'npv0000deadbeef', 'group', group, 'type', 'veth', 'peer', 'name', 'stray-peer');
+    ip(HOST, 'link', 'add', 'npv0000feedbeef', 'type', 'veth', 'peer', 'name', 'other-peer');
+    writeFileSync(join(dirs.stateDir, 'run', 'ipam', net.Id, '10.77.7.250.json'), `${JSON.stringify({ owner: 'f'.repeat(64) })}\n`);
 
     // Outside damage: the bridge, one sandbox's veth pair, and the whole table (shared by default: a
     // firewall reload can do this; an engine with firewallOwner would have the kernel refuse it).
@@ -391,8 +396,12 @@ describe('after a crash, reconcile', () => {
 
     await withEngine(dirs, async (engine) => {
       const report = await engine.reconcile();
-      expect(report.removedNamespaces).toContain('np-0000deadbeef');
-      expect(report.removedLinks).toContain('npv0000deadbeef');
+      expect(report.removedNamespaces).toEqual([]);
+      expect(namespaces()).toContain('np-0000deadbeef');
+      ip(undefined, 'netns', 'del', 'np-0000deadbeef');
+      expect(report.removedLinks).toEqual(['npv0000deadbeef']);
+      expect(hostLinks().map((l) => l.ifname)).toContain('npv0000feedbeef');
+      ip(HOST, 'link', 'del', 'npv0000feedbeef');
       expect(report.releasedAddresses).toContain('10.77.7.250');
       expect(report.restoredBridges).toEqual([bridge]);
       expect(report.restoredEndpoints).toEqual([`${cut.name}/eth0`]);
@@ -401,6 +410,8 @@ describe('after a crash, reconcile', () => {
       expect(namespaces().filter((n) => OUR_NETNS.test(n))).toEqual(live.map((s) => s.netnsName).sort());
       const links = hostLinks();
       expect(links.find((l) => l.ifname === bridge)?.ifalias).toBe(`netplumb network ${net.Id}`);
+      // iproute2 prints the group as a signed 32-bit number.
+      expect(Number(links.find((l) => l.ifname === bridge)?.group) >>> 0).toBe(Number(group));
       const veths = links.filter((l) => OUR_VETH.test(l.ifname));
       expect(veths.map((l) => l.ifname).sort()).toEqual(live.map((s) => s.networks[0]!.hostIfname).sort());
       for (const v of veths) expect(v.master).toBe(bridge);

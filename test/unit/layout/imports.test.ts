@@ -16,13 +16,18 @@ const RANK: Record<string, number> = {
   store: 1,
   kernel: 2,
   dns: 2,
+  cluster: 2,
   rtnl: 3,
   nft: 3,
   'netns.ts': 4,
   model: 5,
   demo: 6,
-  cli: 7,
-  'index.ts': 8,
+  client: 6,
+  testing: 6,
+  cni: 6,
+  daemon: 7,
+  cli: 8,
+  'index.ts': 9,
 };
 
 function sources(dir: string): string[] {

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ValidationError } from '../../../src/core/errors.js';
+import { StateError, ValidationError } from '../../../src/core/errors.js';
 import { LockTimeoutError } from '../../../src/core/errors.js';
 import { createPool } from '../../../src/addressing/ipam.js';
 import { compare, parseAddress } from '../../../src/addressing/ipnet.js';
@@ -49,6 +49,38 @@ describe('StateStore', () => {
     expect(await store.list('networks')).toEqual(['b']);
     // No temp files are left behind.
     expect(await fs.readdir(join(store.dir, 'networks'))).toEqual(['b.json']);
+  });
+
+  it('a damaged document is a StateError naming the file and what is wrong; a check can refuse its shape', async () => {
+    const store = new StateStore(join(scratch, 'damaged'));
+    await store.write('networks', 'a', { n: 1 });
+    const file = join(store.dir, 'networks', 'a.json');
+    const cases: [string | Buffer, RegExp][] = [
+      ['', /it is empty/],
+      ['{"n": 1', /cut short/],
+      [Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x0a]), /not JSON/],
+    ];
+    for (const [text, problem] of cases) {
+      await fs.writeFile(file, text);
+      const err = await store.read('networks', 'a').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StateError);
+      expect(err).toMatchObject({ file, problem: expect.stringMatching(problem) });
+    }
+    await fs.writeFile(file, 'null\n');
+    const check = (doc: unknown) => (doc === null ? 'it holds null' : undefined);
+    await expect(store.read('networks', 'a', check)).rejects.toMatchObject({ file, problem: 'it holds null' });
+    const moved = await store.quarantine('networks', 'a', join(scratch, 'q'));
+    expect(moved).toBe(join(scratch, 'q', 'networks', 'a.json'));
+    expect(await store.read('networks', 'a')).toBeUndefined();
+  });
+
+  it('a damaged lock file has no live owner: it is taken over', async () => {
+    const dir = join(scratch, 'damaged-lock');
+    await fs.mkdir(dir, { recursive: true });
+    for (const text of ['', 'null\n', 'garbage without a pid', '12']) {
+      await fs.writeFile(join(dir, '.lock'), text);
+      await expect(withLock(join(dir, '.lock'), () => 'ran', { timeoutMs: 2000 })).resolves.toBe('ran');
+    }
   });
 
   it('refuses names that could escape the directory', async () => {

@@ -18,18 +18,21 @@ export class ChildLib {
   private count = 0;
   private constructor(readonly dir: string) {}
 
-  /** Bundles src/model and src/index into <tmp>/lib/addon/netplumb.mjs: two levels under <tmp>, as src/addon/native.ts sits under the package root, so the addon is found in <tmp>/build. */
-  static async build(): Promise<ChildLib> {
+  /**
+   * Bundles src/model and src/index into <tmp>/lib/addon/netplumb.mjs: two levels under <tmp>, as src/addon/native.ts sits under the package root, so the addon is found in <tmp>/build.
+   * `extra`: more export lines for the bundle (paths relative to the repository root), for a body to import('./netplumb.mjs').
+   */
+  static async build(extra: string[] = []): Promise<ChildLib> {
     const dir = mkdtempSync(join(tmpdir(), 'np-child-'));
     const root = resolve(import.meta.dirname, '../../../..');
     symlinkSync(join(root, 'build'), join(dir, 'build'));
     symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
     writeFileSync(join(dir, 'entry.ts'),
-      `export * from '${root}/src/model/index.ts';\nexport { Netns } from '${root}/src/index.ts';\n`);
+      `export * from '${root}/src/model/index.ts';\nexport { Netns } from '${root}/src/index.ts';\n${extra.map((l) => l.replace(/'\.\//, `'${root}/`)).join('\n')}\n`);
     const { build } = await import('rolldown');
     await build({
       input: join(dir, 'entry.ts'), platform: 'node', external: ['node-gyp-build'],
-      output: { file: join(dir, 'lib', 'addon', 'netplumb.mjs'), format: 'esm' }, logLevel: 'silent',
+      output: { file: join(dir, 'lib', 'addon', 'netplumb.mjs'), format: 'esm', codeSplitting: false }, logLevel: 'silent',
     });
     return new ChildLib(dir);
   }
@@ -38,10 +41,10 @@ export class ChildLib {
    * Starts `node` on a module whose body is `body`, with `Engine` and `Netns`
    * imported and `args` (JSON) in scope as `args`.
    */
-  start(body: string, args: unknown): { child: ChildProcess; done: Promise<ChildResult> } {
+  start(body: string, args: unknown, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<ChildResult> } {
     const file = join(this.dir, 'lib', 'addon', `child-${++this.count}.mjs`);
     writeFileSync(file, `import { Engine, Netns } from './netplumb.mjs';\nconst args = JSON.parse(process.argv[2]);\n${body}\n`);
-    const child = spawn(process.execPath, [file, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [file, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));

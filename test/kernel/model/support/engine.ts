@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Netns } from '../../../../src/index.js';
+import { Netns } from '../../../../src/index.js';
 import { Engine, type EngineOptions } from '../../../../src/model/index.js';
 
 export class TempState {
@@ -28,4 +28,18 @@ export class TempState {
   async remove(): Promise<void> {
     await fs.rm(this.stateDir, { recursive: true, force: true });
   }
+}
+
+/** A fresh host namespace named `name` (a stale one of a killed run is removed first) and an engine on `stateDir`/`etcDir` managing it. */
+export async function freshHost(name: string, dirs: { stateDir: string; etcDir: string }): Promise<{ host: Netns; engine: Engine }> {
+  await Netns.remove(name, { ifExists: true });
+  const host = await Netns.create({ name });
+  return { host, engine: await Engine.open({ host, ...dirs, dns: false }) };
+}
+
+/** Removes every sandbox and network of the engine (what a test left, failed or not); the namespaces under /run/netns are every test file's. */
+export async function removeEverything(engine: Engine | undefined): Promise<void> {
+  if (!engine) return;
+  for (const sb of await engine.sandboxes.list()) await engine.sandboxes.remove(sb.id, { force: true });
+  for (const n of await engine.networks.list()) await engine.networks.remove(n.Id, { force: true });
 }

@@ -1,0 +1,67 @@
+// Host ends of veth pairs whose sandbox was removed while a runtime still
+// holds its namespace. Deleting a veth waits for the kernel's RCU grace
+// periods (~20 ms here, most of a CNI DEL), so a background removal takes
+// the host end down at once (a down bridge port forwards nothing) and
+// deletes it a little later, off the caller's path. A runtime deletes the
+// namespace right after a CNI DEL, which takes the pair with it: the late
+// delete then finds nothing and costs one lookup. A crash before the delete
+// leaves a stray npv… link that reconcile() deletes.
+import type { Netns } from '../../netns.js';
+import { linkCalls } from '../../rtnl/link.js';
+
+interface Pending {
+  /** The namespace the pair's other end is in, as the sandbox recorded it. */
+  netnsPath: string;
+  timer: NodeJS.Timeout;
+}
+
+export class LinkReaper {
+  private readonly pending = new Map<string, Pending>();
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(
+    private readonly host: Netns,
+    /** How long a runtime gets to delete the namespace itself. */
+    private readonly graceMs = 2000,
+  ) {}
+
+  /** Deletes `links` (host ends already down) after the grace period. */
+  schedule(netnsPath: string, links: readonly string[]): void {
+    for (const name of links) {
+      clearTimeout(this.pending.get(name)?.timer);
+      // unref: a process that exits without close() leaves the links to reconcile.
+      const timer = setTimeout(() => this.run([name]), this.graceMs).unref();
+      this.pending.set(name, { netnsPath, timer });
+    }
+  }
+
+  /** The links still waiting, by name. */
+  get waiting(): string[] {
+    return [...this.pending.keys()];
+  }
+
+  /**
+   * Deletes now what waits for `netnsPath` (every link when omitted) and what
+   * is being deleted: before a new interface goes into that namespace under a
+   * name an old one may still hold, and when the engine closes.
+   */
+  async flush(netnsPath?: string): Promise<void> {
+    const due = [...this.pending].filter(([, p]) => netnsPath === undefined || p.netnsPath === netnsPath).map(([n]) => n);
+    if (due.length > 0) this.run(due);
+    await Promise.all([...this.running]);
+  }
+
+  private run(names: string[]): void {
+    for (const n of names) {
+      clearTimeout(this.pending.get(n)?.timer);
+      this.pending.delete(n);
+    }
+    // ifExists: the namespace's deletion usually took the pair already. Other
+    // failures are left to reconcile(), which deletes stray host ends.
+    const job = this.host
+      .exec(names.map((n) => linkCalls.delete(n, { ifExists: true })))
+      .then(() => undefined, () => undefined)
+      .finally(() => this.running.delete(job));
+    this.running.add(job);
+  }
+}

@@ -9,7 +9,7 @@
 //   - missing bridges and endpoints are made again, links found down or off
 //     their bridge and missing addresses and routes are put back;
 //   - links carrying this state's mark that no record owns are deleted;
-//   - IPAM entries, the name index, the port index, joiners and the
+//   - IPAM entries, the name index, the port documents, joiners and the
 //     sandboxes' hosts/resolv.conf are rebuilt from the records;
 //   - this state's part of the firewall is brought in line by a diff.
 import { rmSync } from 'node:fs';

@@ -150,8 +150,9 @@ async function everything(engine: Engine, d: Dirs, networkId: string) {
     namespaces: namespaces(),
     ipam: ipamDoc(d, networkId),
     ports: (() => {
+      const dir = join(d.stateDir, 'run', 'ports');
       try {
-        return readFileSync(join(d.stateDir, 'run', 'ports', 'published.json'), 'utf8');
+        return readdirSync(dir).sort().map((f) => `${f}: ${readFileSync(join(dir, f), 'utf8')}`);
       } catch {
         return '(none)';
       }

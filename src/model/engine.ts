@@ -160,10 +160,17 @@ export class Engine implements EngineApi {
     if (dns) {
       await dns.start(await ctx.state.networks(), await ctx.state.sandboxes());
       const { dirs } = ctx.state;
-      dns.follow([join(dirs.config, 'networks'), join(dirs.runtime, 'sandboxes')], async () => ({
-        networks: await ctx.state.networks(),
-        sandboxes: await ctx.state.sandboxes(),
-      }));
+      dns.follow(
+        { networks: join(dirs.config, 'networks'), sandboxes: join(dirs.runtime, 'sandboxes') },
+        {
+          // A record still being made (pending) answers no names yet.
+          sandbox: async (id) => {
+            const s = await ctx.state.sandbox(id);
+            return s?.pending === undefined ? s : undefined;
+          },
+          all: async () => ({ networks: await ctx.state.networks(), sandboxes: await ctx.state.sandboxes() }),
+        },
+      );
     }
     if (o.cluster) {
       try {

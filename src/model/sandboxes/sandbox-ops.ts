@@ -197,12 +197,15 @@ export interface TeardownOptions {
 /**
  * Removes a sandbox's kernel side in one trip: its published ports, and its
  * namespace when it is ours (its veth pairs go with it, in the kernel's
- * background work); an adopted namespace only loses our interfaces. The host
- * ends are taken down first, so that freed addresses are never live on the
- * bridge, and when some process still holds the namespace (so the kernel
- * keeps it, and the veths) the namespace deletion deletes them: nothing of
- * the sandbox is left on the host either way. Safe to repeat; a vanished
- * namespace or element is fine.
+ * background work); an adopted namespace only loses our interfaces. When
+ * some process still holds our namespace (so the kernel keeps it, and the
+ * veths) the namespace deletion deletes the host ends itself, so nothing of
+ * the sandbox is left on the host either way; when nobody holds it, no
+ * process can use its addresses any more and the kernel takes its pairs
+ * apart at once, so the host ends are not taken down first (that was half of
+ * a remove's kernel time). Adopted pairs left for the background reaper are
+ * taken down, since the runtime's namespace lives on. Safe to repeat; a
+ * vanished namespace or element is fine.
  */
 export async function teardownKernel(ctx: ModelContext, s: SandboxRecord, opts: TeardownOptions & { checked?: boolean } = {}): Promise<void> {
   const only = opts.checked ? await ownedMappings(ctx, s.endpoints) : undefined;
@@ -211,7 +214,7 @@ export async function teardownKernel(ctx: ModelContext, s: SandboxRecord, opts: 
   if ((s.netns.kind === 'owned' && s.netns.name !== undefined) || linger) {
     const unpublish = unpublishCall(s.endpoints, only);
     if (unpublish) plan.add(unpublish);
-    for (const e of s.endpoints) if (e.hostIfname !== '') plan.add(linkCalls.set(e.hostIfname, { up: false }));
+    if (linger) for (const e of s.endpoints) if (e.hostIfname !== '') plan.add(linkCalls.set(e.hostIfname, { up: false }));
     if (!linger) plan.add(netnsCalls.remove(s.netns.name as string, { dir: ctx.netnsDir, ifExists: true, peers: s.endpoints.map((e) => e.hostIfname).filter((h) => h !== '') }));
   } else {
     const ns = s.netns.kind === 'host' ? undefined : sandboxRefFor(plan, s, s.endpoints);

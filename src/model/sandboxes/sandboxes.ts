@@ -4,7 +4,7 @@
 // (undone by the kernel layer on failure) and the state is written after it.
 import type { ChildProcess } from 'node:child_process';
 import { isAbsolute, join } from 'node:path';
-import { ValidationError } from '../../core/errors.js';
+import { StateError, ValidationError } from '../../core/errors.js';
 import type { LinkedContainer } from '../../dns/hosts.js';
 import { canonicalAddress } from '../../addressing/ipnet.js';
 import { checkPortBinding, parsePortSpec, publishAll, type PortBinding } from '../../addressing/port-spec.js';
@@ -27,6 +27,21 @@ import type { EndpointRoute, NetworkRecord, PublishedPort, SandboxRecord } from 
 import { execIn, spawnIn, type ExecOptions, type ExecResult, type LaunchOptions } from '../../kernel/launch.js';
 import { launchTarget } from './processes.js';
 import { destroySandbox, detachNetwork, forgetSandbox, PendingState, planEndpoint, teardownKernel, type EndpointRequest, type TeardownOptions } from './sandbox-ops.js';
+
+/** The networks a sandbox is on, read one by one (never every network). */
+async function networksOf(ctx: ModelContext, s: Pick<SandboxRecord, 'endpoints'>): Promise<Map<string, NetworkRecord>> {
+  const out = new Map<string, NetworkRecord>();
+  for (const e of s.endpoints) {
+    if (out.has(e.networkId)) continue;
+    // A damaged network document is left out, as listings leave it out.
+    const n = await ctx.state.network(e.networkId).catch((err: unknown) => {
+      if (err instanceof StateError) return undefined;
+      throw err;
+    });
+    if (n) out.set(e.networkId, n);
+  }
+  return out;
+}
 
 /** `bridge` (the default network), `host`, `none`, `container:<name or id>`, or a network's name. */
 export type NetworkMode = string;
@@ -284,8 +299,8 @@ export class Sandboxes {
   /**
    * The state and kernel side of create, under the lock. The record is
    * written first, marked pending, naming everything the kernel side will
-   * make; then the kernel plan; then addresses, ports, the sandbox's files
-   * and the record made whole. A failure undoes all of it, state files
+   * make; then the kernel plan, while the name, addresses, ports and the
+   * sandbox's files are written beside it; then the record made whole. A failure undoes all of it, state files
    * included; a crash anywhere leaves a pending record that reconcile (or
    * the next create or remove of the name) rolls back.
    */
@@ -373,12 +388,27 @@ export class Sandboxes {
 
       // From here on something changes: first the record, naming all of it.
       await this.ctx.state.writeSandbox(s);
+      // The plan runs on an addon thread while this one writes what reserves
+      // the name, addresses and host ports and the sandbox's own files: the
+      // kernel's part is the longer one, so the state costs next to nothing
+      // on top. The pending record written above names all of it, so a crash
+      // in between is rolled back like any other cut-short create.
+      const kernel = plan?.run();
+      // Awaited below; this keeps a failure that comes while the writes run from counting as unhandled.
+      kernel?.catch(() => undefined);
       // Until the plan has run, the kernel holds nothing of this sandbox: a plan that fails is undone by the core.
       let kernelDone = !plan;
       try {
-        await this.ctx.state.indexName(s);
-        if (plan) {
-          const results = await plan.run().catch(async (e: unknown) => {
+        let writeError: unknown;
+        try {
+          await this.ctx.state.indexName(s);
+          await pending.commit();
+          if (files) await writeSandboxEtc(this.ctx, s, files, 'netns');
+        } catch (e) {
+          writeError = e;
+        }
+        if (kernel) {
+          const results = await kernel.catch(async (e: unknown) => {
             throw await publishConflict(this.ctx, e, s.endpoints.flatMap((x) => portMappings(x)));
           });
           kernelDone = true;
@@ -387,8 +417,9 @@ export class Sandboxes {
             s.netns.cookie = results[cookie as number] as string;
           }
         }
-        await pending.commit();
-        if (files) await writeSandboxEtc(this.ctx, s, files);
+        if (writeError !== undefined) throw writeError;
+        // The caller's directory only once the sandbox exists: a failed create leaves it as it was.
+        if (files && s.filesDir !== undefined) await writeSandboxEtc(this.ctx, s, files, 'filesDir');
         delete s.pending;
         await this.ctx.state.writeSandbox(s);
         if (joined) await this.ctx.state.writeSandbox({ ...joined, joiners: [...(joined.joiners ?? []), s.id] });
@@ -434,7 +465,7 @@ export class Sandboxes {
 
   /** The sandbox's hosts and resolv.conf (computed, not written). */
   private async filesOf(s: SandboxRecord, linked?: LinkedContainer[]): Promise<{ hosts: string; resolvConf: string }> {
-    const networks = new Map((await this.ctx.state.networks()).map((n) => [n.id, n]));
+    const networks = await networksOf(this.ctx, s);
     const links = linked ?? (await this.linkedContainers(s, s.links.map((l) => ({ target: l.sandbox, alias: l.alias }))).catch(() => []));
     return sandboxFiles(this.ctx, s, networks, links);
   }

@@ -23,6 +23,26 @@ function prefixLength(subnet: string): number {
 
 export function addEndpointCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: EndpointRecord, n: NetworkRecord, owner: Owner): void {
   if (isStacked(n)) return addStackedEndpointCalls(plan, sandbox, e, n);
+  vethCalls(plan, sandbox, e, n, owner, true);
+  addressCalls(plan, sandbox, e, n, owner);
+}
+
+/**
+ * The veth pair of an endpoint, on the bridge with hairpin (and isolated
+ * without ICC). `up: false` leaves the sandbox end down and without address,
+ * so the pair has no carrier and the bridge keeps its port disabled (nothing
+ * crosses it, nothing is counted): a warm pool's pair, which
+ * activateEndpointCalls finishes. The host end is up either way, as a cold
+ * create also brings it up before the sandbox end.
+ */
+export function vethCalls(
+  plan: Plan,
+  sandbox: NativeNetns | PlanRef,
+  e: Pick<EndpointRecord, 'hostIfname' | 'ifname'> & { mac?: string },
+  n: NetworkRecord,
+  owner: Owner,
+  up: boolean,
+): void {
   const addrGenMode = quietIpv6(n) ? ('none' as const) : undefined;
   plan.add(
     linkCalls.addVeth({
@@ -35,11 +55,26 @@ export function addEndpointCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: 
       readBack: false,
       ...(n.mtu !== undefined ? { mtu: n.mtu } : {}),
       ...(addrGenMode ? { addrGenMode } : {}),
-      peer: { name: e.ifname, netns: sandbox, up: true, address: e.mac, deviceGroup: owner.id, ...(addrGenMode ? { addrGenMode } : {}) },
+      peer: { name: e.ifname, netns: sandbox, up, ...(e.mac !== undefined ? { address: e.mac } : {}), deviceGroup: owner.id, ...(addrGenMode ? { addrGenMode } : {}) },
     }),
   );
   // Without br_netfilter, bridged traffic never reaches the forward hook: ICC off then rests on isolated ports.
   plan.add(linkCalls.setBridgePort(e.hostIfname, { hairpin: true, ...(n.icc ? {} : { isolated: true }) }));
+}
+
+/**
+ * A pooled pair made by vethCalls(…, up: false), turned into the endpoint:
+ * the sandbox end gets its MAC and comes up (the pair gains its carrier),
+ * then addresses, routes and ports. A pooled namespace whose hand-out fails
+ * is deleted, pair and all.
+ */
+export function activateEndpointCalls(plan: Plan, sandbox: NativeNetns, e: EndpointRecord, n: NetworkRecord, owner: Owner): void {
+  plan.add(linkCalls.set(e.ifname, { address: e.mac, up: true }), sandbox);
+  addressCalls(plan, sandbox, e, n, owner);
+}
+
+/** Address, routes and published ports of an endpoint whose pair is there. */
+function addressCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: EndpointRecord, n: NetworkRecord, owner: Owner): void {
   plan.add(addrCalls.add({ dev: e.ifname, address: `${e.ipv4}/${prefixLength(n.ipv4.subnet)}` }), sandbox);
   if (e.ipv6 && n.ipv6)
     plan.add(addrCalls.add({ dev: e.ifname, address: `${e.ipv6}/${prefixLength(n.ipv6.subnet)}`, flags: { nodad: true } }), sandbox);

@@ -88,3 +88,13 @@ export function portDocCheck(fileId: string): DocumentCheck {
     return bad < 0 ? undefined : `its entry ${bad} is not a binding of ${fileId} with its owner`;
   };
 }
+
+const POOL: Shape = {
+  id, endpointId: id, networkId: id, netnsName: str, hostIfname: str,
+  owner: (v) => obj(v) && Number.isInteger(v.pid) && (v.pid as number) > 0,
+};
+
+/** pool/<id>.json: a PoolRecord whose id is its file name. */
+export function poolCheck(fileId: string): DocumentCheck {
+  return (doc) => problemOf(doc, POOL, 'a warm pool entry') ?? ((doc as { id: string }).id !== fileId ? `it holds pool entry ${(doc as { id: string }).id}, not ${fileId}` : undefined);
+}

@@ -11,11 +11,11 @@ import { processAlive } from '../../store/lock.js';
 import { StateError } from '../../core/errors.js';
 import { StateStore, stateDirs, type DocumentCheck, type StateDirs } from '../../store/state-store.js';
 import type { PortProtocol } from '../../addressing/port-spec.js';
-import type { NetworkRecord, SandboxRecord } from './records.js';
+import type { NetworkRecord, PoolRecord, SandboxRecord } from './records.js';
 import { IpamStore } from './ipam-store.js';
 import { ownerOf, type Owner } from './owner.js';
 import { PortStore, PORTS, type PortDamage, type TakenPort } from './port-store.js';
-import { nameIndexCheck, networkCheck, sandboxCheck } from './shapes.js';
+import { nameIndexCheck, networkCheck, poolCheck, sandboxCheck } from './shapes.js';
 
 export const NETWORKS = 'networks';
 export const SANDBOXES = 'sandboxes';
@@ -23,6 +23,7 @@ export const SANDBOX_NAMES = 'sandbox-names';
 export { PORTS };
 const IPAM = 'ipam';
 const SANDBOX_KEYS = 'sandbox-keys';
+export const POOL = 'pool';
 /** Where reconcile moves documents it cannot use or rebuild (under the runtime directory). */
 const QUARANTINE = 'quarantine';
 
@@ -214,6 +215,22 @@ export class ModelState {
     return this.portDocs.rebuild(ports);
   }
 
+  /** Warm pool entries (namespaces made ahead of sandboxes): runtime state, one document each; damaged ones are skipped (see damaged). */
+  poolEntries(): Promise<PoolRecord[]> {
+    return this.readAll<PoolRecord>(this.runtime, POOL, poolCheck);
+  }
+  writePoolEntry(p: PoolRecord): Promise<void> {
+    return this.runtime.write(POOL, p.id, p);
+  }
+  /** Whether the entry is still on record (under the lock: then it is free to claim). */
+  hasPoolEntry(id: string): boolean {
+    return this.runtime.has(POOL, id);
+  }
+  /** Removes an entry; false when it was gone already (another engine, reconcile or a network's removal took it). */
+  removePoolEntry(id: string): Promise<boolean> {
+    return this.runtime.remove(POOL, id);
+  }
+
   /** Where quarantined documents of this run of reconcile go: <runtime>/quarantine/<time>/. */
   quarantineDir(stamp: string): string {
     return join(this.dirs.runtime, QUARANTINE, stamp);
@@ -233,7 +250,7 @@ export class ModelState {
   async leftovers(): Promise<string[]> {
     const out: string[] = [];
     out.push(...(await this.config.leftovers(NETWORKS)));
-    for (const kind of [SANDBOXES, SANDBOX_NAMES, PORTS]) out.push(...(await this.runtime.leftovers(kind)));
+    for (const kind of [SANDBOXES, SANDBOX_NAMES, PORTS, POOL]) out.push(...(await this.runtime.leftovers(kind)));
     out.push(...(await this.ipam.leftovers()));
     out.push(...deadLockAttempts(this.dirs.runtime));
     return out;

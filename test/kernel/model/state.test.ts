@@ -102,11 +102,12 @@ function expectedAnyPorts(sandboxes: SandboxInfo[]): string[] {
 function ipamDoc(d: Dirs, networkId: string): string {
   const dir = join(d.stateDir, 'run', 'ipam', networkId);
   try {
-    return readdirSync(dir)
+    const docs = readdirSync(dir)
       .filter((f) => f.endsWith('.json'))
       .sort()
-      .map((f) => `${f} ${readFileSync(join(dir, f), 'utf8').trim()}`)
-      .join('\n');
+      .map((f) => `${f} ${readFileSync(join(dir, f), 'utf8').trim()}`);
+    // An empty directory is no allocation (the first one makes it; an undone attach leaves it).
+    return docs.length > 0 ? docs.join('\n') : '(none)';
   } catch {
     return '(none)';
   }
@@ -152,7 +153,9 @@ async function everything(engine: Engine, d: Dirs, networkId: string) {
     ports: (() => {
       const dir = join(d.stateDir, 'run', 'ports');
       try {
-        return readdirSync(dir).sort().map((f) => `${f}: ${readFileSync(join(dir, f), 'utf8')}`);
+        const docs = readdirSync(dir).sort().map((f) => `${f}: ${readFileSync(join(dir, f), 'utf8')}`);
+        // An empty directory is no port published (the first publication makes it).
+        return docs.length > 0 ? docs : '(none)';
       } catch {
         return '(none)';
       }

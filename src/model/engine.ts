@@ -19,7 +19,7 @@ import { ModelState } from './state/state.js';
 import type { EngineApi } from './api.js';
 import { ModelEvents, type EventSubscription, type ModelEvent } from './events.js';
 import { ValidationError } from '../core/errors.js';
-import { checkOptions, interfaceName, option, type OptionKind } from '../core/validate.js';
+import { checkOptions, integer, interfaceName, option, type OptionKind } from '../core/validate.js';
 import { networkMtu } from './networks/networks.js';
 
 const dir: OptionKind = { test: (v) => typeof v === 'string' && v !== '' && !v.includes('\0'), what: 'a directory path (no NUL)' };
@@ -40,6 +40,7 @@ const ENGINE_OPTIONS: Record<keyof EngineOptions, OptionKind> = {
   guardFirewall: option.boolean,
   reconcile: option.boolean,
   cluster: option.object,
+  pool: option.arrayOf(option.object),
 };
 
 function checkEngineOptions(o: EngineOptions): void {
@@ -56,9 +57,15 @@ function checkEngineOptions(o: EngineOptions): void {
     if (!(start >= 1 && end <= 65535 && start <= end)) throw new ValidationError('ephemeralPorts', 'ephemeralPorts must be { start, end } with 1 <= start <= end <= 65535');
   }
   for (const [i, p] of (o.addressPools ?? []).entries()) checkOptions(p, { base: option.string, size: option.integer }, `addressPools[${i}]`, `addressPools[${i}].`);
+  for (const [i, p] of (o.pool ?? []).entries()) {
+    checkOptions(p, { network: option.string, size: option.integer }, `pool[${i}]`, `pool[${i}].`);
+    if (typeof p.network !== 'string' || p.network === '') throw new ValidationError(`pool[${i}].network`, `pool[${i}].network must name a network (its name or id)`);
+    integer(p.size, `pool[${i}].size`, 0, 1024);
+  }
   if (o.dns) checkOptions(o.dns, { upstreams: option.arrayOf(option.object), resolvConfPath: dir, timeoutMs: option.integer, port: option.integer, tcpIdleTimeoutMs: option.integer }, 'dns', 'dns.');
 }
 import { ClusterAgent, type ClusterOptions, type ClusterStatus } from './networks/drivers/overlay/agent.js';
+import { WarmPool, type PoolOptions } from './sandboxes/pool.js';
 
 export interface EngineOptions {
   /** One root for run/ (runtime state) and lib/ (networks); default NETPLUMB_STATE_DIR, else /run/netplumb and /var/lib/netplumb. */
@@ -98,6 +105,16 @@ export interface EngineOptions {
   guardFirewall?: boolean;
   /** Run reconcile() when opening (default false). */
   reconcile?: boolean;
+  /**
+   * Warm pools: per network (name or id; bridge networks), this many
+   * namespaces kept ready with their veth pair already on the network's
+   * bridge (sandbox end down, no address), refilled in the background
+   * whenever this engine is idle. A create on that network then only
+   * addresses, routes and publishes. Size 0 (the default) keeps none. The
+   * engine deletes its pooled namespaces when it closes; reconcile deletes
+   * those of engines that are gone.
+   */
+  pool?: PoolOptions[];
   /**
    * Join a cluster: overlay networks (driver 'overlay') are defined in its
    * store and made on every member host. `{ store: 'etcd://HOST:2379[,…]' |
@@ -156,6 +173,10 @@ export class Engine implements EngineApi {
     if ((await ctx.state.networks()).length > 0) await ensureFirewall(host, ctx.firewallOwner, ctx.state.owner);
     const engine = new Engine(ctx);
     if (o.reconcile) engine.startupReport = await engine.reconcile();
+    if (o.pool?.some((p) => p.size > 0)) {
+      ctx.warmPool = new WarmPool({ state: ctx.state, host: ctx.host, netnsDir: ctx.netnsDir, findNetwork: (ref) => engine.networks.find(ref) }, o.pool);
+      ctx.warmPool.schedule();
+    }
     if (o.guardFirewall) engine.guard = await FirewallGuard.start(ctx);
     if (dns) {
       await dns.start(await ctx.state.networks(), await ctx.state.sandboxes());
@@ -234,6 +255,8 @@ export class Engine implements EngineApi {
    * Networks and sandboxes stay: they are state, not process.
    */
   async close(): Promise<void> {
+    await this.ctx.warmPool?.close();
+    delete this.ctx.warmPool;
     await this.agent?.close();
     this.agent = undefined;
     delete this.ctx.cluster;
@@ -241,6 +264,16 @@ export class Engine implements EngineApi {
     this.ctx.dns?.close();
     await this.guard?.close();
     this.guard = undefined;
+  }
+
+  /**
+   * The warm pools: how many namespaces are ready per network id, and a
+   * promise that settles once no refill runs (the pools are full, or the
+   * last refill failed: `lastError`).
+   */
+  get pool(): { ready: Record<string, number>; settled(): Promise<void>; lastError: unknown } {
+    const pool = this.ctx.warmPool;
+    return { ready: pool?.counts() ?? {}, settled: () => pool?.settled() ?? Promise.resolve(), lastError: pool?.lastError };
   }
 
   /** How many times the firewall guard rebuilt the firewall (0 without guardFirewall). */

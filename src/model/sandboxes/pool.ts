@@ -96,6 +96,17 @@ export class WarmPool {
     return undefined;
   }
 
+  /** Puts back an entry take() gave that did not become a sandbox (still on record, untouched). */
+  giveBack(entry: PoolEntry): void {
+    if (this.closed) {
+      entry.handle.close();
+      return;
+    }
+    let list = this.ready.get(entry.networkId);
+    if (!list) this.ready.set(entry.networkId, (list = []));
+    list.unshift(entry);
+  }
+
   /** Forgets (and closes) the entries of a network whose records are gone with it. */
   forget(networkId: string): void {
     for (const e of this.ready.get(networkId) ?? []) e.handle.close();

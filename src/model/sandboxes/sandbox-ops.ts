@@ -34,6 +34,8 @@ export interface EndpointRequest {
   aliases?: string[];
   mac?: string;
   ports?: PortBinding[];
+  /** The endpoint's id when it is fixed already (a pooled veth pair is named after it). */
+  id?: string;
 }
 
 /**
@@ -117,7 +119,7 @@ export async function planEndpoint(
   req: EndpointRequest,
   gatewayRoute: boolean,
 ): Promise<EndpointRecord> {
-  const id = newId();
+  const id = req.id ?? newId();
   const ipam = await pending.ipamOf(n.id);
   const addrs = allocateAddresses(n, ipam, id, { ipv4: req.ipv4, ipv6: req.ipv6 }, (a) => ctx.state.ipam.isAllocated(n.id, a));
   pending.claim(n.id, addrs.ipv4, id);

@@ -13,7 +13,8 @@ import type { Plan, PlanRef } from '../../addon/plan.js';
 import { Netns, netnsCalls, type NetnsTarget } from '../../netns.js';
 import { checkOptions, cidr, describeValue, integer, interfaceName, ipAddress, option, unicastMac, type OptionKind } from '../../core/validate.js';
 import type { ModelContext } from '../context.js';
-import { addEndpointCalls } from './endpoint-calls.js';
+import { activateEndpointCalls, addEndpointCalls } from './endpoint-calls.js';
+import { discardReady, POOLED_IFNAME, type PoolEntry } from './pool.js';
 import { ConflictError, NoSuchObjectError } from '../../core/errors.js';
 import { portMappings } from '../firewall/view.js';
 import { publishConflict } from './host-ports.js';
@@ -277,7 +278,7 @@ export class Sandboxes {
 
     try {
       let replayed = false;
-      const record = await this.ctx.state.locked(async () => {
+      const run = async (): Promise<SandboxRecord> => {
         // The same key again (a client retrying after a lost answer) gets the sandbox it made.
         const prior = key === undefined ? undefined : await this.ctx.state.sandboxIdByKey(key);
         const existing = prior === undefined ? undefined : await this.ctx.state.sandbox(prior);
@@ -285,8 +286,17 @@ export class Sandboxes {
           replayed = true;
           return existing;
         }
-        return this.createLocked(o, { mode, ports, mac, links, extraHosts, nameservers, network, target, adopted });
-      });
+        // A namespace with its pair on this network's bridge, ready, when the pool has one and the namespace is ours to make.
+        const pooled = network && !target && (o.ifname === undefined || o.ifname === POOLED_IFNAME) ? this.ctx.warmPool?.take(network.id) : undefined;
+        try {
+          return await this.createLocked(o, { mode, ports, mac, links, extraHosts, nameservers, network, target, adopted, pooled });
+        } catch (e) {
+          // Refused before anything changed: the entry is still on record and goes back to the pool.
+          if (pooled && this.ctx.state.hasPoolEntry(pooled.id)) this.ctx.warmPool?.giveBack(pooled);
+          throw e;
+        }
+      };
+      const record = await (this.ctx.warmPool ? this.ctx.warmPool.busy(() => this.ctx.state.locked(run)) : this.ctx.state.locked(run));
       if (replayed) return sandboxInfo(record, await this.ctx.state.networks());
       this.ctx.dns?.updateSandbox(record);
       this.ctx.events.sandbox('create', record, network ? [network] : []);
@@ -316,11 +326,13 @@ export class Sandboxes {
       network: NetworkRecord | undefined;
       target: NetnsTarget | undefined;
       adopted: { ns: Netns; cookie: string } | undefined;
+      /** A warm pool entry taken for this sandbox: its ids, namespace and pair become the sandbox's. */
+      pooled: PoolEntry | undefined;
     },
   ): Promise<SandboxRecord> {
-    const { mode, ports, links, extraHosts, network, target, adopted } = v;
+    const { mode, ports, links, extraHosts, network, target, adopted, pooled } = v;
     {
-      const id = newId();
+      const id = pooled?.id ?? newId();
       const name = o.name ?? sandboxDefaultName(id);
       await this.claimName(name);
       const s: SandboxRecord = {
@@ -366,6 +378,7 @@ export class Sandboxes {
         if (v.mac !== undefined) req.mac = v.mac;
         if (o.ifname !== undefined) req.ifname = o.ifname;
         if (o.routes !== undefined) req.routes = o.routes;
+        if (pooled) req.id = pooled.endpointId;
         s.endpoints.push(await planEndpoint(this.ctx, pending, s, network, req, o.defaultRoute ?? true));
       }
       const linked = await this.linkedContainers(s, links);
@@ -376,18 +389,26 @@ export class Sandboxes {
       if (s.netns.kind === 'owned' || s.netns.kind === 'adopted') {
         plan = this.ctx.host.plan();
         let ns: NativeNetns | PlanRef;
-        if (s.netns.kind === 'owned') {
-          ns = plan.add<NativeNetns>(netnsCalls.create({ name: s.netns.name as string, dir: this.ctx.netnsDir, loopbackUp: true }));
-          cookie = plan.add(netnsCalls.cookie(), ns).$result;
+        if (pooled) {
+          // The pair is there already: the sandbox end gets its MAC and comes up, then addresses, routes, ports.
+          cookie = plan.add(netnsCalls.cookie(), pooled.handle).$result;
+          for (const e of s.endpoints) activateEndpointCalls(plan, pooled.handle, e, network as NetworkRecord, this.ctx.state.owner);
         } else {
-          ns = (adopted as { ns: Netns }).ns.handle;
+          if (s.netns.kind === 'owned') {
+            ns = plan.add<NativeNetns>(netnsCalls.create({ name: s.netns.name as string, dir: this.ctx.netnsDir, loopbackUp: true }));
+            cookie = plan.add(netnsCalls.cookie(), ns).$result;
+          } else {
+            ns = (adopted as { ns: Netns }).ns.handle;
+          }
+          for (const e of s.endpoints) addEndpointCalls(plan, ns, e, network as NetworkRecord, this.ctx.state.owner);
         }
-        for (const e of s.endpoints) addEndpointCalls(plan, ns, e, network as NetworkRecord, this.ctx.state.owner);
       }
       const files = s.netns.kind === 'owned' || s.filesDir !== undefined ? await this.filesOf(s, linked) : undefined;
 
       // From here on something changes: first the record, naming all of it.
       await this.ctx.state.writeSandbox(s);
+      // The pool's entry goes once this record names its namespace (a crash leaves it named by one or the other).
+      if (pooled) await this.ctx.state.removePoolEntry(pooled.id);
       // The plan runs on an addon thread while this one writes what reserves
       // the name, addresses and host ports and the sandbox's own files: the
       // kernel's part is the longer one, so the state costs next to nothing
@@ -412,7 +433,10 @@ export class Sandboxes {
             throw await publishConflict(this.ctx, e, s.endpoints.flatMap((x) => portMappings(x)));
           });
           kernelDone = true;
-          if (s.netns.kind === 'owned') {
+          if (pooled) {
+            pooled.handle.close();
+            s.netns.cookie = results[cookie as number] as string;
+          } else if (s.netns.kind === 'owned') {
             Netns.fromHandle(results[0] as NativeNetns).close();
             s.netns.cookie = results[cookie as number] as string;
           }
@@ -429,6 +453,8 @@ export class Sandboxes {
         // it could not publish is someone else's).
         if (kernelDone) await destroySandbox(this.ctx, s).catch(() => undefined);
         else await forgetSandbox(this.ctx, s).catch(() => undefined);
+        // A pooled namespace the plan did not finish is not the pool's any more: it goes, its pair with it.
+        if (pooled && !kernelDone) await discardReady(this.ctx, pooled);
         await pending.restoreCursors().catch(() => undefined);
         throw e;
       }
@@ -547,7 +573,7 @@ export class Sandboxes {
   async remove(name: string, opts: { force?: boolean } & TeardownOptions = {}): Promise<void> {
     checkRef(name, 'sandbox');
     checkOptions(opts, { force: option.boolean, background: option.boolean }, 'remove options');
-    await this.ctx.state.locked(async () => {
+    const run = () => this.ctx.state.locked(async () => {
       // A record whose creation died half way is removed too (it is what `rm -f NAME` after a killed create finds).
       const s = await this.find(name, { pending: true });
       if (!s) {
@@ -575,6 +601,7 @@ export class Sandboxes {
         else await this.ctx.state.writeSandbox({ ...owner, joiners });
       }
     });
+    await (this.ctx.warmPool ? this.ctx.warmPool.busy(run) : run());
   }
 
   /** What of the sandbox's kernel side is missing (veths, addresses, routes, port elements), in words; empty when nothing is. */

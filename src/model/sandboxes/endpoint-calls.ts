@@ -59,7 +59,7 @@ export function vethCalls(
     }),
   );
   // Without br_netfilter, bridged traffic never reaches the forward hook: ICC off then rests on isolated ports.
-  plan.add(linkCalls.setBridgePort(e.hostIfname, { hairpin: true, ...(n.icc ? {} : { isolated: true }) }));
+  plan.add(linkCalls.setBridgePort(e.hostIfname, { hairpin: true, ...(n.icc ? {} : { isolated: true }) }, { readBack: false }));
 }
 
 /**
@@ -69,15 +69,17 @@ export function vethCalls(
  * is deleted, pair and all.
  */
 export function activateEndpointCalls(plan: Plan, sandbox: NativeNetns, e: EndpointRecord, n: NetworkRecord, owner: Owner): void {
-  plan.add(linkCalls.set(e.ifname, { address: e.mac, up: true }), sandbox);
+  // Not undoable (one message, nothing read): when a later call fails, the caller deletes the namespace, pair and all.
+  plan.add(linkCalls.set(e.ifname, { address: e.mac, up: true, undoable: false }), sandbox);
   addressCalls(plan, sandbox, e, n, owner);
 }
 
 /** Address, routes and published ports of an endpoint whose pair is there. */
 function addressCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: EndpointRecord, n: NetworkRecord, owner: Owner): void {
-  plan.add(addrCalls.add({ dev: e.ifname, address: `${e.ipv4}/${prefixLength(n.ipv4.subnet)}` }), sandbox);
+  // The model keeps its own record: nothing is read back.
+  plan.add(addrCalls.add({ dev: e.ifname, address: `${e.ipv4}/${prefixLength(n.ipv4.subnet)}`, readBack: false }), sandbox);
   if (e.ipv6 && n.ipv6)
-    plan.add(addrCalls.add({ dev: e.ifname, address: `${e.ipv6}/${prefixLength(n.ipv6.subnet)}`, flags: { nodad: true } }), sandbox);
+    plan.add(addrCalls.add({ dev: e.ifname, address: `${e.ipv6}/${prefixLength(n.ipv6.subnet)}`, flags: { nodad: true }, readBack: false }), sandbox);
   if (e.gatewayRoute) {
     plan.add(routeCalls.add({ destination: 'default', gateway: n.ipv4.gateway }), sandbox);
     if (e.ipv6 && n.ipv6) plan.add(routeCalls.add({ destination: 'default', gateway: n.ipv6.gateway }), sandbox);

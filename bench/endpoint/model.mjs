@@ -1,16 +1,18 @@
 // The Docker model's endpoint beside the primitives and the C reference
 // (issue 14): one sandbox on a network with one published port, made by
 //   - the primitives: one plan of exactly the calls the Engine sends
-//     (netns.create, veth with the MAC, hairpin, address, route, the port's
-//     map element) and the teardown plan (element delete, netns.delete);
+//     (netns.create, its cookie, owner-marked veth with the MAC, hairpin,
+//     address, route, the port's owner-marked map element) and the teardown
+//     plan (element delete, netns.delete with the host end as its peer);
 //   - the Engine, cold: engine.sandboxes.create / remove;
 //   - the Engine from its warm pool (refilled between rounds, untimed).
 // Rounds go round-robin between the three, so load on the machine falls on
 // all alike. A teardown removes the endpoint made LAG rounds earlier: the
 // kernel keeps references to a namespace that was just configured for a
-// few tens of ms (deferred work), and an Engine remove that finds the
-// namespace referenced takes its host end down, as it must when a process
-// still holds it; back-to-back create+remove is measured apart.
+// few tens of ms (deferred work), and a remove that finds the namespace
+// still referenced waits for those references (up to 25 ms) before it
+// deletes the host end itself, as it must when a process holds it;
+// back-to-back create+remove is measured apart.
 import { Plan, linkCalls, netnsCalls, addrCalls, routeCalls } from '../../dist/index.js';
 import { nftCalls } from '../../dist/nft/nftables.js';
 import { publishChanges, unpublishChanges } from '../../dist/model/firewall/index.js';
@@ -53,13 +55,27 @@ export function planTimings() {
 
 const addr = (i) => `172.30.${100 + ((i >> 8) & 0x7f)}.${(i & 0xff) || 1}`;
 const mac = (i) => `02:42:ac:1e:${(100 + ((i >> 8) & 0x7f)).toString(16)}:${((i & 0xff) || 1).toString(16).padStart(2, '0')}`;
-const port = (i) => ({ endpoint: `p${i}`, protocol: 'tcp', hostPort: 30000 + (i % 5000), containerIp: addr(i), containerPort: 80 });
+// The Engine marks what it makes with its state root's owner: device group and element comment, as here.
+const OWNER_GROUP = 0x2bad1dea;
+const OWNER_TAG = OWNER_GROUP.toString(16).padStart(8, '0');
+const port = (i) => ({ endpoint: `p${i}`, owner: OWNER_TAG, protocol: 'tcp', hostPort: 30000 + (i % 5000), containerIp: addr(i), containerPort: 80 });
 
 /** The Engine's create plan, built from the primitives by hand. */
 export function primitivePlan(i, bridge) {
   const p = new Plan(null);
   const ns = p.add(netnsCalls.create({ name: `pp${i}`, loopbackUp: true }));
-  p.add(linkCalls.addVeth({ name: `vpp${i}`, master: bridge, up: true, readBack: false, addrGenMode: 'none', peer: { name: 'eth0', netns: ns, up: true, address: mac(i), addrGenMode: 'none' } }));
+  p.add(netnsCalls.cookie(), ns);
+  p.add(
+    linkCalls.addVeth({
+      name: `vpp${i}`,
+      master: bridge,
+      up: true,
+      deviceGroup: OWNER_GROUP,
+      readBack: false,
+      addrGenMode: 'none',
+      peer: { name: 'eth0', netns: ns, up: true, address: mac(i), deviceGroup: OWNER_GROUP, addrGenMode: 'none' },
+    }),
+  );
   p.add(linkCalls.setBridgePort(`vpp${i}`, { hairpin: true }, { readBack: false }));
   p.add(addrCalls.add({ dev: 'eth0', address: `${addr(i)}/16`, readBack: false }), ns);
   p.add(routeCalls.add({ destination: 'default', gateway: GATEWAY }), ns);
@@ -67,10 +83,11 @@ export function primitivePlan(i, bridge) {
   return p;
 }
 
+/** The Engine's teardown plan: the port's element, then the namespace (its pair goes with it; deleted here if someone still held it). */
 export function primitiveTeardown(i) {
   const p = new Plan(null);
   p.add(nftCalls.apply(unpublishChanges([port(i)])));
-  p.add(netnsCalls.remove(`pp${i}`));
+  p.add(netnsCalls.remove(`pp${i}`, { peers: [`vpp${i}`] }));
   return p;
 }
 

@@ -97,10 +97,25 @@ export async function writeSandboxEtc(ctx: ModelContext, s: SandboxRecord, files
 /** Removes what writeSandboxEtc wrote under /etc/netns (never the caller's own directory). */
 export async function removeSandboxEtc(ctx: ModelContext, s: SandboxRecord): Promise<void> {
   if (s.netns.kind !== 'owned' || s.netns.name === undefined) return;
+  const dir = netnsEtcDir(s.netns.name, ctx.etcDir);
+  // The two files written and the directory: three calls, where a recursive rm lists and stats first.
   try {
-    await fs.rm(netnsEtcDir(s.netns.name, ctx.etcDir), { recursive: true, force: true });
+    for (const f of ['hosts', 'resolv.conf'])
+      await fs.unlink(join(dir, f)).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+      });
+    await fs.rmdir(dir);
+    return;
   } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
     // Something that is not a directory where the sandbox's would be: there is nothing of the sandbox's to remove.
+    if (code === 'ENOTDIR') return;
+    // Anything else (more in it than our two files): the directory goes whole.
+  }
+  try {
+    await fs.rm(dir, { recursive: true, force: true });
+  } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOTDIR') throw e;
   }
 }

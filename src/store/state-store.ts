@@ -96,15 +96,15 @@ export class StateStore {
    * The document, or undefined when there is none. A file that cannot be
    * read, is not JSON, or fails `check` is a StateError naming it.
    */
-  async read<T>(kind: string, id: string, check?: DocumentCheck): Promise<T | undefined> {
-    return this.readSync<T>(kind, id, check);
+  async read<T>(kind: string, id: string, check?: DocumentCheck, opts?: { likelyMissing?: boolean }): Promise<T | undefined> {
+    return this.readSync<T>(kind, id, check, opts);
   }
 
   /**
    * read() for callers that must answer synchronously (a probe inside an
    * allocation loop). `likelyMissing`: look with a stat first, for documents
-   * that are usually not there (a free host port): a failed open costs a
-   * thrown error, several times a stat.
+   * that are usually not there (a free name or host port): a failed open
+   * costs a thrown error, several times a stat.
    */
   readSync<T>(kind: string, id: string, check?: DocumentCheck, opts: { likelyMissing?: boolean } = {}): T | undefined {
     const file = this.file(kind, id);

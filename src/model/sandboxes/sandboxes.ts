@@ -468,7 +468,7 @@ export class Sandboxes {
    * lock, so its process is gone) rolls that one back first.
    */
   private async claimName(name: string): Promise<void> {
-    const holder = await this.ctx.state.sandboxIdByName(name);
+    const holder = await this.ctx.state.sandboxIdByName(name, { likelyFree: true });
     if (holder === undefined) return;
     const other = await this.ctx.state.sandbox(holder);
     if (other?.pending !== undefined) await destroySandbox(this.ctx, other, { checked: true });

@@ -147,13 +147,14 @@ export class ModelState {
 
   /**
    * The sandbox id a name belongs to (an index, so that a lookup does not
-   * read every sandbox). A damaged index entry is no answer: the records are
+   * read every sandbox). `likelyFree`: a create's check of a new name, which
+   * is usually not taken (a stat first). A damaged index entry is no answer: the records are
    * read to find the name instead.
    */
-  async sandboxIdByName(name: string): Promise<string | undefined> {
+  async sandboxIdByName(name: string, opts: { likelyFree?: boolean } = {}): Promise<string | undefined> {
     if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/.test(name)) return undefined;
     try {
-      return (await this.runtime.read<{ id: string }>(SANDBOX_NAMES, name, nameIndexCheck))?.id;
+      return (await this.runtime.read<{ id: string }>(SANDBOX_NAMES, name, nameIndexCheck, { likelyMissing: opts.likelyFree === true }))?.id;
     } catch (e) {
       if (!(e instanceof StateError)) throw e;
       this.damaged.set(e.file, { kind: SANDBOX_NAMES, id: name, file: e.file, problem: e.problem });

@@ -407,8 +407,6 @@ export class Sandboxes {
 
       // From here on something changes: first the record, naming all of it.
       await this.ctx.state.writeSandbox(s);
-      // The pool's entry goes once this record names its namespace (a crash leaves it named by one or the other).
-      if (pooled) await this.ctx.state.removePoolEntry(pooled.id);
       // The plan runs on an addon thread while this one writes what reserves
       // the name, addresses and host ports and the sandbox's own files: the
       // kernel's part is the longer one, so the state costs next to nothing
@@ -422,6 +420,8 @@ export class Sandboxes {
       try {
         let writeError: unknown;
         try {
+          // The pool's entry goes once this record names its namespace (a crash leaves it named by one or the other).
+          if (pooled) await this.ctx.state.removePoolEntry(pooled.id);
           await this.ctx.state.indexName(s);
           await pending.commit();
           if (files) await writeSandboxEtc(this.ctx, s, files, 'netns');
@@ -454,7 +454,10 @@ export class Sandboxes {
         if (kernelDone) await destroySandbox(this.ctx, s).catch(() => undefined);
         else await forgetSandbox(this.ctx, s).catch(() => undefined);
         // A pooled namespace the plan did not finish is not the pool's any more: it goes, its pair with it.
-        if (pooled && !kernelDone) await discardReady(this.ctx, pooled);
+        if (pooled && !kernelDone) {
+          await discardReady(this.ctx, pooled);
+          await this.ctx.state.removePoolEntry(pooled.id).catch(() => undefined);
+        }
         await pending.restoreCursors().catch(() => undefined);
         throw e;
       }

@@ -99,7 +99,13 @@ export class WarmPool {
   /** Puts back an entry take() gave that did not become a sandbox (still on record, untouched). */
   giveBack(entry: PoolEntry): void {
     if (this.closed) {
-      entry.handle.close();
+      // The pool closed meanwhile: the entry goes as close() would have taken it.
+      void this.ctx.state
+        .locked(async () => {
+          if (await this.ctx.state.removePoolEntry(entry.id)) await discardReady(this.ctx, entry);
+          else entry.handle.close();
+        })
+        .catch(() => undefined);
       return;
     }
     let list = this.ready.get(entry.networkId);

@@ -5,7 +5,6 @@ import { CommanderError } from 'commander';
 import { packageVersion } from '../core/package.js';
 import { classify, report } from './errors.js';
 import { EXIT } from './exit-codes.js';
-import { PACKAGE_ROOT } from '../addon/package-root.js';
 import { buildProgram } from './program.js';
 
 const version = packageVersion();

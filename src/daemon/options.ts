@@ -22,6 +22,8 @@ export interface DaemonOptions {
   bip?: string;
   /** How long SIGTERM waits for requests in flight (dockerd's --shutdown-timeout, seconds). */
   shutdownTimeoutMs: number;
+  /** Overlay networks' cluster: its store and this host's underlay address (dockerd's --cluster-store, --cluster-advertise). */
+  cluster?: { store: string; advertiseAddr: string };
 }
 
 /** What -H takes: a client's addresses, and fd:// (every socket systemd passed) or fd://N. */
@@ -61,5 +63,10 @@ export function daemonOptions(f: DaemonFlags, hosts: readonly string[], stateDir
   if (f.dns) o.dns = f.dns.map(upstream);
   if (f.bridge !== undefined) o.bridge = f.bridge;
   if (f.bip !== undefined) o.bip = f.bip;
+  if (f.clusterStore !== undefined || f.clusterAdvertise !== undefined) {
+    if (f.clusterStore === undefined || f.clusterAdvertise === undefined)
+      throw new ValidationError('cluster', 'a cluster needs both --cluster-store and --cluster-advertise (this host\'s underlay address)');
+    o.cluster = { store: f.clusterStore, advertiseAddr: canonicalAddress(f.clusterAdvertise, 'clusterAdvertise') };
+  }
   return o;
 }

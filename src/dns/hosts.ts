@@ -4,7 +4,6 @@
 import { syncFs as fs } from '../store/sync-fs.js';
 import { join } from 'node:path';
 import { ValidationError } from '../core/errors.js';
-import { netnsName } from '../core/validate.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import { canonicalAddress } from '../addressing/ipnet.js';
 
@@ -81,11 +80,6 @@ export function hostsContent(opts: HostsOptions): string {
   for (const a of opts.aliases ?? []) if (!own.includes(a)) own.push(hostName(a, 'aliases'));
   for (const a of opts.addresses ?? []) records.push({ address: canonicalAddress(a), names: own });
   return records.map((r) => `${r.address}\t${r.names.join(' ')}\n`).join('');
-}
-
-/** The directory `ip netns exec NAME` takes hosts and resolv.conf from. */
-export function netnsEtcDir(name: string, etc = '/etc'): string {
-  return join(etc, 'netns', netnsName(name));
 }
 
 /**

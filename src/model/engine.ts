@@ -12,6 +12,7 @@ import { ensureFirewall } from './firewall/setup.js';
 import { FirewallGuard } from './firewall/guard.js';
 import { Networks } from './networks/networks.js';
 import { reconcile, type ReconcileReport } from './reconcile/index.js';
+import { repairFirewall } from './reconcile/firewall.js';
 import type { Damage } from './state/state.js';
 import { LinkReaper } from './sandboxes/link-reaper.js';
 import { Sandboxes } from './sandboxes/sandboxes.js';
@@ -170,9 +171,12 @@ export class Engine implements EngineApi {
       ...(o.ephemeralPorts ? { ephemeralPorts: o.ephemeralPorts } : {}),
       ...(dns ? { dns } : {}),
     };
-    if ((await ctx.state.networks()).length > 0) await ensureFirewall(host, ctx.firewallOwner, ctx.state.owner);
+    const networks = await ctx.state.networks();
+    const firewall = networks.length > 0 ? await ensureFirewall(host, ctx.firewallOwner, ctx.state.owner) : { remade: false };
     const engine = new Engine(ctx);
     if (o.reconcile) engine.startupReport = await engine.reconcile();
+    // A table made again to be owned holds none of this state's chains and elements yet.
+    else if (firewall.remade) await repairFirewall(ctx, networks, await ctx.state.sandboxes());
     if (o.pool?.some((p) => p.size > 0)) {
       ctx.warmPool = new WarmPool({ state: ctx.state, host: ctx.host, netnsDir: ctx.netnsDir, findNetwork: (ref) => engine.networks.find(ref) }, o.pool);
       ctx.warmPool.schedule();

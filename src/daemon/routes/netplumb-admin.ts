@@ -1,8 +1,8 @@
-// The daemon itself: who it is (info), reconcile on demand, the model's
+// The daemon itself: who it is (info), reconcile and settle on demand, the model's
 // event stream (newline-delimited JSON, what engine.events() reads through
 // Engine.connect), and Prometheus metrics.
 import { API_PREFIX, apiPaths } from '../../client/api.js';
-import { sendJson, sendText } from '../http/reply.js';
+import { sendEmpty, sendJson, sendText } from '../http/reply.js';
 import type { RequestContext, RouteModule } from '../http/router.js';
 import type { DaemonServices } from '../services.js';
 
@@ -34,6 +34,15 @@ export const netplumbAdminRoutes: RouteModule<DaemonServices> = {
         const report = await c.services.ops.run('reconcile', () => c.services.engine.reconcile());
         c.services.metrics.countReconcile(report);
         sendJson(c.res, 200, report);
+      },
+    },
+    // Background work done (veth pairs of sandboxes removed with `background`, as CNI DELs are): for a caller that compares the host before and after.
+    {
+      method: 'POST',
+      path: apiPaths.settle,
+      handle: async (c: Ctx) => {
+        await c.services.engine.settle();
+        sendEmpty(c.res, 204);
       },
     },
     { method: 'GET', path: apiPaths.events, handle: events },

@@ -15,7 +15,7 @@
 //   - this state's part of the firewall is brought in line by a diff.
 import { rmSync } from 'node:fs';
 import type { Link } from '../../addon/wire/link.js';
-import { netnsEtcDir } from '../../dns/hosts.js';
+import { netnsEtcDir } from '../../core/netns-paths.js';
 import { Netns, netnsCalls } from '../../netns.js';
 import { linkCalls } from '../../rtnl/link.js';
 import { addrCalls } from '../../rtnl/addr.js';

@@ -1,7 +1,8 @@
 // Sandboxes (containers' network side): create in one of Docker's network
 // modes or adopt a runtime's namespace, connect/disconnect networks, publish
 // ports, and remove. Each change is one unit: the kernel part is one plan
-// (undone by the kernel layer on failure) and the state is written after it.
+// (undone by the kernel layer on failure) and the state is written around it
+// (a create's beside it: see createLocked), taken back if the plan fails.
 import type { ChildProcess } from 'node:child_process';
 import { isAbsolute, join } from 'node:path';
 import { StateError, ValidationError } from '../../core/errors.js';
@@ -310,9 +311,10 @@ export class Sandboxes {
    * The state and kernel side of create, under the lock. The record is
    * written first, marked pending, naming everything the kernel side will
    * make; then the kernel plan, while the name, addresses, ports and the
-   * sandbox's files are written beside it; then the record made whole. A failure undoes all of it, state files
-   * included; a crash anywhere leaves a pending record that reconcile (or
-   * the next create or remove of the name) rolls back.
+   * sandbox's files are written beside it; then the record made whole. A
+   * failure undoes all of it, state files included; a crash anywhere leaves
+   * a pending record that reconcile (or the next create or remove of the
+   * name) rolls back.
    */
   private async createLocked(
     o: SandboxCreateOptions,

@@ -23,6 +23,7 @@ export interface DaemonFlags {
   bip?: string;
   shutdownTimeout: string;
   clusterStore?: string;
+  advertiseAddr?: string;
   clusterAdvertise?: string;
 }
 
@@ -44,7 +45,8 @@ export function addDaemonFlags(cmd: Command): Command {
     .option('--bip <gateway/prefix>', "the default network's gateway and prefix, e.g. 172.17.0.1/16")
     .option('--shutdown-timeout <seconds>', 'on SIGTERM, wait this long for requests in flight', '15')
     .option('--cluster-store <url>', 'join a cluster for overlay networks: etcd://HOST:2379[,HOST:2379...] or dir:///path')
-    .option('--cluster-advertise <ip>', "this host's underlay address, where the other hosts send VXLAN (needed with --cluster-store)");
+    .option('--advertise-addr <ip>', "this host's underlay address, where the other hosts send VXLAN (needed with --cluster-store)")
+    .option('--cluster-advertise <ip>', "dockerd's name for --advertise-addr");
 }
 
 /** 192.0.2.53, 192.0.2.53:5353, 2001:db8::53, [2001:db8::53]:5353. */

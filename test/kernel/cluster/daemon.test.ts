@@ -1,6 +1,7 @@
 // netplumbd in a cluster: two daemons, each managing one host namespace of an
-// underlay, started with dockerd's --cluster-store and --cluster-advertise
-// over a dir:// store. An overlay network made through one daemon's CLI
+// underlay, started with --cluster-store (etcd: Debian's etcd-server, one
+// member in each host namespace) and --advertise-addr (and dockerd's
+// --cluster-advertise). An overlay network made through one daemon's CLI
 // reaches the other host, and sandboxes made through the two daemons' APIs
 // talk across it; the real docker CLI (DOCKER_HOST) makes one through the
 // other daemon's Docker API and sees it as a global network on both.
@@ -14,10 +15,12 @@ import { Netns } from '../../../src/index.js';
 import { ensureBuilt, request, TestDaemon } from '../daemon/support/daemon.js';
 import { exchange, serve } from '../model/support/traffic.js';
 import { underlay, type Underlay } from './support/underlay.js';
+import { startEtcd, type EtcdCluster } from './support/etcd.js';
 import { eventually } from './support/witness.js';
 
 let net: Underlay;
 let dir: string;
+let etcd: EtcdCluster;
 const daemons: TestDaemon[] = [];
 
 /** The real docker CLI (Debian's docker.io) against one daemon's socket. */
@@ -32,9 +35,11 @@ const info = async (d: TestDaemon) => (await request(d.socket, 'GET', '/netplumb
 beforeAll(async () => {
   ensureBuilt();
   dir = mkdtempSync(join(tmpdir(), 'np-cluster-daemon-'));
-  net = await underlay('npc', 2, ['10.249.0.0/16']);
+  net = await underlay('npc', 2, ['10.249.0.0/16', '10.248.0.0/16']);
+  etcd = await startEtcd(dir, net.names.map((netns, i) => ({ netns, address: net.addresses[i]! })));
   for (let i = 0; i < 2; i++) {
-    const d = new TestDaemon({ netns: net.names[i]!, args: ['-b', 'none', '--cluster-store', `dir://${dir}/store`, '--cluster-advertise', net.addresses[i]!] });
+    const advertise = i === 0 ? '--advertise-addr' : '--cluster-advertise';
+    const d = new TestDaemon({ netns: net.names[i]!, args: ['-b', 'none', '--cluster-store', etcd.address, advertise, net.addresses[i]!] });
     daemons.push(d);
     await d.start();
   }
@@ -42,6 +47,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const d of daemons) await d.cleanup().catch(() => undefined);
+  await etcd?.stop();
   await net?.cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -52,7 +58,7 @@ describe('netplumbd with --cluster-store', () => {
     const child = d.spawn();
     const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     expect(code).not.toBe(0);
-    expect(d.stderr + d.stdout).toContain('--cluster-advertise');
+    expect(d.stderr + d.stdout).toContain('--advertise-addr');
     rmSync(d.dir, { recursive: true, force: true });
   });
 

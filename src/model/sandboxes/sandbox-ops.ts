@@ -12,7 +12,7 @@ import { removeEndpointCalls, unpublishCall } from './endpoint-calls.js';
 import { allocateAddresses } from './ipam-ops.js';
 import type { Allocation, Cursor } from '../state/ipam-store.js';
 import { hostVethName, newId } from '../state/names.js';
-import { resolvePorts, type TakenPort } from './ports.js';
+import { resolvePorts, type BusyPort, type TakenPort } from './ports.js';
 import { hostPortsInUse } from './host-ports.js';
 import type { EndpointRecord, EndpointRoute, IpamRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
 import { removeSandboxEtc } from './etc-files.js';
@@ -36,6 +36,8 @@ export interface EndpointRequest {
   ports?: PortBinding[];
   /** The endpoint's id when it is fixed already (a pooled veth pair is named after it). */
   id?: string;
+  /** hostPortsInUse for `ports`, asked already (a create asks before it waits for the state lock). */
+  busy?: Promise<BusyPort[]>;
 }
 
 /**
@@ -141,7 +143,7 @@ export async function planEndpoint(
     if (isStacked(n))
       throw new ValidationError('publish', `sandboxes on ${n.driver} network '${n.name}' are reached at their own addresses: ports are not published (no NAT)`);
     // Ports processes on the host listen on: never published over (random ones avoid them).
-    const busy = await hostPortsInUse(ctx, req.ports, n.hostBinding);
+    const busy = await (req.busy ?? hostPortsInUse(ctx, req.ports, n.hostBinding));
     const bindings = req.ports;
     const resolve = (): EndpointRecord['ports'] =>
       resolvePorts(bindings, (protocol, port) => pending.portHolders(protocol, port), {

@@ -18,16 +18,17 @@ import { activateEndpointCalls, addEndpointCalls } from './endpoint-calls.js';
 import { discardReady, POOLED_IFNAME, type PoolEntry } from './pool.js';
 import { ConflictError, NoSuchObjectError } from '../../core/errors.js';
 import { portMappings } from '../firewall/view.js';
-import { publishConflict } from './host-ports.js';
+import { hostPortsInUse, publishConflict } from './host-ports.js';
 import { sandboxFiles, writeSandboxEtc } from './etc-files.js';
 import { sandboxInfo, type SandboxInfo } from '../inspect.js';
 import { newId, objectName, sandboxDefaultName, sandboxNetnsName, shortId } from '../state/names.js';
 import { DEFAULT_NETWORK, type Networks } from '../networks/networks.js';
-import { refuseIfAny } from './ports.js';
+import { refuseIfAny, type BusyPort } from './ports.js';
 import { verifySandbox } from './verify.js';
 import type { EndpointRoute, NetworkRecord, PublishedPort, SandboxRecord } from '../state/records.js';
 import { execIn, spawnIn, type ExecOptions, type ExecResult, type LaunchOptions } from '../../kernel/launch.js';
 import { launchTarget } from './processes.js';
+import { isStacked } from '../networks/drivers/index.js';
 import { destroySandbox, detachNetwork, forgetSandbox, PendingState, planEndpoint, teardownKernel, type EndpointRequest, type TeardownOptions } from './sandbox-ops.js';
 
 /** The networks a sandbox is on, read one by one (never every network). */
@@ -276,6 +277,10 @@ export class Sandboxes {
     // Made before taking the lock: making it takes the lock itself.
     const network = mode.kind === 'network' ? await this.networks.get(mode.ref) : undefined;
     const adopted = target ? await this.adopt(target) : undefined;
+    // What the host listens on is the kernel's to say, not the state's: asked now, its trip overlaps the wait for the lock.
+    const busy = network && ports.length > 0 && !isStacked(network) ? hostPortsInUse(this.ctx, ports, network.hostBinding) : undefined;
+    // Awaited by planEndpoint under the lock (a refused host address is refused there, before anything changes).
+    busy?.catch(() => undefined);
 
     try {
       let replayed = false;
@@ -290,7 +295,7 @@ export class Sandboxes {
         // A namespace with its pair on this network's bridge, ready, when the pool has one and the namespace is ours to make.
         const pooled = network && !target && (o.ifname === undefined || o.ifname === POOLED_IFNAME) ? this.ctx.warmPool?.take(network.id) : undefined;
         try {
-          return await this.createLocked(o, { mode, ports, mac, links, extraHosts, nameservers, network, target, adopted, pooled });
+          return await this.createLocked(o, { mode, ports, mac, links, extraHosts, nameservers, network, target, adopted, pooled, busy });
         } catch (e) {
           // Refused before anything changed: the entry is still on record and goes back to the pool.
           if (pooled && this.ctx.state.hasPoolEntry(pooled.id)) this.ctx.warmPool?.giveBack(pooled);
@@ -330,6 +335,8 @@ export class Sandboxes {
       adopted: { ns: Netns; cookie: string } | undefined;
       /** A warm pool entry taken for this sandbox: its ids, namespace and pair become the sandbox's. */
       pooled: PoolEntry | undefined;
+      /** The host's listeners on the ports to publish, being asked. */
+      busy: Promise<BusyPort[]> | undefined;
     },
   ): Promise<SandboxRecord> {
     const { mode, ports, links, extraHosts, network, target, adopted, pooled } = v;
@@ -374,7 +381,7 @@ export class Sandboxes {
       if (s.netns.kind === 'adopted') await this.ctx.reaper.flush(s.netns.path);
       const pending = new PendingState(this.ctx);
       if (network) {
-        const req: EndpointRequest = { ports, aliases: [...(o.aliases ?? [])] };
+        const req: EndpointRequest = { ports, aliases: [...(o.aliases ?? [])], ...(v.busy ? { busy: v.busy } : {}) };
         if (o.ip !== undefined) req.ipv4 = o.ip;
         if (o.ip6 !== undefined) req.ipv6 = o.ip6;
         if (v.mac !== undefined) req.mac = v.mac;

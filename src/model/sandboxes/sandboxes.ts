@@ -414,7 +414,10 @@ export class Sandboxes {
       }
       const files = s.netns.kind === 'owned' || s.filesDir !== undefined ? await this.filesOf(s, linked) : undefined;
 
-      // From here on something changes: first the record, naming all of it.
+      // From here on something changes: first the name (an entry no record
+      // backs is ignored by lookups), so that `rm -f NAME` after a crash at any
+      // later instant finds the record; then the record, naming all of it.
+      await this.ctx.state.indexName(s);
       await this.ctx.state.writeSandbox(s);
       // The plan runs on an addon thread while this one writes what reserves
       // the name, addresses and host ports and the sandbox's own files: the
@@ -431,7 +434,6 @@ export class Sandboxes {
         try {
           // The pool's entry goes once this record names its namespace (a crash leaves it named by one or the other).
           if (pooled) await this.ctx.state.removePoolEntry(pooled.id);
-          await this.ctx.state.indexName(s);
           await pending.commit();
           if (files) await writeSandboxEtc(this.ctx, s, files, 'netns');
         } catch (e) {

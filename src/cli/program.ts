@@ -6,6 +6,7 @@ import { createCommand } from './create.js';
 import { daemonCommand } from './daemon-cmd.js';
 import { demoCommand } from './demo.js';
 import { execCommand } from './exec.js';
+import { graphCommand } from './graph.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import { networkCommand } from './network.js';
 import { runCommand } from './run.js';
@@ -42,7 +43,7 @@ export function buildProgram(version: string): Command {
       ),
     )
     .addHelpText('after', `\n${EXIT_CODES_HELP}\n\nExample:\n  netplumb sandbox -- netplumb run --rm -p 8080:80 -- python3 -m http.server 80`);
-  for (const cmd of [networkCommand(), runCommand(), createCommand(), execCommand(), psCommand(), portCommand(), rmCommand(), reconcileCommand(), sandboxCommand(), demoCommand(), daemonCommand(), cniCommand()])
+  for (const cmd of [networkCommand(), runCommand(), createCommand(), execCommand(), psCommand(), portCommand(), rmCommand(), reconcileCommand(), graphCommand(), sandboxCommand(), demoCommand(), daemonCommand(), cniCommand()])
     program.addCommand(cmd);
   configure(program);
   return program;

@@ -11,7 +11,8 @@ import { EXIT_CODES_HELP } from './exit-codes.js';
 import { networkCommand } from './network.js';
 import { runCommand } from './run.js';
 import { sandboxCommand } from './sandbox-cmd.js';
-import { portCommand, psCommand, rmCommand } from './sandboxes.js';
+import { inspectCommand, portCommand, psCommand, rmCommand } from './sandboxes.js';
+import { logsCommand, startCommand, stopCommand } from './lifecycle.js';
 import { reconcileCommand } from './reconcile.js';
 
 /** Settings every command needs, applied down the tree (addCommand does not inherit them). */
@@ -43,7 +44,7 @@ export function buildProgram(version: string): Command {
       ),
     )
     .addHelpText('after', `\n${EXIT_CODES_HELP}\n\nExample:\n  netplumb sandbox -- netplumb run --rm -p 8080:80 -- python3 -m http.server 80`);
-  for (const cmd of [networkCommand(), runCommand(), createCommand(), execCommand(), psCommand(), portCommand(), rmCommand(), reconcileCommand(), graphCommand(), sandboxCommand(), demoCommand(), daemonCommand(), cniCommand()])
+  for (const cmd of [networkCommand(), runCommand(), createCommand(), execCommand(), psCommand(), inspectCommand(), portCommand(), logsCommand(), stopCommand(), startCommand(), rmCommand(), reconcileCommand(), graphCommand(), sandboxCommand(), demoCommand(), daemonCommand(), cniCommand()])
     program.addCommand(cmd);
   configure(program);
   return program;

@@ -101,6 +101,8 @@ export interface SandboxInfo {
   joinedTo?: string;
   networks: SandboxEndpointInfo[];
   ports: PublishedPort[];
+  /** --label metadata ({} when none). */
+  labels: Record<string, string>;
   created: string;
 }
 
@@ -131,6 +133,7 @@ export function sandboxInfo(s: SandboxRecord, networks: readonly NetworkRecord[]
       return ep;
     }),
     ports: s.endpoints.flatMap((e) => e.ports),
+    labels: { ...(s.labels ?? {}) },
     created: s.created,
   };
   if (s.netns.name !== undefined) info.netnsName = s.netns.name;

@@ -65,6 +65,8 @@ export interface SandboxCreateOptions {
   dnsOptions?: string[];
   /** --add-host NAME:IP. */
   extraHosts?: string[];
+  /** --label: metadata kept with the sandbox (ps --filter label=…). */
+  labels?: Record<string, string>;
   /**
    * The caller's key for this request (letters, digits, '_', '-'; at most 128):
    * while the sandbox it made exists, a create with the same key returns that
@@ -108,6 +110,7 @@ const CREATE_OPTIONS: Record<keyof SandboxCreateOptions, OptionKind> = {
   dnsSearch: option.strings,
   dnsOptions: option.strings,
   extraHosts: option.strings,
+  labels: option.stringMap,
 };
 
 const CONNECT_OPTIONS: Record<keyof NetworkConnectOptions, OptionKind> = { ip: option.string, ip6: option.string, aliases: option.strings };
@@ -324,6 +327,7 @@ export class Sandboxes {
       if (o.dns || o.dnsSearch || o.dnsOptions)
         s.dns = { ...(v.nameservers ? { nameservers: v.nameservers } : {}), ...(o.dnsSearch ? { search: [...o.dnsSearch] } : {}), ...(o.dnsOptions ? { options: [...o.dnsOptions] } : {}) };
       if (extraHosts.length) s.extraHosts = extraHosts;
+      if (o.labels && Object.keys(o.labels).length) s.labels = { ...o.labels };
 
       let joined: SandboxRecord | undefined;
       if (mode.kind === 'host') {

@@ -9,7 +9,6 @@ import { addSandboxOptions, adoptOption, sandboxCreateOptions, type SandboxFlags
 
 export function createCommand(): Command {
   return addSandboxOptions(new Command('create'))
-    .description('create a sandbox (a network namespace with its network) without running anything; prints its id')
     .option('--netns <path>', "adopt this namespace (e.g. a runtime's /proc/PID/ns/net or /run/netns/NAME) instead of creating one")
     .option('--pid <pid>', 'adopt the network namespace of this process')
     .option('--json', 'print the sandbox as JSON instead of its id')

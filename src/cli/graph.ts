@@ -15,7 +15,6 @@ function formatOfFile(file: string | undefined): GraphFormat | undefined {
 
 export function graphCommand(): Command {
   return new Command('graph')
-    .description("draw the host's networks, sandboxes, veth pairs, published ports and isolation from the kernel and the state, marking drift (what one has and the other does not)")
     .addOption(new Option('--format <format>', 'text (default on a terminal), svg, dot (Graphviz), mermaid, json').choices([...GRAPH_FORMATS]))
     .option('-o, --output <file>', 'write to FILE instead of stdout (the format follows its extension: .svg .dot .mmd .json .txt)')
     .addHelpText(

@@ -21,7 +21,6 @@ async function printFrom(file: string, from: number): Promise<number> {
 
 export function logsCommand(): Command {
   return new Command('logs')
-    .description('print the output of the process `run -d` started in a sandbox')
     .argument('<name>', 'sandbox name or id')
     .option('-f, --follow', 'keep printing new output until the process exits')
     .addHelpText('after', '\nExample:\n  netplumb run -d --name web -- python3 -m http.server 80\n  netplumb logs -f web')
@@ -40,7 +39,6 @@ export function logsCommand(): Command {
 
 export function stopCommand(): Command {
   return new Command('stop')
-    .description('stop the process `run -d` started in sandboxes: SIGTERM, then SIGKILL after the grace time; the sandbox stays')
     .argument('<name...>', 'sandbox names or ids')
     .option('-t, --time <seconds>', 'seconds to wait before SIGKILL', '10')
     .addHelpText('after', '\nExample:\n  netplumb stop -t 2 web')
@@ -61,7 +59,6 @@ export function stopCommand(): Command {
 
 export function startCommand(): Command {
   return new Command('start')
-    .description('start again the command `run -d` started in sandboxes (its output appended to the same log)')
     .argument('<name...>', 'sandbox names or ids')
     .addHelpText('after', '\nExample:\n  netplumb start web')
     .action(async (names: string[], _o: unknown, cmd: Command) => {

@@ -3,7 +3,7 @@
 // (`rm -f` ignores a missing network; --disconnect is netplumb's own).
 import { Command } from 'commander';
 import type { NetworkCreateOptions, NetworkInspect } from '../model/index.js';
-import { withEngine } from './engine.js';
+import { withEngine, withListing } from './engine.js';
 import { classify, report, UsageError, type Failure } from './errors.js';
 import { formatEach, formatRows, labelMatches, parseFilters } from './format.js';
 import { collect, confirm, keyValues, printJson, printTable, short } from './output.js';
@@ -100,7 +100,7 @@ function lsCommand(): Command {
     .addHelpText('after', "\nExamples:\n  netplumb network ls --filter driver=bridge -q\n  netplumb network ls --format '{{.Name}}: {{.Subnet}}'")
     .action(async (o: { quiet?: boolean; filter?: string[]; format?: string; trunc: boolean; json?: boolean }, cmd: Command) => {
       const keep = networkFilter(o.filter);
-      const list = (await withEngine(cmd, (e) => e.networks.list())).filter(keep);
+      const list = (await withListing(cmd, (e) => e.networks.list())).filter(keep);
       if (o.json) return printJson(list);
       const rows = list.map((n) => lsRow(n, !o.trunc));
       if (o.quiet) return void process.stdout.write(rows.map((r) => `${String(r.ID)}\n`).join(''));
@@ -206,7 +206,7 @@ function pruneCommand(): Command {
 }
 
 export function networkCommand(): Command {
-  const cmd = new Command('network').description('manage networks (bridge, macvlan, ipvlan; overlay through netplumbd)');
+  const cmd = new Command('network');
   for (const sub of [createCommand(), lsCommand(), inspectCommand(), rmCommand(), connectCommand(), disconnectCommand(), pruneCommand()]) cmd.addCommand(sub);
   return cmd;
 }

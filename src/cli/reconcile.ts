@@ -35,7 +35,6 @@ export function reportLines(r: ReconcileReport): string[] {
 
 export function reconcileCommand(): Command {
   return new Command('reconcile')
-    .description('make kernel and state agree after a crash: finish or roll back what was half done, repair links, addresses, ports and state files; prints what it repaired')
     .option('--json', 'print the report as JSON')
     .addHelpText('after', '\nDamaged state files it cannot rebuild are moved to <state>/run/quarantine/<time>/ and listed.\n\nExample:\n  netplumb reconcile')
     .action(async (o: { json?: boolean }, cmd: Command) => {

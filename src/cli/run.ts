@@ -27,7 +27,6 @@ async function teardown(engine: EngineApi, s: SandboxInfo, rm: boolean): Promise
 
 export function runCommand(): Command {
   return addSandboxOptions(new Command('run'))
-    .description("create a sandbox, run CMD inside its network namespace (with the sandbox's hosts and resolv.conf), pass its exit status through")
     .option('--rm', 'remove the sandbox when CMD exits (default: leave it for `netplumb rm`)')
     .option('-d, --detach', 'start CMD in the background, print the sandbox id and exit; its output goes to a log (`netplumb logs`), `stop`/`start` end and restart it')
     .argument('<cmd...>', 'the command and its arguments, after --')

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import type { SandboxInfo } from '../model/index.js';
 import { describePort } from '../model/sandboxes/describe-port.js';
 import { cliDir, forgetDetached, readDetached, running, stopDetached, type DetachedRecord } from './detached.js';
-import { withEngine } from './engine.js';
+import { withEngine, withListing } from './engine.js';
 import { classify, NotFoundFailure, report, UsageError, type Failure } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { formatEach, formatRows, labelMatches, parseFilters } from './format.js';
@@ -42,7 +42,6 @@ function psRow(s: SandboxInfo, r: DetachedRecord | undefined, noTrunc: boolean):
 
 export function psCommand(): Command {
   return new Command('ps')
-    .description('list sandboxes')
     .option('-a, --all', "accepted for Docker's sake: every sandbox is listed, with or without a process")
     .option('-q, --quiet', 'print only ids')
     .option('-f, --filter <key=value>', `filter: ${PS_FILTERS.map((k) => `${k}=…`).join(', ')} (status: running, exited, created) (repeatable)`, collect)
@@ -54,7 +53,7 @@ export function psCommand(): Command {
       const f = parseFilters(o.filter, PS_FILTERS);
       const dir = cliDir(cmd);
       const any = (key: string, test: (v: string) => boolean): boolean => !f.has(key) || (f.get(key) ?? []).some(test);
-      const all = await withEngine(cmd, (e) => e.sandboxes.list());
+      const all = await withListing(cmd, (e) => e.sandboxes.list());
       const withProcess = all.map((s) => ({ s, r: readDetached(dir, s.id) }));
       const list = withProcess.filter(
         ({ s, r }) =>
@@ -86,7 +85,6 @@ function portFilter(spec: string | undefined): { port: number; protocol: string 
 
 export function portCommand(): Command {
   return new Command('port')
-    .description("list a sandbox's published ports, as `docker port`; with PORT[/PROTO], only where that port is published")
     .argument('<name>', 'sandbox name or id')
     .argument('[port]', 'a container port, PORT or PORT/PROTO (default protocol tcp)')
     .option('--json', 'print the ports as a JSON array')
@@ -107,7 +105,6 @@ export function portCommand(): Command {
 
 export function rmCommand(): Command {
   return new Command('rm')
-    .description('remove sandboxes: ports, endpoints and namespace (an adopted namespace is released, not deleted)')
     .argument('<name...>', 'sandbox names or ids')
     .option('-f, --force', 'kill a process `run -d` left running in it; succeed also when a sandbox is already gone (as a CNI DEL does)')
     .addHelpText('after', '\nExample:\n  netplumb rm -f web1 web2')
@@ -141,7 +138,6 @@ export function rmCommand(): Command {
 
 export function inspectCommand(): Command {
   return new Command('inspect')
-    .description('print sandboxes and networks, by name or id, as a JSON array (a sandbox first when a name is both)')
     .argument('<name...>', 'sandbox or network names or ids')
     .option('-f, --format <template>', "Go-template-like, once per object, e.g. '{{.hostname}}' or '{{json .networks}}'")
     .option('--type <type>', 'look only for a sandbox or only for a network')

@@ -106,6 +106,16 @@ export interface SandboxInfo {
   created: string;
 }
 
+/** `network ls`: every network by name. */
+export function networkList(networks: NetworkRecord[], sandboxes: readonly SandboxRecord[]): NetworkInspect[] {
+  return networks.sort((a, b) => a.name.localeCompare(b.name)).map((n) => networkInspect(n, sandboxes));
+}
+
+/** `ps`: the sandboxes that are not removed, oldest first. */
+export function sandboxList(sandboxes: readonly SandboxRecord[], networks: readonly NetworkRecord[]): SandboxInfo[] {
+  return sandboxes.filter((s) => !s.removed).sort((a, b) => a.created.localeCompare(b.created)).map((s) => sandboxInfo(s, networks));
+}
+
 export function sandboxInfo(s: SandboxRecord, networks: readonly NetworkRecord[]): SandboxInfo {
   const byId = new Map(networks.map((n) => [n.id, n]));
   const info: SandboxInfo = {

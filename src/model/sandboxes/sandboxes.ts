@@ -18,7 +18,7 @@ import { ConflictError, NoSuchObjectError } from '../../core/errors.js';
 import { portMappings } from '../firewall/view.js';
 import { publishConflict } from './host-ports.js';
 import { sandboxFiles, writeSandboxEtc } from './etc-files.js';
-import { sandboxInfo, type SandboxInfo } from '../inspect.js';
+import { sandboxInfo, sandboxList, type SandboxInfo } from '../inspect.js';
 import { newId, objectName, sandboxDefaultName, sandboxNetnsName, shortId } from '../state/names.js';
 import { DEFAULT_NETWORK, type Networks } from '../networks/networks.js';
 import { refuseIfAny } from './ports.js';
@@ -563,7 +563,7 @@ export class Sandboxes {
 
   async list(): Promise<SandboxInfo[]> {
     const [sandboxes, networks] = await Promise.all([this.ctx.state.sandboxes(), this.ctx.state.networks()]);
-    return sandboxes.filter((s) => !s.removed).sort((a, b) => a.created.localeCompare(b.created)).map((s) => sandboxInfo(s, networks));
+    return sandboxList(sandboxes, networks);
   }
 
   /** `docker port`. */

@@ -1,7 +1,7 @@
 // The graph in Graphviz's language: each sandbox a cluster holding its
 // interfaces; drift drawn dashed and red.
 import type { GraphEdge, GraphNode, HostGraph } from '../types.js';
-import { details, driftNote, presenceOf, title } from './labels.js';
+import { details, driftNote, presenceOf, sandboxMembers, title } from './labels.js';
 
 const esc = (s: string): string => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 const quote = (s: string): string => `"${esc(s)}"`;
@@ -33,12 +33,7 @@ function edgeAttrs(e: GraphEdge): string[] {
 
 export function renderDot(g: HostGraph): string {
   const lines = ['digraph netplumb {', '  rankdir=LR;', '  node [fontname="Helvetica", fontsize=10];', '  edge [fontname="Helvetica", fontsize=9];'];
-  const inside = new Map<string, GraphNode[]>();
-  for (const e of g.edges.filter((x) => x.kind === 'in')) {
-    const n = g.nodes.find((x) => x.id === e.from);
-    if (n) inside.set(e.to, [...(inside.get(e.to) ?? []), n]);
-  }
-  const clustered = new Set([...inside.values()].flat().map((n) => n.id));
+  const { members: inside, inside: clustered } = sandboxMembers(g);
   for (const n of g.nodes) {
     if (n.kind === 'sandbox') {
       const note = driftNote(n.presence);

@@ -52,3 +52,13 @@ export function ofKind<K extends GraphNode['kind']>(g: HostGraph, kind: K): Extr
 export function edgesOf(g: HostGraph, kind: GraphEdge['kind']): GraphEdge[] {
   return g.edges.filter((e) => e.kind === kind);
 }
+
+/** The interfaces drawn inside each sandbox (by sandbox id), and the ids of all of them. */
+export function sandboxMembers(g: HostGraph): { members: Map<string, GraphNode[]>; inside: Set<string> } {
+  const members = new Map<string, GraphNode[]>();
+  for (const e of edgesOf(g, 'in')) {
+    const n = g.nodes.find((x) => x.id === e.from);
+    if (n) members.set(e.to, [...(members.get(e.to) ?? []), n]);
+  }
+  return { members, inside: new Set([...members.values()].flat().map((n) => n.id)) };
+}

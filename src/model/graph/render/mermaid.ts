@@ -1,7 +1,7 @@
 // The graph as a Mermaid flowchart (GitHub renders it in Markdown): sandboxes
 // as subgraphs, drift in a red class.
 import type { GraphNode, HostGraph } from '../types.js';
-import { details, presenceOf, title } from './labels.js';
+import { details, presenceOf, sandboxMembers, title } from './labels.js';
 
 /** Mermaid ids: letters, digits and underscores only. */
 function mid(id: string, ids: Map<string, string>): string {
@@ -32,12 +32,7 @@ export function renderMermaid(g: HostGraph): string {
   const ids = new Map<string, string>();
   const lines = ['flowchart LR'];
   const label = (n: GraphNode): string => text([title(n), ...details(n)].join('<br/>'));
-  const members = new Map<string, GraphNode[]>();
-  for (const e of g.edges.filter((x) => x.kind === 'in')) {
-    const n = g.nodes.find((x) => x.id === e.from);
-    if (n) members.set(e.to, [...(members.get(e.to) ?? []), n]);
-  }
-  const grouped = new Set([...members.values()].flat().map((n) => n.id));
+  const { members, inside: grouped } = sandboxMembers(g);
   for (const n of g.nodes) {
     if (n.kind === 'sandbox') {
       lines.push(`  subgraph ${mid(n.id, ids)}["${label(n)}"]`);

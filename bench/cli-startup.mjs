@@ -23,6 +23,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { barChart } from './lib/chart.mjs';
 import { assertSandbox, fmt, median, now, run } from './lib/stats.mjs';
 
 assertSandbox();
@@ -99,3 +100,10 @@ for (const [k, c] of cases.entries()) {
   const plus = (x) => (k === 0 ? '' : `+${fmt(x)}`);
   console.log(`  ${c.name}`.padEnd(30) + fmt(m).padStart(8) + plus(m - floor).padStart(14) + `${(m / floor).toFixed(2)}×`.padStart(8) + fmt(u).padStart(8) + plus(u - cpuFloor).padStart(14));
 }
+const chart = fileURLToPath(new URL('../docs/bench-cli-startup.svg', import.meta.url));
+barChart(chart, {
+  title: `CLI start-up, CPU ms (user + sys), median of ${N}; node -e 0 is the reference`,
+  unit: 'ms',
+  rows: cases.map((c, k) => ({ name: c.name, value: median(cpu[k]) })),
+});
+console.log(`\nchart: ${chart}`);

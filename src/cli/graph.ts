@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { GRAPH_FORMATS, type GraphFormat } from '../model/graph/types.js';
 import { withEngine } from './engine.js';
+import { withProgress } from './progress.js';
 
 /** The format an --output file's extension implies, when --format is not given. */
 function formatOfFile(file: string | undefined): GraphFormat | undefined {
@@ -25,7 +26,7 @@ export function graphCommand(): Command {
     )
     .action(async (o: { format?: GraphFormat; output?: string }, cmd: Command) => {
       const format = o.format ?? formatOfFile(o.output) ?? 'text';
-      const g = await withEngine(cmd, (e) => e.graph());
+      const g = await withProgress('reading the kernel and the state', { json: format === 'json' }, () => withEngine(cmd, (e) => e.graph()));
       const { renderGraph } = await import('../model/graph/render/index.js');
       const out = renderGraph(g, format);
       if (o.output !== undefined) writeFileSync(o.output, out);

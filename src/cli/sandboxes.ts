@@ -7,6 +7,7 @@ import { cliDir, forgetDetached, readDetached, running, stopDetached, type Detac
 import { withEngine, withListing } from './engine.js';
 import { classify, NotFoundFailure, report, UsageError, type Failure } from './errors.js';
 import { EXIT } from './exit-codes.js';
+import { withProgress } from './progress.js';
 import { formatEach, formatRows, labelMatches, parseFilters } from './format.js';
 import { collect, printJson, printTable, short } from './output.js';
 
@@ -112,8 +113,9 @@ export function rmCommand(): Command {
       // Like `docker rm`: every name is tried; the last failure decides the exit code.
       let failed: Failure | undefined;
       const dir = cliDir(cmd);
-      await withEngine(cmd, async (e) => {
-        for (const n of names) {
+      await withProgress('removing sandboxes', {}, (p) => withEngine(cmd, async (e) => {
+        for (const [i, n] of names.entries()) {
+          p.step(`${n} ${i + 1}/${names.length}`);
           try {
             const s = await e.sandboxes.inspect(n).catch(() => undefined);
             const r = s && readDetached(dir, s.id);
@@ -128,10 +130,11 @@ export function rmCommand(): Command {
           } catch (err) {
             failed = classify(err);
             if (err instanceof UsageError) failed.code = EXIT.conflict;
+            p.clear();
             report(failed);
           }
         }
-      });
+      }));
       if (failed) process.exitCode = failed.code;
     });
 }

@@ -3,19 +3,20 @@
 // environment, a namespace the "runtime" made before and deletes after),
 // round-robin in one run:
 //
-//   netplumb, shim → daemon      the native shim forwarding to a stand-in for
-//                                netplumbd's CNI endpoint (a separate Node
-//                                process serving runCni: bench/cni/stand-in-daemon.mjs)
-//   netplumb, shim in-process    the same shim with no daemon: it execs Node on dist/cni/main.js
+//   netplumb, shim → netplumbd   the native shim forwarding to netplumbd (the
+//                                built daemon, dist/daemon/main.js, started here)
 //   CNI bridge+host-local+portmap  Debian's reference plugins as one conflist:
 //                                ADD in order with prevResult, DEL in reverse with the cached result
-//   runCni in this process       no exec at all: the daemon's own work, for the shim's overhead
 //   /bin/true                    the cost of an exec itself on this machine
+// and afterwards, with netplumbd stopped (a live daemon owns the firewall table
+// and its state root, so nothing else may write them meanwhile):
+//   netplumb, shim in-process    the same shim with no daemon: it execs Node on dist/cni/main.js
 //
-// The shim's overhead on top of the daemon's work = (shim exec, wall time) −
-// (runCni's time inside the stand-in daemon) per request. One untimed
-// warm-up round per tool proves its host port with a TCP connection from a
-// "wan" namespace.
+// The daemon's own work per request is read from its metrics
+// (netplumb_operation_duration_seconds{operation="cni"}, sum before and after
+// each round); the shim's overhead = (shim exec, wall time) − that work. One
+// untimed warm-up round per tool proves its host port with a TCP connection
+// from a "wan" namespace.
 //
 // Run: npm run build && scripts/sandbox node bench/cni/add-del.mjs  (or npm run bench:cni)
 import { spawn, spawnSync } from 'node:child_process';
@@ -23,10 +24,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:f
 import { request } from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { runCni } from '../../dist/cni/index.js';
 import { installCni } from '../../dist/cni/install.js';
 import { assertSandbox, fmt, median, now, run } from '../lib/stats.mjs';
-import { Engine, HOST_WAN, Netns, debVersion, machineLine, makeWan, proveTcp } from '../model/common.mjs';
+import { HOST_WAN, Netns, debVersion, machineLine, makeWan, proveTcp } from '../model/common.mjs';
 
 assertSandbox();
 const N = Number(process.env.BENCH_ITER ?? 30);
@@ -47,23 +47,39 @@ await installCni({ shim, node: process.execPath, entry: join(ROOT, 'dist/cni/mai
 const missing = ['bridge', 'host-local', 'portmap'].filter((p) => !existsSync(`${CNI_PLUGINS}/${p}`));
 for (const p of ['bridge', 'host-local', 'portmap']) if (!missing.includes(p)) symlinkSync(`${CNI_PLUGINS}/${p}`, `${BIN}/${p}`);
 
-// --- the stand-in daemon, a process of its own --------------------------------------------------------
-const daemon = spawn(process.execPath, [join(ROOT, 'bench/cni/stand-in-daemon.mjs'), SOCKET, STATE], { stdio: ['ignore', 'pipe', 'inherit'] });
-await new Promise((resolve, reject) => {
-  daemon.stdout.once('data', resolve);
-  daemon.once('exit', (c) => reject(new Error(`stand-in daemon exited ${c}`)));
-});
+// --- netplumbd, a process of its own ---------------------------------------------------------------------
+let daemon;
 function ask(method, path) {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath: SOCKET, method, path }, (res) => {
       let b = '';
       res.on('data', (d) => (b += d));
-      res.on('end', () => resolve(JSON.parse(b)));
+      res.on('end', () => resolve({ status: res.statusCode, text: b }));
     });
     req.on('error', reject);
     req.end();
   });
 }
+async function startDaemon() {
+  // Its log (one line per CNI request at the default level, as in production) goes nowhere.
+  daemon = spawn(process.execPath, [join(ROOT, 'dist/daemon/main.js'), '--state-dir', STATE, '-H', `unix://${SOCKET}`, '-b', 'none'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise((_, reject) => daemon.once('exit', (c) => reject(new Error(`netplumbd exited ${c}`))));
+  for (;;) {
+    const up = await Promise.race([ask('GET', '/_ping').then((r) => r.status === 200, () => false), exited]);
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+async function stopDaemon() {
+  daemon.kill('SIGTERM');
+  await new Promise((r) => daemon.once('exit', r));
+}
+/** Seconds netplumbd spent in CNI requests so far (its operation histogram's sum). */
+async function cniSeconds() {
+  const m = /^netplumb_operation_duration_seconds_sum\{operation="cni"\} (\S+)$/m.exec((await ask('GET', '/metrics')).text);
+  return m ? Number(m[1]) : 0;
+}
+await startDaemon();
 
 // --- the tools ---------------------------------------------------------------------------------------------
 /** One exec, as libcni does it; returns [ms, parsed stdout]. */
@@ -90,7 +106,7 @@ function shimTool(name, subnet, hostPort, env) {
   };
 }
 const viaDaemonEnv = { NETPLUMB_HOST: `unix://${SOCKET}` };
-const viaDaemon = { ...shimTool('netplumb, shim → daemon', '10.60.0.0/16', 8081, viaDaemonEnv), daemonTimed: true };
+const viaDaemon = { ...shimTool('netplumb, shim → netplumbd', '10.60.0.0/16', 8081, viaDaemonEnv), daemonTimed: true };
 const inProcess = shimTool('netplumb, shim in-process', '10.61.0.0/16', 8082, { NETPLUMB_HOST: `unix://${WORK}/nobody.sock` });
 
 const reference = {
@@ -118,32 +134,16 @@ const reference = {
   },
 };
 
-const engine = await Engine.open({ stateDir: `${WORK}/state-direct`, etcDir: `${WORK}/state-direct/etc`, dns: false });
-const direct = {
-  name: 'runCni in this process (no exec)', hostPort: 8084,
-  async call(command, c, prev) {
-    const stdin = JSON.stringify({ ...netplumbConf('direct', '10.63.0.0/16', this.hostPort), stateDir: `${WORK}/state-direct`, ...(prev ? { prevResult: prev } : {}) });
-    const t0 = now();
-    const r = await runCni({ env: { CNI_COMMAND: command, CNI_CONTAINERID: c.id, CNI_NETNS: c.path, CNI_IFNAME: 'eth0' }, stdin }, engine);
-    const ms = now() - t0;
-    if (r.exitCode !== 0) throw new Error(`runCni ${command}: ${r.stdout}`);
-    return [ms, r.stdout ? JSON.parse(r.stdout) : undefined];
-  },
-  async add(c) { const [ms, r] = await this.call('ADD', c); c.result = r; return ms; },
-  async del(c) { return (await this.call('DEL', c, c.result))[0]; },
-};
-
 // --- warm-up with a TCP proof, then N rounds ------------------------------------------------------------
 const wan = await makeWan('cni-bench-wan');
-const tools = [viaDaemon, inProcess, reference, direct];
 let serial = 0;
 async function pod() {
   const i = serial++;
   const name = `cb${i}`;
   return { id: hex64(i, 'cafe'), name, path: `/run/netns/${name}`, ns: await Netns.create({ name }) };
 }
-for (const t of tools) {
-  if (t.skip) continue;
+async function warmUp(t) {
+  if (t.skip) return;
   const c = await pod();
   try {
     await t.add(c);
@@ -155,80 +155,95 @@ for (const t of tools) {
   }
   await c.ns.delete();
 }
-await ask('GET', '/stats');
-const active = tools.filter((t) => !t.skip);
-for (const t of tools) if (t.skip) console.log(`skipping ${t.name}: ${t.skip}`);
-for (const t of active) t.samples = { add: [], del: [], total: [], overhead: [] };
+
+// CPU time: load on a shared machine stretches wall time (every wake-up waits
+// for a core), not the work. Each tool runs its rounds in one block, and the
+// CPU time it cost is read from the kernel: the exec'd processes and what they
+// waited for (this process's children) and netplumbd's own. /proc counts in
+// clock ticks, so a block of N rounds is good to ±1 tick / N.
+const TICK = 1000 / Number(run('getconf', ['CLK_TCK']).trim());
+const statFields = (path) => { const t = readFileSync(path, 'utf8'); return t.slice(t.lastIndexOf(')') + 2).split(' ').map(Number); };
+const childrenCpu = () => { const f = statFields('/proc/self/stat'); return (f[13] + f[14]) * TICK; };
+const daemonCpu = () => { const f = statFields(`/proc/${daemon.pid}/stat`); return (f[11] + f[12]) * TICK; };
+const cpuNow = (t) => childrenCpu() + (t.daemonTimed ? daemonCpu() : 0);
+async function timeRounds(tools) {
+  for (const t of tools) t.samples = { add: [], del: [], total: [], work: [], overhead: [] };
+  for (let i = 0; i < N; i++) {
+    for (const t of tools) {
+      const c = await pod();
+      const w0 = t.daemonTimed ? await cniSeconds() : 0;
+      const a = await t.add(c);
+      const d = await t.del(c);
+      await c.ns.delete();
+      t.samples.add.push(a);
+      t.samples.del.push(d);
+      t.samples.total.push(a + d);
+      if (t.daemonTimed) {
+        const work = ((await cniSeconds()) - w0) * 1000;
+        t.samples.work.push(work);
+        // Per request: what the exec, the connection and HTTP cost beyond netplumbd's own work.
+        t.samples.overhead.push((a + d - work) / 2);
+      }
+    }
+  }
+  for (const t of tools) {
+    let cpu = 0;
+    for (let i = 0; i < N; i++) {
+      const c = await pod();
+      const before = cpuNow(t);
+      await t.add(c);
+      await t.del(c);
+      cpu += cpuNow(t) - before;
+      await c.ns.delete();
+    }
+    t.cpu = cpu / N;
+  }
+}
+
+// Part 1, netplumbd running: the shim through it against the reference plugins, round-robin.
+const withDaemon = [viaDaemon, reference];
+for (const t of withDaemon) await warmUp(t);
+const linksBefore = JSON.parse(run('ip', ['-j', 'link', 'show'])).length;
+const part1 = withDaemon.filter((t) => !t.skip);
+await timeRounds(part1);
 const exec0 = [];
 // VERSION through the shim and the daemon: the whole path with next to no work at its end.
 const versionViaShim = [];
-const linksBefore = JSON.parse(run('ip', ['-j', 'link', 'show'])).length;
 for (let i = 0; i < N; i++) {
-  for (const t of active) {
-    const c = await pod();
-    const a = await t.add(c);
-    const d = await t.del(c);
-    await c.ns.delete();
-    t.samples.add.push(a);
-    t.samples.del.push(d);
-    t.samples.total.push(a + d);
-    if (t.daemonTimed) {
-      // This round's ADD and DEL are the last two the daemon handled (VERSION rounds come between).
-      const [ha, hd] = (await ask('GET', '/stats')).slice(-2);
-      t.samples.overhead.push(a - ha, d - hd);
-    }
-  }
   const t0 = now();
   spawnSync('/bin/true');
   exec0.push(now() - t0);
   versionViaShim.push(exec('netplumb', 'VERSION', { cniVersion: '1.1.0' }, { id: '', path: '' }, viaDaemonEnv)[0]);
 }
-
-// --- CPU time: load on a shared machine stretches wall time (every wake-up waits
-// for a core), not the work. Each tool runs its rounds in one block here, and
-// the CPU time it cost is read from the kernel: the exec'd processes and what
-// they waited for (this process's children), the stand-in daemon's own, and
-// this process's for runCni in-process. /proc counts in clock ticks, so a block
-// of N rounds is good to ±1 tick / N.
-const TICK = 1000 / Number(run('getconf', ['CLK_TCK']).trim());
-const statFields = (path) => { const t = readFileSync(path, 'utf8'); return t.slice(t.lastIndexOf(')') + 2).split(' ').map(Number); };
-const childrenCpu = () => { const f = statFields('/proc/self/stat'); return (f[13] + f[14]) * TICK; };
-const daemonCpu = () => { const f = statFields(`/proc/${daemon.pid}/stat`); return (f[11] + f[12]) * TICK; };
-const ownCpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-for (const t of active) {
-  let cpu = 0;
-  for (let i = 0; i < N; i++) {
-    const c = await pod();
-    const before = t === direct ? ownCpu() : childrenCpu() + (t === viaDaemon ? daemonCpu() : 0);
-    await t.add(c);
-    await t.del(c);
-    cpu += (t === direct ? ownCpu() : childrenCpu() + (t === viaDaemon ? daemonCpu() : 0)) - before;
-    await c.ns.delete();
-  }
-  t.cpu = cpu / N;
-}
-const blockCpu = (fn, withDaemon) => {
-  const before = childrenCpu() + (withDaemon ? daemonCpu() : 0);
+const blockCpu = (fn, withDaemonCpu) => {
+  const before = childrenCpu() + (withDaemonCpu ? daemonCpu() : 0);
   for (let i = 0; i < N; i++) fn();
-  return (childrenCpu() + (withDaemon ? daemonCpu() : 0) - before) / N;
+  return (childrenCpu() + (withDaemonCpu ? daemonCpu() : 0) - before) / N;
 };
 const trueCpu = blockCpu(() => spawnSync('/bin/true'), false);
 const versionCpu = blockCpu(() => exec('netplumb', 'VERSION', { cniVersion: '1.1.0' }, { id: '', path: '' }, viaDaemonEnv), true);
-await ask('GET', '/stats');
-await ask('POST', '/settle');
-await engine.settle();
+await ask('POST', '/netplumb/v1/settle');
 const linksAfter = JSON.parse(run('ip', ['-j', 'link', 'show'])).length;
+await stopDaemon();
+
+// Part 2, no daemon: the shim runs netplumb in-process on the same state root.
+await warmUp(inProcess);
+if (!inProcess.skip) await timeRounds([inProcess]);
 
 // --- report -------------------------------------------------------------------------------------------
+const tools = [viaDaemon, inProcess, reference];
+const active = tools.filter((t) => !t.skip);
+for (const t of tools) if (t.skip) console.log(`skipping ${t.name}: ${t.skip}`);
 const m = (xs) => median(xs);
-console.log(`\nCNI ADD + DEL of one pod with one port mapping, median of ${N} (ms), round-robin in one run`);
+console.log(`\nCNI ADD + DEL of one pod with one port mapping, median of ${N} (ms)`);
 console.log(`  ${machineLine()}`);
 console.log('  tool'.padEnd(40) + 'ADD'.padStart(9) + 'DEL'.padStart(9) + 'total'.padStart(9) + '   proof (TCP via host port)');
 for (const t of active)
   console.log(`  ${t.name}`.padEnd(40) + fmt(m(t.samples.add)).padStart(9) + fmt(m(t.samples.del)).padStart(9) + fmt(m(t.samples.total)).padStart(9) + `   ok, ${fmt(t.proofMs)} ms`);
+if (!viaDaemon.skip) console.log(`  netplumbd's own work (its metrics)`.padEnd(58) + fmt(m(viaDaemon.samples.work)).padStart(9));
 console.log(`  exec of /bin/true (spawnSync)`.padEnd(40) + fmt(m(exec0)).padStart(9) + `   CPU ${fmt(trueCpu)} ms`);
-console.log(`  VERSION through the shim and daemon`.padEnd(40) + fmt(m(versionViaShim)).padStart(9) + `   CPU ${fmt(versionCpu)} ms (shim, daemon)`);
-console.log('\n  CPU time per ADD + DEL (ms; exec\'d processes, the daemon, the kernel work they asked for)');
+console.log(`  VERSION through the shim and netplumbd`.padEnd(40) + fmt(m(versionViaShim)).padStart(9) + `   CPU ${fmt(versionCpu)} ms (shim, daemon)`);
+console.log('\n  CPU time per ADD + DEL (ms; exec\'d processes, netplumbd, the kernel work they asked for)');
 for (const t of active) console.log(`  ${t.name}`.padEnd(40) + fmt(t.cpu).padStart(9));
 if (!reference.skip)
   for (const t of active.filter((x) => x !== reference)) console.log(`  reference ÷ ${t.name}`.padEnd(40) + `${(reference.cpu / t.cpu).toFixed(1)}×`.padStart(9));
@@ -236,32 +251,29 @@ const total = (t) => m(t.samples.total);
 const ratios = {};
 if (!reference.skip) {
   for (const t of active.filter((x) => x !== reference)) ratios[`reference / ${t.name}`] = Number((total(reference) / total(t)).toFixed(1));
-  console.log('\n  ratio (reference plugins ÷ netplumb)');
+  console.log('\n  ratio (reference plugins ÷ netplumb; the in-process row was measured after the others, with netplumbd stopped)');
   for (const [k, v] of Object.entries(ratios)) console.log(`  ${k.replace('reference / ', '')}`.padEnd(40) + `${v}×`.padStart(9));
 }
-const overhead = m(viaDaemon.samples.overhead);
+const overhead = viaDaemon.skip ? NaN : m(viaDaemon.samples.overhead);
 const own = overhead - m(exec0);
-console.log(`\n  per request, the shim's wall time beyond runCni inside the daemon (exec, connect, HTTP, JSON): median ${fmt(overhead)} ms;` +
+console.log(`\n  per request, the shim's wall time beyond netplumbd's own work (exec, connect, HTTP, JSON): median ${fmt(overhead)} ms;` +
   ` an exec of /bin/true alone takes ${fmt(m(exec0))} ms, so the shim's own part beyond any exec is ${fmt(own)} ms`);
-if (!reference.skip) {
+if (!reference.skip && !viaDaemon.skip) {
   const r = total(reference) / total(viaDaemon);
   const c = reference.cpu / viaDaemon.cpu;
   console.log(`  issue 12 expects ≥20× against the reference plugins through the shim → ${r.toFixed(1)}× in wall time, ${c.toFixed(1)}× in CPU time: ${r >= 20 ? 'met' : 'NOT met'}; ` +
     `the shim's overhead < 2 ms → ${fmt(overhead)} ms with the exec, ${fmt(own)} ms beyond it: ${overhead < 2 ? 'met' : own < 2 ? 'met beyond the exec only' : 'NOT met'}`);
 }
 console.log(`  netplumb's DEL takes the veth pair down at once and deletes it in the background (the runtime deletes the namespace next, which takes the pair along); in-process, the process waits for that delete before it exits`);
-console.log(`  the daemon is a stand-in (bench/cni/stand-in-daemon.mjs: runCni behind POST /netplumb/v1/cni), not netplumbd itself`);
 console.log(`  reference: containernetworking-plugins ${debVersion('containernetworking-plugins')} (portmap through iptables)`);
 console.log(`  links in the host namespace before the timed rounds ${linksBefore}, after ${linksAfter}${linksBefore === linksAfter ? ' (nothing leaked)' : ' (LEAK)'}`);
 
-daemon.kill('SIGTERM');
-await new Promise((r) => daemon.once('exit', r));
-await engine.close();
 wan.close();
 const r2 = (v) => Number(v.toFixed(2));
 console.log('\nJSON ' + JSON.stringify({
   bench: 'cni/add-del', iterations: N,
   rows: Object.fromEntries(active.map((t) => [t.name, { add: r2(m(t.samples.add)), del: r2(m(t.samples.del)), total: r2(total(t)), cpu: r2(t.cpu) }])),
+  daemonWork: viaDaemon.skip ? null : r2(m(viaDaemon.samples.work)),
   execTrue: r2(m(exec0)), execTrueCpu: r2(trueCpu), versionViaShim: r2(m(versionViaShim)), versionViaShimCpu: r2(versionCpu), shimOverhead: r2(overhead), shimOverheadBeyondExec: r2(own), ratios,
   cpuRatios: reference.skip ? {} : Object.fromEntries(active.filter((t) => t !== reference).map((t) => [`reference / ${t.name}`, Number((reference.cpu / t.cpu).toFixed(1))])),
   loadAverage: loadavg().map((x) => Number(x.toFixed(2))),

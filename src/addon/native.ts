@@ -2,7 +2,7 @@
 // describes what it exports. Nothing else in the package touches it directly
 // except through exec().
 import { createRequire } from 'node:module';
-import { PACKAGE_ROOT } from './package-root.js';
+import { PACKAGE_ROOT } from '../core/package.js';
 
 /** A network namespace held open by the addon. Passed back as an argument to operations. */
 export interface NativeNetns {

@@ -7,10 +7,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { CniError } from '../core/errors.js';
-import { installCni, type ConflistOptions } from '../cni/install.js';
+import type { ConflistOptions } from '../cni/install.js';
 import { UsageError } from './errors.js';
 import { collect } from './output.js';
-import { PACKAGE_ROOT } from '../addon/package-root.js';
+import { PACKAGE_ROOT } from '../core/package.js';
 
 /** The shim binary: the local build first, then the prebuilt one for this machine. */
 function shimBinary(): string {
@@ -58,6 +58,8 @@ function installCommand(): Command {
         if (o.mtu !== undefined) list.mtu = Number(o.mtu);
       }
       try {
+        // Loaded for this command only: every other command starts without the CNI code.
+        const { installCni } = await import('../cni/install.js');
         const done = await installCni({
           shim: shimBinary(),
           node: process.execPath,

@@ -4,7 +4,7 @@
 import { Command } from 'commander';
 import { runChild } from './child.js';
 import { EXIT } from './exit-codes.js';
-import { SANDBOX_SCRIPT } from '../addon/package-root.js';
+import { SANDBOX_SCRIPT } from '../core/package.js';
 
 export function demoCommand(): Command {
   return new Command('demo')

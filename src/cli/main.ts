@@ -4,7 +4,6 @@
 import { CommanderError } from 'commander';
 import { packageVersion } from '../core/package.js';
 import { EXIT } from './exit-codes.js';
-import { PACKAGE_ROOT } from '../addon/package-root.js';
 import { buildProgram } from './program.js';
 
 const version = packageVersion();

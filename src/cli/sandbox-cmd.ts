@@ -3,7 +3,7 @@
 // tests, without root and without touching the machine's network.
 import { Command } from 'commander';
 import { runChild } from './child.js';
-import { SANDBOX_SCRIPT } from '../addon/package-root.js';
+import { SANDBOX_SCRIPT } from '../core/package.js';
 
 export function sandboxCommand(): Command {
   return new Command('sandbox')

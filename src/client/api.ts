@@ -1,7 +1,7 @@
 // netplumb's own API next to Docker's: its paths, and the bodies that are
 // not the model's own types. The daemon serves exactly these; the client
 // calls exactly these.
-import type { ReconcileReport } from '../model/index.js';
+import type { ClusterStatus, ReconcileReport } from '../model/index.js';
 
 /** The prefix of netplumb's own endpoints (Docker's live at the root and under /v1.xx). */
 export const API_PREFIX = '/netplumb/v1';
@@ -10,6 +10,7 @@ const part = (ref: string): string => encodeURIComponent(ref);
 
 export const apiPaths = {
   info: `${API_PREFIX}/info`,
+  settle: `${API_PREFIX}/settle`,
   networks: `${API_PREFIX}/networks`,
   network: (ref: string) => `${API_PREFIX}/networks/${part(ref)}`,
   networksPrune: `${API_PREFIX}/networks/prune`,
@@ -36,6 +37,8 @@ export interface DaemonDescription {
   sockets: string[];
   /** What reconcile() repaired when the daemon started. */
   startupReconcile?: ReconcileReport;
+  /** With --cluster-store: how this host stands with its cluster. */
+  cluster?: ClusterStatus;
 }
 
 /** POST /netplumb/v1/networks/prune. */

@@ -86,6 +86,11 @@ export class RemoteEngine implements EngineApi {
     return this.caller.call('GET', apiPaths.graph, undefined, { replay: 'idempotent' });
   }
 
+  /** Waits for the daemon's background work (as Engine.settle). */
+  async settle(): Promise<void> {
+    await this.caller.call('POST', apiPaths.settle);
+  }
+
   /** The daemon's stream of changes (every client's); it ends when the daemon stops. */
   events(): EventSubscription<ModelEvent> {
     let stop = (): void => undefined;

@@ -27,6 +27,8 @@ function alreadyExists(e: AlreadyExistsError, c: FailureContext): CniError {
 export function cniFailure(e: unknown, c: FailureContext = {}): CniError {
   if (e instanceof CniError) return e;
   if (e instanceof ValidationError) return new CniError(CODE.invalidConfig, 'invalid network config', e.message);
+  // A taken host port reads the same whether it was seen before the kernel or refused by it.
+  if (e instanceof ConflictError && e.reason === 'port-in-use') return new CniError(CODE.conflict, 'host port already published', `${e.message}; nothing was changed`);
   if (e instanceof ConflictError || e instanceof AddressInUseError) return new CniError(CODE.conflict, 'already in use', e.message);
   if (e instanceof PoolExhaustedError) return new CniError(CODE.noFreeAddress, 'no free address', e.message);
   if (e instanceof LockTimeoutError) return new CniError(CODE.tryAgainLater, 'netplumb state is busy', e.message);

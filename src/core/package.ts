@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 
 export const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/** scripts/sandbox: a throwaway user+net+mount namespace around a command. */
+export const SANDBOX_SCRIPT = join(PACKAGE_ROOT, 'scripts', 'sandbox');
+
 /** The version in package.json. */
 export function packageVersion(): string {
   return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;

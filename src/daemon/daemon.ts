@@ -78,6 +78,7 @@ export class Daemon {
         guardFirewall: true,
         reconcile: true,
         defaultBridge: defaultBridge(o),
+        ...(o.cluster ? { cluster: { ...o.cluster, onError: (e: Error) => log.warn({ err: e }, 'cluster: ' + e.message) } } : {}),
       });
       const startupReconcile = engine.reconciledAtOpen;
       log.info({ stateDirs: engine.stateDirs, report: startupReconcile }, 'reconciled the state with the kernel');
@@ -124,8 +125,13 @@ export class Daemon {
         ops: new Operations(metrics),
         events,
         metrics,
+        log,
         version,
-        describe: () => description,
+        describe: () => {
+          // The cluster's standing changes as the store comes and goes: read at each ask.
+          const cluster = engine?.cluster;
+          return cluster ? { ...description, cluster } : description;
+        },
       };
       const front = new HttpFront(new Router(ROUTE_MODULES, services), log, metrics);
       const daemon = new Daemon(o, log, claim, opened, events, feed, front, description);

@@ -22,6 +22,9 @@ export interface DaemonFlags {
   bridge?: string;
   bip?: string;
   shutdownTimeout: string;
+  clusterStore?: string;
+  advertiseAddr?: string;
+  clusterAdvertise?: string;
 }
 
 /** A repeatable option's values. */
@@ -40,7 +43,10 @@ export function addDaemonFlags(cmd: Command): Command {
     .option('--dns <ip[:port]>', 'upstream DNS server for names the network DNS does not answer (repeatable; default: /etc/resolv.conf)', collect)
     .option('-b, --bridge <name>', "the default network's bridge (default np0), or 'none' for no default network")
     .option('--bip <gateway/prefix>', "the default network's gateway and prefix, e.g. 172.17.0.1/16")
-    .option('--shutdown-timeout <seconds>', 'on SIGTERM, wait this long for requests in flight', '15');
+    .option('--shutdown-timeout <seconds>', 'on SIGTERM, wait this long for requests in flight', '15')
+    .option('--cluster-store <url>', 'join a cluster for overlay networks: etcd://HOST:2379[,HOST:2379...] or dir:///path')
+    .option('--advertise-addr <ip>', "this host's underlay address, where the other hosts send VXLAN (needed with --cluster-store)")
+    .option('--cluster-advertise <ip>', "dockerd's name for --advertise-addr");
 }
 
 /** 192.0.2.53, 192.0.2.53:5353, 2001:db8::53, [2001:db8::53]:5353. */

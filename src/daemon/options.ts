@@ -22,6 +22,8 @@ export interface DaemonOptions {
   bip?: string;
   /** How long SIGTERM waits for requests in flight (dockerd's --shutdown-timeout, seconds). */
   shutdownTimeoutMs: number;
+  /** Overlay networks' cluster: its store and this host's underlay address (--cluster-store, --advertise-addr). */
+  cluster?: { store: string; advertiseAddr: string };
 }
 
 /** What -H takes: a client's addresses, and fd:// (every socket systemd passed) or fd://N. */
@@ -61,5 +63,13 @@ export function daemonOptions(f: DaemonFlags, hosts: readonly string[], stateDir
   if (f.dns) o.dns = f.dns.map(upstream);
   if (f.bridge !== undefined) o.bridge = f.bridge;
   if (f.bip !== undefined) o.bip = f.bip;
+  if (f.advertiseAddr !== undefined && f.clusterAdvertise !== undefined && f.advertiseAddr !== f.clusterAdvertise)
+    throw new ValidationError('advertiseAddr', '--advertise-addr and --cluster-advertise (its dockerd name) differ: give one');
+  const advertise = f.advertiseAddr ?? f.clusterAdvertise;
+  if (f.clusterStore !== undefined || advertise !== undefined) {
+    if (f.clusterStore === undefined || advertise === undefined)
+      throw new ValidationError('cluster', "a cluster needs both --cluster-store and --advertise-addr (this host's underlay address)");
+    o.cluster = { store: f.clusterStore, advertiseAddr: canonicalAddress(advertise, 'advertiseAddr') };
+  }
   return o;
 }

@@ -1,9 +1,10 @@
 // What route handlers work with: the daemon's engine, its metered
-// operations, its event log and metrics, and what it says about itself.
+// operations, its event log, metrics and log, and what it says about itself.
 import type { DaemonDescription } from '../client/api.js';
 import type { Engine } from '../model/index.js';
 import type { ModelState } from '../model/state/state.js';
 import type { EventLog } from './event-log.js';
+import type { Logger } from './logger.js';
 import type { DaemonMetrics } from './metrics.js';
 import type { Operations } from './operations.js';
 
@@ -16,6 +17,7 @@ export interface DaemonServices {
   readonly ops: Operations;
   readonly events: EventLog;
   readonly metrics: DaemonMetrics;
+  readonly log: Logger;
   /** The package version (what /version and /info report). */
   readonly version: string;
   describe(): DaemonDescription;

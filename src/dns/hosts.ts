@@ -4,7 +4,6 @@
 import { syncFs as fs } from '../store/sync-fs.js';
 import { join } from 'node:path';
 import { ValidationError } from '../core/errors.js';
-import { netnsName } from '../core/validate.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import { canonicalAddress } from '../addressing/ipnet.js';
 
@@ -83,14 +82,13 @@ export function hostsContent(opts: HostsOptions): string {
   return records.map((r) => `${r.address}\t${r.names.join(' ')}\n`).join('');
 }
 
-/** The directory `ip netns exec NAME` takes hosts and resolv.conf from. */
-export function netnsEtcDir(name: string, etc = '/etc'): string {
-  return join(etc, 'netns', netnsName(name));
-}
-
-/** Writes `hosts` and `resolv.conf` atomically into `dir` (created if missing). */
+/**
+ * Writes `hosts` and `resolv.conf` atomically into `dir` (created if
+ * missing). Not flushed: they serve a namespace, which dies with the machine,
+ * and a rename is already atomic for readers and for a crash of the process.
+ */
 export async function writeSandboxFiles(dir: string, files: { hosts?: string; resolvConf?: string }): Promise<void> {
   await fs.mkdir(dir, { recursive: true, mode: 0o755 });
-  if (files.hosts !== undefined) await writeFileAtomic(join(dir, 'hosts'), files.hosts);
-  if (files.resolvConf !== undefined) await writeFileAtomic(join(dir, 'resolv.conf'), files.resolvConf);
+  if (files.hosts !== undefined) await writeFileAtomic(join(dir, 'hosts'), files.hosts, { sync: 'none' });
+  if (files.resolvConf !== undefined) await writeFileAtomic(join(dir, 'resolv.conf'), files.resolvConf, { sync: 'none' });
 }

@@ -8,6 +8,7 @@ export type { ReconcileReport, QuarantinedFile } from './reconcile/index.js';
 export type { Damage } from './state/state.js';
 export type { DnsOptions } from './dns-service.js';
 export type { DefaultBridgeOptions } from './context.js';
+export type { PoolOptions } from './sandboxes/pool.js';
 export { describePort } from './sandboxes/describe-port.js';
 export type { EngineApi, NetworksApi, SandboxesApi } from './api.js';
 export type { ModelEvent, NetworkEvent, SandboxEvent, EndpointEvent, PortEvent, FirewallEvent, ObjectRef, EventSubscription } from './events.js';

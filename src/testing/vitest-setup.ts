@@ -6,7 +6,7 @@
 // ends with its status; inside, it does nothing.
 import { spawn, spawnSync } from 'node:child_process';
 import { SandboxRequiredError } from '../core/errors.js';
-import { SANDBOX_SCRIPT } from '../addon/package-root.js';
+import { SANDBOX_SCRIPT } from '../core/package.js';
 import { findTool } from '../kernel/launch.js';
 import { canBuildLabs, HOW_TO_RUN } from './privileges.js';
 

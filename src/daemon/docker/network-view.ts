@@ -18,7 +18,8 @@ export interface DockerNetwork {
   Name: string;
   Id: string;
   Created: string;
-  Scope: 'local';
+  /** global: an overlay network, the same on every host of the cluster (as with dockerd's --cluster-store). */
+  Scope: 'local' | 'global';
   Driver: string;
   EnableIPv6: boolean;
   IPAM: { Driver: 'default'; Options: Record<string, string> | null; Config: { Subnet: string; IPRange?: string; Gateway?: string }[] };
@@ -60,14 +61,15 @@ function defaultBridgeOptions(n: NetworkRecord): Record<string, string> {
   };
 }
 
-/** A bridge network (user-defined or the default `bridge`). Containers: {} in lists, the endpoints in inspect. */
+/** A network of a driver (user-defined or the default `bridge`). Containers: {} in lists, the endpoints in inspect. */
 export function dockerNetwork(n: NetworkRecord, containers: NetworkInspect['Containers'] = {}): DockerNetwork {
+  const driver = n.driver ?? 'bridge';
   return {
     Name: n.name,
     Id: n.id,
     Created: n.created,
-    Scope: 'local',
-    Driver: 'bridge',
+    Scope: driver === 'overlay' ? 'global' : 'local',
+    Driver: driver,
     EnableIPv6: n.ipv6 !== undefined,
     IPAM: { Driver: 'default', Options: n.isDefault ? null : {}, Config: [ipamConfig(n.ipv4), ...(n.ipv6 ? [ipamConfig(n.ipv6)] : [])] },
     Internal: n.internal,

@@ -4,7 +4,7 @@
 // driver cannot do is refused here with a 400 that says so, before anything
 // is created.
 import { RequestError } from '../../core/errors.js';
-import type { NetworkConnectOptions, NetworkCreateOptions } from '../../model/index.js';
+import type { NetworkConnectOptions, NetworkCreateOptions, NetworkDriver } from '../../model/index.js';
 import { bool, int, list, nullable, object, str, stringMap } from '../http/schema.js';
 
 const c = { caseless: true };
@@ -60,12 +60,15 @@ export const networkConnectBody = object(
 
 export const networkDisconnectBody = object({ Container: str }, { Force: bool }, c);
 
-const unsupported = (what: string): RequestError => new RequestError(400, `netplumb's bridge driver does not support ${what}`);
+const unsupported = (what: string): RequestError => new RequestError(400, `netplumb's network drivers do not support ${what}`);
+
+const DRIVERS: readonly NetworkDriver[] = ['bridge', 'overlay', 'macvlan', 'ipvlan'];
 
 export function createOptions(b: ReturnType<typeof networkCreateBody>): NetworkCreateOptions {
-  if (b.Driver !== undefined && b.Driver !== '' && b.Driver !== 'bridge')
-    throw new RequestError(400, `driver '${b.Driver}' is not available: netplumbd has the bridge driver only`);
-  if (b.Scope !== undefined && b.Scope !== '' && b.Scope !== 'local') throw unsupported(`scope '${b.Scope}' (networks are local)`);
+  const driver = (b.Driver === undefined || b.Driver === '' ? 'bridge' : b.Driver) as NetworkDriver;
+  if (!DRIVERS.includes(driver)) throw new RequestError(400, `driver '${b.Driver}' is not available: netplumbd has the drivers ${DRIVERS.join(', ')}`);
+  const scope = driver === 'overlay' ? 'global' : 'local';
+  if (b.Scope !== undefined && b.Scope !== '' && b.Scope !== scope) throw unsupported(`scope '${b.Scope}' for a ${driver} network (its scope is ${scope})`);
   if (b.Attachable) throw unsupported('attachable (a swarm setting)');
   if (b.Ingress) throw unsupported('ingress networks (a swarm setting)');
   if (b.ConfigOnly || (b.ConfigFrom?.Network ?? '') !== '') throw unsupported('configuration-only networks');
@@ -73,6 +76,7 @@ export function createOptions(b: ReturnType<typeof networkCreateBody>): NetworkC
   if (ipam?.Driver !== undefined && ipam.Driver !== '' && ipam.Driver !== 'default') throw unsupported(`IPAM driver '${ipam.Driver}'`);
   if (ipam?.Options && Object.keys(ipam.Options).length > 0) throw unsupported('IPAM options');
   const o: NetworkCreateOptions = { name: b.Name, labels: b.Labels ?? {}, options: b.Options ?? {} };
+  if (driver !== 'bridge') o.driver = driver;
   let v4 = false;
   for (const cfg of ipam?.Config ?? []) {
     if (cfg.AuxiliaryAddresses && Object.keys(cfg.AuxiliaryAddresses).length > 0) throw unsupported('auxiliary addresses');

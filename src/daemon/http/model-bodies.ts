@@ -10,6 +10,7 @@ const strings = list(str);
 export const networkCreateBody: Check<NetworkCreateOptions> = object(
   { name: str },
   {
+    driver: literal('bridge', 'overlay', 'macvlan', 'ipvlan'),
     subnet: str,
     gateway: str,
     ipRange: str,

@@ -18,7 +18,14 @@ export const cniRoutes: RouteModule<DaemonServices> = {
       path: `${API_PREFIX}/cni`,
       handle: async (c: RequestContext<DaemonServices>) => {
         const request = (await c.body(cniRequest, { required: true }))!;
-        sendJson(c.res, 200, await c.services.ops.run('cni', () => runCni(request, c.services.engine)));
+        const answer = await c.services.ops.run('cni', () => runCni(request, c.services.engine));
+        // What a node's operator looks for first when a pod has no network: which runtime call, and how it ended.
+        const e = request.env;
+        c.services.log.info(
+          { cni: { command: e.CNI_COMMAND ?? '', containerId: e.CNI_CONTAINERID ?? '', netns: e.CNI_NETNS ?? '', ifname: e.CNI_IFNAME ?? '' }, exitCode: answer.exitCode },
+          'cni request',
+        );
+        sendJson(c.res, 200, answer);
       },
     },
   ],

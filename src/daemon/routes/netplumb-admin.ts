@@ -1,9 +1,9 @@
-// The daemon itself: who it is (info), reconcile on demand, the model's
+// The daemon itself: who it is (info), reconcile and settle on demand, the model's
 // event stream (newline-delimited JSON, what engine.events() reads through
 // Engine.connect), the host's graph, and Prometheus metrics.
 import { API_PREFIX, apiPaths } from '../../client/api.js';
 import { graphFormat, GRAPH_MEDIA_TYPES, renderGraph } from '../../model/graph/render/index.js';
-import { sendJson, sendText } from '../http/reply.js';
+import { sendEmpty, sendJson, sendText } from '../http/reply.js';
 import type { RequestContext, RouteModule } from '../http/router.js';
 import type { DaemonServices } from '../services.js';
 
@@ -46,6 +46,15 @@ export const netplumbAdminRoutes: RouteModule<DaemonServices> = {
       },
     },
     { method: 'GET', path: apiPaths.graph, handle: graph },
+    // Background work done (veth pairs of sandboxes removed with `background`, as CNI DELs are): for a caller that compares the host before and after.
+    {
+      method: 'POST',
+      path: apiPaths.settle,
+      handle: async (c: Ctx) => {
+        await c.services.engine.settle();
+        sendEmpty(c.res, 204);
+      },
+    },
     { method: 'GET', path: apiPaths.events, handle: events },
     { method: 'GET', path: apiPaths.metrics, handle: metrics },
     // Where Prometheus looks by default.

@@ -5,12 +5,16 @@
 // without owner, open to anyone. A process takes an orphaned table over by
 // sending NEWTABLE with owner + persist (owner alone is refused: persist
 // cannot be switched); while another socket owns it, the kernel answers EPERM.
-// Measured on 6.18 in the sandbox.
+// A table made without persist (by an engine that did not claim it) can only
+// become owned by being made again: that is done when no other state root
+// has a part in it, in one transaction, and the caller then rebuilds its own
+// part. Measured on 6.18 in the sandbox.
 import { NetlinkError } from '../../core/errors.js';
-import { Nftables, isStaleGeneration } from '../../nft/index.js';
+import { Nftables, isStaleGeneration, type Change } from '../../nft/index.js';
 import type { Netns } from '../../netns.js';
 import { baseChanges } from './base.js';
 import { FIREWALL_TABLE } from './layout.js';
+import { readFirewall } from './read.js';
 
 const EOPNOTSUPP = 95;
 
@@ -23,6 +27,8 @@ export interface TableClaim {
    * left without owner; pass { owned: false } to baseChanges.
    */
   owned: boolean;
+  /** The table was made again to be owned: everything in it is gone but the base layout; the caller puts its part back. */
+  remade?: boolean;
 }
 
 /**
@@ -31,14 +37,27 @@ export interface TableClaim {
  * chains, maps and fixed rules are in place. Throws PermissionError while
  * another live socket owns the table.
  */
-export async function claimTable(ns: Netns): Promise<TableClaim> {
+export async function claimTable(ns: Netns, self?: number): Promise<TableClaim> {
   const nf = new Nftables(ns);
   for (;;) {
     const current = await nf.list({ family: 'inet' });
     const mine = { ...current, rules: current.rules.filter((r) => r.table === FIREWALL_TABLE) };
     const existing = current.tables.find((t) => t.name === FIREWALL_TABLE);
-    // A table made without persist (older kernel, or by the fallback) can never gain it.
-    const tryOwned = !existing || (existing.flags ?? []).includes('persist');
+    const persists = !existing || (existing.flags ?? []).includes('persist');
+    const others = existing ? [...readFirewall(current).owners.keys()].filter((id) => id !== self) : [];
+    if (!persists && self !== undefined && others.length === 0) {
+      const remake = [{ op: 'delete', kind: 'table', family: 'inet', name: FIREWALL_TABLE } as Change, ...baseChanges({ owned: true })];
+      try {
+        await nf.apply(remake, { genid: current.genid });
+        return { owned: true, remade: true };
+      } catch (e) {
+        if (isStaleGeneration(e)) continue;
+        // Kernels before 6.9 refuse persist: the table stays as it was.
+        if (!(e instanceof NetlinkError && e.errno === EOPNOTSUPP)) throw e;
+      }
+    }
+    // A table made without persist that others share can never gain it.
+    const tryOwned = persists;
     try {
       await nf.apply(baseChanges({ owned: tryOwned, current: mine }), { genid: current.genid });
       return { owned: tryOwned };

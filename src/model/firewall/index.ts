@@ -3,7 +3,7 @@
 // reader for reconcile and the claim on the table.
 //
 //   FIREWALL_TABLE = 'netplumb'                       table inet netplumb, the only table we own
-//   claimTable(ns: Netns): Promise<{ owned: boolean }>
+//   claimTable(ns: Netns, self?: number): Promise<{ owned: boolean; remade?: boolean }>
 //       owner+persist claim (creates / takes over an orphan) and base layout; once per process
 //   baseChanges(opts?: { owned?: boolean; current?: Ruleset }): Change[]
 //       table, base chains, maps, fixed rules; idempotent given `current`

@@ -28,14 +28,14 @@ export function sharedBaseChanges(current?: Ruleset): Change[] {
  * transaction, retried if the ruleset changed under it), so that the table
  * is kept while this state has networks.
  */
-export async function ensureFirewall(ns: Netns, owned: boolean, tableOwner: TableOwner): Promise<void> {
-  if (owned) await claimTable(ns);
+export async function ensureFirewall(ns: Netns, owned: boolean, tableOwner: TableOwner): Promise<{ remade: boolean }> {
+  const remade = owned ? (await claimTable(ns, tableOwner.id)).remade === true : false;
   const nf = new Nftables(ns);
   for (;;) {
     const current = await nf.list({ family: 'inet' });
     try {
       await nf.apply(joinTable(current, tableOwner, { owned: owned && (current.tables.find((t) => t.name === FIREWALL_TABLE)?.flags ?? []).includes('owner') }), { genid: current.genid });
-      return;
+      return { remade };
     } catch (e) {
       if (!isStaleGeneration(e)) throw e;
     }

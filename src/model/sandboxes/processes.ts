@@ -2,7 +2,7 @@
 // resolv.conf (an owned sandbox's, under <etc>/netns/<name>/), a joined
 // sandbox in its owner's, and host mode in the engine's host namespace
 // (entered only when that is not this process's own).
-import { netnsEtcDir } from '../../dns/hosts.js';
+import { netnsEtcDir } from '../../core/netns-paths.js';
 import { isOwnNamespace, type LaunchTarget } from '../../kernel/launch.js';
 import type { ModelContext } from '../context.js';
 import type { SandboxRecord } from '../state/records.js';

@@ -147,3 +147,20 @@ export interface SandboxRecord {
   pending?: 'create';
   created: string;
 }
+
+/**
+ * A warm pool's namespace, made ahead of any sandbox (src/model/sandboxes/pool.ts):
+ * named after its id (np-<short id>) with a veth pair <host end> / eth0 on the
+ * network's bridge, owner-marked like an endpoint's, sandbox end down, no
+ * address. Its id and endpoint id become the sandbox's when a create takes it.
+ */
+export interface PoolRecord {
+  id: string;
+  endpointId: string;
+  networkId: string;
+  netnsName: string;
+  hostIfname: string;
+  /** The engine that keeps it ready; reconcile deletes entries whose process is gone. */
+  owner: { pid: number };
+  created: string;
+}

@@ -87,7 +87,7 @@ describe('ADD', () => {
     await lab.pod('cadd-same');
     const rt = { ...lab.rt('same', 'cadd-same'), capabilityArgs: { ips: ['10.90.0.50'], portMappings: [{ hostPort: 8090, containerPort: 90, protocol: 'udp' }] } };
     const answers: string[] = [];
-    for (const d of [lab.daemon, lab.inProcess]) {
+    await lab.eachPath(async (d) => {
       const added = await d.add(list, rt);
       await d.check(list, rt);
       const again = await d.exec('netplumb', 'ADD', { ...list.plugins[0], name: list.name, cniVersion: '1.1.0' }, rt);
@@ -97,7 +97,7 @@ describe('ADD', () => {
       answers.push(JSON.stringify([added, again.exitCode, again.stdout, bad.exitCode, bad.stdout]).replace(/npv[0-9a-f]{12}/g, 'npvX'));
       // The daemon deletes a DEL's veth pair in the background; the in-process path, in another process, adds eth0 there next.
       await lab.settle();
-    }
+    });
     expect(answers[1]).toBe(answers[0]);
     expect(answers[0]).toContain('10.90.0.50/24');
   });
@@ -107,7 +107,7 @@ describe('IPv6', () => {
   it('gives a dual-stack pod both addresses and default routes, and publishes on both families', async () => {
     const list = lab.conflist('cadd6', { subnet: ['10.89.0.0/24', 'fd00:89::/64'] });
     const pod = await lab.pod('cadd-p6');
-    const r = await lab.inProcess.add(list, lab.rt('c6', 'cadd-p6', 'eth0', { portMappings: [{ hostPort: 8086, containerPort: 86, protocol: 'tcp' }] }));
+    const r = await lab.withoutDaemon(() => lab.inProcess.add(list, lab.rt('c6', 'cadd-p6', 'eth0', { portMappings: [{ hostPort: 8086, containerPort: 86, protocol: 'tcp' }] })));
     expect(r.ips).toEqual([
       { address: '10.89.0.2/24', gateway: '10.89.0.1', interface: 2 },
       { address: 'fd00:89::2/64', gateway: 'fd00:89::1', interface: 2 },
@@ -119,7 +119,7 @@ describe('IPv6', () => {
       expect(await exchange(lab.wan, HOST_WAN6, 8086, 'v6', 5000)).toBe(`pod6 saw ${WAN_ADDR6}: v6`);
       expect(await exchange(lab.wan, HOST_WAN, 8086, 'v4')).toBe(`pod6 saw ::ffff:${WAN_ADDR}: v4`);
     }, '::');
-    await lab.inProcess.del(list, lab.rt('c6', 'cadd-p6'));
+    await lab.withoutDaemon(() => lab.inProcess.del(list, lab.rt('c6', 'cadd-p6')));
   });
 });
 

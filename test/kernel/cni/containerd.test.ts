@@ -5,8 +5,8 @@
 // host port with the client's address kept and from it to the outside; and
 // through `ctr run --cni`, a busybox container reaches the outside. Once the
 // runtime removed the pod, the host and netplumb's state are as before.
-// containerd and its CNI plugins use the shim's daemon path (CRI) and its
-// in-process path (ctr run, whose plugin sees no daemon).
+// containerd and its CNI plugins use the shim's daemon path (CRI, with
+// netplumbd running) and its in-process path (ctr run, with netplumbd stopped).
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,7 +43,7 @@ afterAll(async () => {
 describe('containerd through CRI, as the kubelet drives it', () => {
   it('runs a pod with a host port: bytes reach it with the client address kept and leave it masqueraded; removal leaves nothing', async () => {
     const before = await lab.snapshot();
-    const sent = lab.server.requests.length;
+    const sent = lab.cniRequests().length;
     const run = await cri.runtime('RunPodSandbox', podSandboxConfig('web', 'uid-web-1', [{ containerPort: 80, hostPort: 8300 }]));
     const podId = pick(run, 1)!;
     const status = await cri.runtime('PodSandboxStatus', str(1, podId));
@@ -74,7 +74,7 @@ describe('containerd through CRI, as the kubelet drives it', () => {
 
     await cri.runtime('StopPodSandbox', str(1, podId));
     await cri.runtime('RemovePodSandbox', str(1, podId));
-    const asked = lab.server.requests.slice(sent);
+    const asked = lab.cniRequests().slice(sent);
     expect(asked[0]).toMatchObject({ command: 'ADD', containerId: podId, exitCode: 0 });
     // containerd 1.6 sends DEL on stop with the namespace, and again on removal with CNI_NETNS empty.
     const dels = asked.filter((r) => r.command === 'DEL');
@@ -88,18 +88,21 @@ describe('ctr run --cni', () => {
   it('gives a busybox container an address and a way out (the plugin running in-process, no daemon in its environment)', async () => {
     const before = await lab.snapshot();
     const outside = await serve(lab.wan, 9301, 'wan');
-    try {
-      const out = await ctrd.ctr(
-        ['run', '--rm', '--cni', '--cgroup', '', '--cpu-shares', '0', '--runc-binary', ctrd.runc, '--snapshotter', 'overlayfs',
-          'localhost/netplumb-busybox:1', 'c1', '/bin/sh', '-c', `ip -4 addr show eth0; ip route; echo from-busybox | nc ${WAN_ADDR} 9301`],
-        { NETPLUMB_HOST: lab.inProcess.env.NETPLUMB_HOST! },
-      );
-      expect(out).toMatch(/inet 10\.97\.0\.\d+\/24/);
-      expect(out).toContain('default via 10.97.0.1 dev eth0');
-      expect(out).toContain(`wan saw ${HOST_WAN}: from-busybox`);
-    } finally {
-      outside.close();
-    }
+    // A node without netplumbd: the plugin finds no daemon and runs in-process on the same state root.
+    await lab.withoutDaemon(async () => {
+      try {
+        const out = await ctrd.ctr(
+          ['run', '--rm', '--cni', '--cgroup', '', '--cpu-shares', '0', '--runc-binary', ctrd.runc, '--snapshotter', 'overlayfs',
+            'localhost/netplumb-busybox:1', 'c1', '/bin/sh', '-c', `ip -4 addr show eth0; ip route; echo from-busybox | nc ${WAN_ADDR} 9301`],
+          { NETPLUMB_HOST: lab.inProcess.env.NETPLUMB_HOST! },
+        );
+        expect(out).toMatch(/inet 10\.97\.0\.\d+\/24/);
+        expect(out).toContain('default via 10.97.0.1 dev eth0');
+        expect(out).toContain(`wan saw ${HOST_WAN}: from-busybox`);
+      } finally {
+        outside.close();
+      }
+    });
     expect(await lab.snapshot()).toBe(before);
   });
 });

@@ -46,7 +46,7 @@ describe('requests refused before the kernel is touched', () => {
       ['ADD', conf({ isGateway: false }), rt, {}, 2],
       ['GC', conf(), {}, {}, 7],
     ];
-    for (const d of [lab.daemon, lab.inProcess]) {
+    await lab.eachPath(async (d) => {
       for (const [command, c, r, env, code] of cases) {
         const out = await request(d, command, c, r, env);
         expect(out.exitCode, `${command} ${JSON.stringify(c)}`).not.toBe(0);
@@ -66,7 +66,7 @@ describe('requests refused before the kernel is touched', () => {
       expect(JSON.parse(garbage.stdout).code).toBe(7);
       const undecodable = await new CniDriver(d.path, d.cacheDir, { ...d.env }).exec('netplumb', 'ADD', [] as unknown as Json, rt);
       expect(JSON.parse(undecodable.stdout).code).toBe(6);
-    }
+    });
     expect(await lab.snapshot()).toBe(before);
   });
 });
@@ -82,13 +82,13 @@ describe('ADD that cannot complete', () => {
     execFileSync('ip', ['-n', 'cfail-p1', 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'other']);
     const before = await lab.snapshot();
     const podBefore = ip('cfail-p1', 'link', 'show', 'eth0');
-    for (const d of [lab.daemon, lab.inProcess]) {
+    await lab.eachPath(async (d) => {
       const err = await d.add(list, lab.rt('c1', 'cfail-p1')).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PluginError);
       expect((err as PluginError).code).toBe(101);
       expect((err as PluginError).msg).toBe('interface eth0 already exists');
       await d.del(list, lab.rt('c1', 'cfail-p1'));
-    }
+    });
     expect(ip('cfail-p1', 'link', 'show', 'eth0')).toBe(podBefore);
     expect(await lab.snapshot()).toBe(before);
   });
@@ -105,19 +105,21 @@ describe('ADD that cannot complete', () => {
     await lab.daemon.del(list, lab.rt('c2', 'cfail-p2'));
   });
 
-  it('half way in the kernel (a host port someone else holds in the map): everything it did is undone', async () => {
+  it('with a host port someone else holds in the map (seen before the kernel, or refused half way in it): everything it did is undone', async () => {
     await lab.pod('cfail-p3');
-    execFileSync('nft', ['add', 'element', 'inet', 'netplumb', 'any_ports4', '{ tcp . 8500 : 192.0.2.99 . 80 }']);
-    const before = await lab.snapshot();
-    for (const d of [lab.daemon, lab.inProcess]) {
+    // Only while netplumbd is stopped can another writer touch the table it owns; the element then stays across its restart.
+    await lab.withoutDaemon(async () => execFileSync('nft', ['add', 'element', 'inet', 'netplumb', 'any_ports4', '{ tcp . 8500 : 192.0.2.99 . 80 }']));
+    await lab.eachPath(async (d) => {
+      // Taken on each path: while netplumbd is stopped, its table has no owner.
+      const before = await lab.snapshot();
       const err = await d.add(list, lab.rt('c3', 'cfail-p3', 'eth0', { portMappings: [{ hostPort: 8501, containerPort: 81 }, { hostPort: 8500, containerPort: 80 }] }))
         .catch((e: unknown) => e);
       expect(err).toMatchObject({ code: 101, msg: 'host port already published' });
       expect(ipJson('cfail-p3', 'link', 'show').map((l) => (l as { ifname: string }).ifname)).toEqual(['lo']);
       expect(await lab.snapshot()).toBe(before);
       await d.del(list, lab.rt('c3', 'cfail-p3'));
-    }
-    execFileSync('nft', ['delete', 'element', 'inet', 'netplumb', 'any_ports4', '{ tcp . 8500 }']);
+    });
+    await lab.withoutDaemon(async () => execFileSync('nft', ['delete', 'element', 'inet', 'netplumb', 'any_ports4', '{ tcp . 8500 }']));
   });
 });
 
@@ -139,7 +141,7 @@ describe('DEL', () => {
   });
 
   it('succeeds when the namespace is gone, CNI_NETNS is empty and there is no prevResult, as containerd sends it, and frees everything', async () => {
-    for (const d of [lab.daemon, lab.inProcess]) {
+    await lab.eachPath(async (d) => {
       const ns = await lab.pod('cfail-d2');
       const before = await lab.snapshot();
       const rt = lab.rt('d2', 'cfail-d2', 'eth0', { portMappings: [{ hostPort: 8601, containerPort: 80 }] });
@@ -153,7 +155,7 @@ describe('DEL', () => {
       await lab.removePod('cfail-d2');
       await lab.pod('cfail-d2');
       expect(await lab.snapshot()).toBe(before);
-    }
+    });
   });
 
   it('frees an attachment whose namespace vanished before any DEL', async () => {
@@ -182,38 +184,42 @@ describe('DEL', () => {
 
   it('succeeds for a container never added and changes nothing', async () => {
     const before = await lab.snapshot();
-    for (const d of [lab.daemon, lab.inProcess])
+    await lab.eachPath(async (d) => {
       expect(await request(d, 'DEL', conf(), { containerId: 'never', ifname: 'eth0', netns: '/run/netns/nowhere' })).toMatchObject({ exitCode: 0, stdout: '' });
+    });
     expect(await lab.snapshot()).toBe(before);
   });
 });
 
 describe('concurrent ADDs', () => {
+  // Through the daemon, many shims at once; in-process, many processes taking turns at the state lock.
   it('from many processes at once get distinct addresses and ports; two asking for one port: one wins, the other leaves nothing', async () => {
-    const before = await lab.snapshot();
-    const pods = Array.from({ length: 12 }, (_, i) => `cfail-c${i}`);
-    for (const p of pods) await lab.pod(p);
-    const rts = pods.map((p, i) => lab.rt(`cc${i}`, p, 'eth0', { portMappings: [{ hostPort: 8700 + i, containerPort: 80 }] }));
-    const results = await Promise.all(rts.map((rt, i) => (i % 2 ? lab.inProcess : lab.daemon).add(list, rt)));
-    const addrs = results.map((r) => (r.ips as Json[])[0]?.address);
-    expect(new Set(addrs).size).toBe(pods.length);
-    const any4 = JSON.stringify(nftJson(undefined, 'list', 'map', 'inet', 'netplumb', 'any_ports4'));
-    for (let i = 0; i < pods.length; i++) expect(any4).toContain(String(8700 + i));
+    await lab.eachPath(async (d) => {
+      const before = await lab.snapshot();
+      const pods = Array.from({ length: 12 }, (_, i) => `cfail-c${i}`);
+      for (const p of pods) await lab.pod(p);
+      const rts = pods.map((p, i) => lab.rt(`cc${i}`, p, 'eth0', { portMappings: [{ hostPort: 8700 + i, containerPort: 80 }] }));
+      const results = await Promise.all(rts.map((rt) => d.add(list, rt)));
+      const addrs = results.map((r) => (r.ips as Json[])[0]?.address);
+      expect(new Set(addrs).size).toBe(pods.length);
+      const any4 = JSON.stringify(nftJson(undefined, 'list', 'map', 'inet', 'netplumb', 'any_ports4'));
+      for (let i = 0; i < pods.length; i++) expect(any4).toContain(String(8700 + i));
 
-    await lab.pod('cfail-x1');
-    await lab.pod('cfail-x2');
-    const contenders = [lab.rt('x1', 'cfail-x1', 'eth0', { portMappings: [{ hostPort: 8800, containerPort: 80 }] }),
-      lab.rt('x2', 'cfail-x2', 'eth0', { portMappings: [{ hostPort: 8800, containerPort: 80 }] })];
-    const outcome = await Promise.allSettled([lab.inProcess.add(list, contenders[0]!), lab.daemon.add(list, contenders[1]!)]);
-    expect(outcome.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
-    const lost = outcome.findIndex((o) => o.status === 'rejected');
-    expect(((outcome[lost] as PromiseRejectedResult).reason as PluginError).code).toBe(101);
-    expect(ipJson(`cfail-x${lost + 1}`, 'link', 'show').map((l) => (l as { ifname: string }).ifname)).toEqual(['lo']);
+      await lab.pod('cfail-x1');
+      await lab.pod('cfail-x2');
+      const contenders = [lab.rt('x1', 'cfail-x1', 'eth0', { portMappings: [{ hostPort: 8800, containerPort: 80 }] }),
+        lab.rt('x2', 'cfail-x2', 'eth0', { portMappings: [{ hostPort: 8800, containerPort: 80 }] })];
+      const outcome = await Promise.allSettled([d.add(list, contenders[0]!), d.add(list, contenders[1]!)]);
+      expect(outcome.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      const lost = outcome.findIndex((o) => o.status === 'rejected');
+      expect(((outcome[lost] as PromiseRejectedResult).reason as PluginError).code).toBe(101);
+      expect(ipJson(`cfail-x${lost + 1}`, 'link', 'show').map((l) => (l as { ifname: string }).ifname)).toEqual(['lo']);
 
-    await Promise.all(rts.map((rt, i) => (i % 2 ? lab.inProcess : lab.daemon).del(list, rt)));
-    await lab.inProcess.del(list, contenders[0]!);
-    await lab.daemon.del(list, contenders[1]!);
-    for (const p of [...pods, 'cfail-x1', 'cfail-x2']) await lab.removePod(p);
-    expect(await lab.snapshot()).toBe(before);
+      await Promise.all(rts.map((rt) => d.del(list, rt)));
+      await d.del(list, contenders[0]!);
+      await d.del(list, contenders[1]!);
+      for (const p of [...pods, 'cfail-x1', 'cfail-x2']) await lab.removePod(p);
+      expect(await lab.snapshot()).toBe(before);
+    });
   });
 });

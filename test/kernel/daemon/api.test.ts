@@ -16,6 +16,7 @@ import { exchange, serve } from '../model/support/traffic.js';
 import { hostAndWan, type HostAndWan } from '../model/support/topology.js';
 import { ipJson } from '../support/witness.js';
 import { ensureBuilt, request, TestDaemon } from './support/daemon.js';
+import { emptyReport } from '../../../src/model/reconcile/report.js';
 
 let topology: HostAndWan;
 let daemon: TestDaemon;
@@ -137,7 +138,7 @@ describe('Engine.connect', () => {
   it('reconciles on demand and reports nothing to repair', async () => {
     // The kernel deletes a removed sandbox's veth pairs in the background; reconcile would count a host end still there.
     await expect.poll(() => ipJson<{ ifname: string }[]>('npd-api-host', 'link', 'show').filter((l) => l.ifname.startsWith('npv')).length, { timeout: 10_000 }).toBe(0);
-    expect(await engine.reconcile()).toEqual({ removedSandboxes: [], removedNamespaces: [], removedLinks: [], restoredBridges: [], restoredEndpoints: [], releasedAddresses: [] });
+    expect(await engine.reconcile()).toEqual(emptyReport());
   });
 
   it('Engine.open on the daemon\'s state is refused and points to Engine.connect', async () => {

@@ -14,6 +14,7 @@ import { exchange, serve } from '../model/support/traffic.js';
 import { hostAndWan, type HostAndWan } from '../model/support/topology.js';
 import { ip, ipJson, nftJson } from '../support/witness.js';
 import { DAEMON, ensureBuilt, ROOT, TestDaemon } from './support/daemon.js';
+import { emptyReport } from '../../../src/model/reconcile/report.js';
 
 const HOST = 'npd-lc-host';
 let topology: HostAndWan;
@@ -159,7 +160,7 @@ describe('kill -9 and restart', () => {
     const ports = nftJson(HOST, 'list', 'map', 'inet', 'netplumb', 'any_ports4').nftables.find((o) => 'map' in o) as { map: { elem?: unknown[] } };
     expect(ports.map.elem?.length ?? 0).toBe(told.length);
     // And the state agrees: a reconcile finds nothing left to repair.
-    expect(await after.reconcile()).toEqual({ removedSandboxes: [], removedNamespaces: [], removedLinks: [], restoredBridges: [], restoredEndpoints: [], releasedAddresses: [] });
+    expect(await after.reconcile()).toEqual(emptyReport());
 
     // Every one of them works: bytes from the host to a server in each sandbox.
     for (const o of told) {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine, type RemoteEngine } from '../../../src/index.js';
 import { ip, ipJson } from '../support/witness.js';
 import { type DaemonInNamespace, daemonInNamespace, raw, request, TestDaemon } from './support/daemon.js';
+import { emptyReport } from '../../../src/model/reconcile/report.js';
 
 const HOST = 'npd-rb-host';
 let setup: DaemonInNamespace;
@@ -112,7 +113,7 @@ describe('SIGTERM', () => {
 
     await daemon.start();
     const again = await Engine.connect({ socket: daemon.socket });
-    expect(again.daemon.startupReconcile).toEqual({ removedSandboxes: [], removedNamespaces: [], removedLinks: [], restoredBridges: [], restoredEndpoints: [], releasedAddresses: [] });
+    expect(again.daemon.startupReconcile).toEqual(emptyReport());
     expect((await again.sandboxes.inspect('kept')).networks[0]?.ipv4).toBe('10.69.0.2');
     await again.sandboxes.remove('kept');
     await again.networks.remove('stays');

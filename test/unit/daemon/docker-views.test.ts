@@ -85,7 +85,9 @@ describe('request bodies', () => {
   it("turns the docker CLI's create body into the model's options", () => {
     const body = networkCreateBody({ CheckDuplicate: true, Driver: 'bridge', Scope: '', EnableIPv6: true, IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: '10.9.0.0/24', IPRange: '10.9.0.0/25', Gateway: '10.9.0.1' }, { Subnet: 'fd00::/64' }] }, Internal: true, Attachable: false, Ingress: false, ConfigOnly: false, ConfigFrom: null, Options: { 'com.docker.network.bridge.name': 'br9' }, Labels: { a: 'b' }, Name: 'n1' }, 'body');
     expect(createOptions(body)).toEqual({ name: 'n1', subnet: '10.9.0.0/24', gateway: '10.9.0.1', ipRange: '10.9.0.0/25', ipv6: { subnet: 'fd00::/64' }, internal: true, labels: { a: 'b' }, options: { 'com.docker.network.bridge.name': 'br9' } });
-    expect(() => createOptions(networkCreateBody({ Name: 'n', Driver: 'overlay' }, 'body'))).toThrow("driver 'overlay' is not available");
+    expect(createOptions(networkCreateBody({ Name: 'n', Driver: 'overlay' }, 'body'))).toMatchObject({ driver: 'overlay' });
+    expect(() => createOptions(networkCreateBody({ Name: 'n', Driver: 'weave' }, 'body'))).toThrow("driver 'weave' is not available");
+    expect(() => createOptions(networkCreateBody({ Name: 'n', Driver: 'macvlan', Scope: 'swarm' }, 'body'))).toThrow(/scope 'swarm' for a macvlan network/);
     expect(() => createOptions(networkCreateBody({ Name: 'n', EnableIPv6: true }, 'body'))).toThrow(/EnableIPv6 needs an IPv6 subnet/);
   });
 

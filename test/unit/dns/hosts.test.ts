@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/core/errors.js';
-import { hostsContent, netnsEtcDir, writeSandboxFiles } from '../../../src/dns/hosts.js';
+import { netnsEtcDir } from '../../../src/core/netns-paths.js';
+import { hostsContent, writeSandboxFiles } from '../../../src/dns/hosts.js';
 import { parseResolvConf, resolvConfContent, sandboxResolvConf } from '../../../src/dns/resolv-conf.js';
 
 describe('hostsContent', () => {

@@ -1,17 +1,20 @@
 // What every CNI test stands on: the sandbox's own namespace is the host (a
 // runtime runs plugins in its host namespace), a "wan" namespace joined to it
 // by a veth is the outside world (no route back to pod subnets: only
-// masquerade and published ports cross), an engine on a throwaway state
-// directory serving the shim's daemon path, and two drivers that exec the
-// same installed plugin: one whose shim finds the daemon, one whose shim
-// finds no socket and runs netplumb in-process.
+// masquerade and published ports cross), netplumbd itself (the built
+// daemon, on a throwaway state directory) serving the shim's daemon path,
+// and two drivers that exec the same installed plugin: one whose shim finds
+// the daemon, one whose shim finds no socket and runs netplumb in-process on
+// the same state root. A live daemon owns its state root, so the in-process
+// path runs while the daemon is stopped (withoutDaemon, eachPath), as on a
+// node without netplumbd.
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { addrCalls, linkCalls, Netns } from '../../../../src/index.js';
-import { Engine } from '../../../../src/model/index.js';
+import { RemoteEngine } from '../../../../src/client/remote-engine.js';
 import { assertSandbox, snapshot } from '../../support/witness.js';
-import { startCniServer, type CniServer } from './cni-server.js';
+import { ensureBuilt, TestDaemon } from '../../daemon/support/daemon.js';
 import { CniDriver, type Conflist, type PluginConf, type RuntimeConf } from './driver.js';
 import { pluginDir } from './plugins.js';
 
@@ -20,16 +23,26 @@ export const WAN_ADDR = '198.18.5.2';
 export const HOST_WAN6 = 'fd00:5::1';
 export const WAN_ADDR6 = 'fd00:5::2';
 
+/** A CNI request as netplumbd logged it. */
+export interface LoggedCniRequest {
+  command: string;
+  containerId: string;
+  netns: string;
+  ifname: string;
+  exitCode: number;
+}
+
 export class CniLab {
   private readonly pods = new Map<string, Netns>();
   private readonly networks = new Set<string>();
+  private running = true;
 
   private constructor(
     readonly dir: string,
-    readonly stateDir: string,
-    readonly engine: Engine,
-    readonly server: CniServer,
-    /** The shim finds the daemon (the test's stand-in server). */
+    readonly netplumbd: TestDaemon,
+    /** netplumbd's engine, through its client. */
+    readonly engine: RemoteEngine,
+    /** The shim finds the daemon. */
     readonly daemon: CniDriver,
     /** The shim finds no daemon and runs netplumb in-process. */
     readonly inProcess: CniDriver,
@@ -39,8 +52,8 @@ export class CniLab {
 
   static async open(tag: string): Promise<CniLab> {
     assertSandbox();
+    ensureBuilt();
     const dir = await fs.mkdtemp(join(tmpdir(), `np-cni-${tag}-`));
-    const stateDir = join(dir, 'state');
     const binDir = await pluginDir(join(dir, 'bin'));
     const wanName = `${tag}-wan`;
     await Netns.remove(wanName, { ifExists: true });
@@ -53,13 +66,46 @@ export class CniLab {
       addrCalls.add({ dev: up, address: `${HOST_WAN6}/64`, flags: { nodad: true } }),
     ]);
     await wan.exec([addrCalls.add({ dev: 'eth0', address: `${WAN_ADDR}/24` }), addrCalls.add({ dev: 'eth0', address: `${WAN_ADDR6}/64`, flags: { nodad: true } })]);
-    const engine = await Engine.open({ stateDir, etcDir: join(stateDir, 'etc'), dns: false });
-    const socket = join(dir, 'netplumb.sock');
-    const server = await startCniServer(engine, socket);
+    // In the sandbox's own namespace, the node's host; no default network (a CNI node has none).
+    const netplumbd = new TestDaemon({ args: ['-b', 'none'] });
+    await netplumbd.start();
+    const engine = await RemoteEngine.connect({ socket: netplumbd.socket, reconnectTimeoutMs: 30_000 });
     // One runtime's cache: a test may ADD through one path and CHECK or DEL through the other.
-    const daemon = new CniDriver([binDir], join(dir, 'cache'), { NETPLUMB_HOST: `unix://${socket}` });
+    const daemon = new CniDriver([binDir], join(dir, 'cache'), { NETPLUMB_HOST: `unix://${netplumbd.socket}` });
     const inProcess = new CniDriver([binDir], join(dir, 'cache'), { NETPLUMB_HOST: `unix://${join(dir, 'nobody.sock')}` });
-    return new CniLab(dir, stateDir, engine, server, daemon, inProcess, wan, wanName);
+    return new CniLab(dir, netplumbd, engine, daemon, inProcess, wan, wanName);
+  }
+
+  /** The state root netplumbd serves and the conflists name. */
+  get stateDir(): string {
+    return this.netplumbd.stateDir;
+  }
+
+  /** Runs `fn` with netplumbd stopped (the shim then finds no daemon), and starts it again. */
+  async withoutDaemon<T>(fn: () => Promise<T>): Promise<T> {
+    await this.settle();
+    await this.netplumbd.stop();
+    this.running = false;
+    try {
+      return await fn();
+    } finally {
+      await this.netplumbd.start();
+      this.running = true;
+    }
+  }
+
+  /** Runs `fn` through the daemon, then in-process with the daemon stopped. */
+  async eachPath(fn: (d: CniDriver) => Promise<void>): Promise<void> {
+    await fn(this.daemon);
+    await this.withoutDaemon(() => fn(this.inProcess));
+  }
+
+  /** The CNI requests netplumbd served, in order, as it logged them (every start of it). */
+  cniRequests(): LoggedCniRequest[] {
+    return this.netplumbd
+      .logs()
+      .filter((l) => l.msg === 'cni request')
+      .map((l) => ({ ...(l.cni as Omit<LoggedCniRequest, 'exitCode'>), exitCode: l.exitCode as number }));
   }
 
   /** A conflist of netplumb alone (and `more` plugins after it), on this lab's state. */
@@ -100,8 +146,8 @@ export class CniLab {
   }
 
   /** Finishes the daemon's background work (veth pairs of DELs whose namespace still lives). */
-  settle(): Promise<void> {
-    return this.engine.settle();
+  async settle(): Promise<void> {
+    if (this.running) await this.engine.settle();
   }
 
   /**
@@ -116,7 +162,8 @@ export class CniLab {
       for (const e of await fs.readdir(d, { withFileTypes: true }).catch(() => [])) {
         const p = join(d, e.name);
         if (e.isDirectory()) await walk(p);
-        else if (!(e.name === 'last.json' && p.includes('/ipam/')) && !e.name.endsWith('.lock'))
+        // netplumbd.json names the daemon's pid, which changes when withoutDaemon restarts it.
+        else if (!(e.name === 'last.json' && p.includes('/ipam/')) && !e.name.endsWith('.lock') && e.name !== 'netplumbd.json')
           files.push(`${relative(this.stateDir, p)}: ${await fs.readFile(p, 'utf8').catch(() => '(gone)')}`);
       }
     };
@@ -128,12 +175,12 @@ export class CniLab {
   }
 
   async close(): Promise<void> {
-    await this.server?.close();
     for (const ns of this.pods.values()) await ns.delete().catch(() => undefined);
-    await this.engine?.settle();
-    for (const n of this.networks) await this.engine?.networks.remove(n, { force: true }).catch(() => undefined);
-    await this.engine?.close();
-    await this.wan?.delete();
+    await this.settle();
+    for (const n of this.networks) await this.engine.networks.remove(n, { force: true }).catch(() => undefined);
+    await this.engine.close();
+    await this.netplumbd.cleanup();
+    await this.wan.delete();
     await fs.rm(this.dir, { recursive: true, force: true });
   }
 }

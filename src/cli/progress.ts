@@ -28,7 +28,7 @@ export function progress(label: string, o: { json?: boolean } = {}): Progress {
     drawn = true;
     const secs = ((Date.now() - start) / 1000).toFixed(1);
     const line = `${FRAMES[frame++ % FRAMES.length]} ${text} (${secs} s)`;
-    out.write(`\r\x1b[2K${line.slice(0, Math.max(10, (out.columns ?? 80) - 1))}`);
+    out.write(`\r\x1b[2K${line.slice(0, Math.max(10, (out.columns || 80) - 1))}`);
   };
   // Nothing is drawn for what ends within 200 ms: a flash would be noise.
   let timer: NodeJS.Timeout | undefined = setTimeout(() => {

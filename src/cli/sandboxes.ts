@@ -126,6 +126,7 @@ export function rmCommand(): Command {
             }
             await e.sandboxes.remove(n, { force: o.force === true });
             if (s) forgetDetached(dir, s.id);
+            p.clear();
             process.stdout.write(`${n}\n`);
           } catch (err) {
             failed = classify(err);

@@ -12,6 +12,8 @@ import { ensureFirewall } from './firewall/setup.js';
 import { FirewallGuard } from './firewall/guard.js';
 import { Networks } from './networks/networks.js';
 import { reconcile, type ReconcileReport } from './reconcile/index.js';
+import { collectGraph } from './graph/collect.js';
+import type { HostGraph } from './graph/types.js';
 import { repairFirewall } from './reconcile/firewall.js';
 import type { Damage } from './state/state.js';
 import { LinkReaper } from './sandboxes/link-reaper.js';
@@ -236,6 +238,11 @@ export class Engine implements EngineApi {
   /** Makes kernel and state agree after a restart or crash (see ReconcileReport). */
   reconcile(): Promise<ReconcileReport> {
     return reconcile(this.ctx);
+  }
+
+  /** The host's netplumb world from the kernel and the state, drift included (changes nothing). */
+  graph(): Promise<HostGraph> {
+    return collectGraph(this.ctx);
   }
 
   /** State files that listings skipped because they are damaged (reconcile() repairs or quarantines them). */

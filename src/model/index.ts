@@ -15,3 +15,5 @@ export type { ModelEvent, NetworkEvent, SandboxEvent, EndpointEvent, PortEvent, 
 export type { ExecOptions, ExecResult, LaunchOptions } from '../kernel/launch.js';
 export type { ClusterOptions, ClusterStatus } from './networks/drivers/overlay/agent.js';
 export type { NetworkDriver } from './state/records.js';
+export type { HostGraph, GraphNode, GraphEdge, Drift, GraphFormat } from './graph/types.js';
+export { renderGraph, graphFormat } from './graph/render/index.js';

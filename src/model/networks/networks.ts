@@ -9,7 +9,7 @@ import { Nftables } from '../../nft/nftables.js';
 import { checkOptions, interfaceName, integer, option } from '../../core/validate.js';
 import type { ModelContext } from '../context.js';
 import { ConflictError, NoSuchObjectError, PoolExhaustedError } from '../../core/errors.js';
-import { networkInspect, type NetworkInspect } from '../inspect.js';
+import { networkInspect, networkList, type NetworkInspect } from '../inspect.js';
 import { readFirewall } from '../firewall/index.js';
 import { bridgeName, DEFAULT_BRIDGE_NAME, newId, objectName } from '../state/names.js';
 import { NETWORKS } from '../state/state.js';
@@ -336,7 +336,7 @@ export class Networks {
 
   async list(): Promise<NetworkInspect[]> {
     const [networks, sandboxes] = await Promise.all([this.ctx.state.networks(), this.ctx.state.sandboxes()]);
-    return networks.sort((a, b) => a.name.localeCompare(b.name)).map((n) => networkInspect(n, sandboxes));
+    return networkList(networks, sandboxes);
   }
 
   async inspect(ref: string): Promise<NetworkInspect> {

@@ -20,7 +20,7 @@ import { ConflictError, NoSuchObjectError } from '../../core/errors.js';
 import { portMappings } from '../firewall/view.js';
 import { hostPortsInUse, publishConflict } from './host-ports.js';
 import { sandboxFiles, writeSandboxEtc } from './etc-files.js';
-import { sandboxInfo, type SandboxInfo } from '../inspect.js';
+import { sandboxInfo, sandboxList, type SandboxInfo } from '../inspect.js';
 import { newId, objectName, sandboxDefaultName, sandboxNetnsName, shortId } from '../state/names.js';
 import { DEFAULT_NETWORK, type Networks } from '../networks/networks.js';
 import { refuseIfAny, type BusyPort } from './ports.js';
@@ -83,6 +83,8 @@ export interface SandboxCreateOptions {
   dnsOptions?: string[];
   /** --add-host NAME:IP. */
   extraHosts?: string[];
+  /** --label: metadata kept with the sandbox (ps --filter label=…). */
+  labels?: Record<string, string>;
   /**
    * The caller's key for this request (letters, digits, '_', '-'; at most 128):
    * while the sandbox it made exists, a create with the same key returns that
@@ -126,6 +128,7 @@ const CREATE_OPTIONS: Record<keyof SandboxCreateOptions, OptionKind> = {
   dnsSearch: option.strings,
   dnsOptions: option.strings,
   extraHosts: option.strings,
+  labels: option.stringMap,
 };
 
 const CONNECT_OPTIONS: Record<keyof NetworkConnectOptions, OptionKind> = { ip: option.string, ip6: option.string, aliases: option.strings };
@@ -360,6 +363,7 @@ export class Sandboxes {
       if (o.dns || o.dnsSearch || o.dnsOptions)
         s.dns = { ...(v.nameservers ? { nameservers: v.nameservers } : {}), ...(o.dnsSearch ? { search: [...o.dnsSearch] } : {}), ...(o.dnsOptions ? { options: [...o.dnsOptions] } : {}) };
       if (extraHosts.length) s.extraHosts = extraHosts;
+      if (o.labels && Object.keys(o.labels).length) s.labels = { ...o.labels };
 
       let joined: SandboxRecord | undefined;
       if (mode.kind === 'host') {
@@ -631,7 +635,7 @@ export class Sandboxes {
 
   async list(): Promise<SandboxInfo[]> {
     const [sandboxes, networks] = await Promise.all([this.ctx.state.sandboxes(), this.ctx.state.networks()]);
-    return sandboxes.filter((s) => !s.removed).sort((a, b) => a.created.localeCompare(b.created)).map((s) => sandboxInfo(s, networks));
+    return sandboxList(sandboxes, networks);
   }
 
   /** `docker port`. */

@@ -133,6 +133,8 @@ export interface SandboxRecord {
   filesDir?: string;
   dns?: { nameservers?: string[]; search?: string[]; options?: string[] };
   extraHosts?: { address: string; names: string[] }[];
+  /** --label metadata. */
+  labels?: Record<string, string>;
   /** Removed while others still use its namespace: kept until the last of them goes. */
   removed?: boolean;
   /** The caller's key for its create request: the same key again gets this sandbox instead of a second one. */

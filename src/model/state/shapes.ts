@@ -55,6 +55,7 @@ const SANDBOX: Shape = {
   joinedTo: (v) => v === undefined || id(v),
   joiners: (v) => v === undefined || (Array.isArray(v) && v.every(id)),
   pending: (v) => v === undefined || v === 'create',
+  labels: (v) => v === undefined || obj(v),
 };
 
 /** networks/<id>.json: a NetworkRecord whose id is its file name. */

@@ -6,7 +6,12 @@
 // `ip -batch` (one for the host side, one for the namespace side). Then
 // GROWTH endpoints kept on one bridge, by netplumb with and without the
 // IPv6-less options and by the C program, comparing the first and last
-// hundred. Run inside scripts/sandbox.
+// hundred. Then the Docker model's endpoint (one sandbox with one published
+// port) by the Engine, cold and from its warm pool, beside the same plan made
+// of primitives (bench/endpoint/model.mjs): set up, tear down, growth over
+// GROWTH sandboxes; and one caller against two (bench/endpoint/concurrent.mjs).
+// BENCH_MODEL=0 skips the model's part, BENCH_CONCURRENT=0 the two callers.
+// Run inside scripts/sandbox.
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,12 +19,20 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Netns, Plan, linkCalls, netnsCalls, addrCalls, routeCalls } from '../dist/index.js';
 import { assertSandbox, have, median, now, run, table, fmt } from './lib/stats.mjs';
+import { LAG, modelEndpoint, modelGrowth } from './endpoint/model.mjs';
+import { concurrency } from './endpoint/concurrent.mjs';
+import { loadavg, cpus } from 'node:os';
 
 assertSandbox();
 const N = Number(process.env.BENCH_ENDPOINTS ?? 100);
 const GROWTH = Number(process.env.BENCH_GROWTH ?? 1000);
 // BENCH_WITHOUT=0 skips the growth run without the IPv6-less options (the slow one).
 const WITHOUT = process.env.BENCH_WITHOUT !== '0';
+const MODEL = process.env.BENCH_MODEL !== '0';
+const CONCURRENT = process.env.BENCH_CONCURRENT !== '0';
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const loadStart = loadavg();
+console.log(`${cpus().length} CPUs, load average at start ${load()} (other work on the machine shows in the spread between runs; the ratios are of the same run)`);
 const host = Netns.host();
 
 const ip4 = (i) => `172.${18 + (i >> 16)}.${(i >> 8) & 0xff}.${i & 0xff}`;
@@ -97,6 +110,9 @@ async function measure(name, setup, teardown, offset) {
   return { name, setup: median(s), teardown: median(t) };
 }
 
+// The C program's steps, as its `steps` mode prints them after the set-up time.
+export const C_STEPS = ['netns (unshare, bind mount)', 'lo up', 'veth onto the bridge', 'sandbox end up', 'host end up', 'address, route'];
+
 // The C program times itself: one line per endpoint, "setup_ms [teardown_ms]".
 function runBaseline(first, count, mode) {
   const out = run(baseline, ['br0', String(first), String(count), mode]);
@@ -107,8 +123,8 @@ function runBaseline(first, count, mode) {
 // before the next measurement so that one run's cleanup does not bill the next.
 async function settle() {
   for (let k = 0; k < 600; k++) {
-    const [ports] = await host.exec([linkCalls.list({ master: 'br0' })]);
-    if (ports.length === 0) return;
+    const [veths] = await host.exec([linkCalls.list({ kind: 'veth' })]);
+    if (veths.length === 0) return;
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -153,17 +169,61 @@ async function netplumbGrowth(offset, quiet) {
   return { costs, steps, ops: endpointPlan(0).calls.map((c) => c.op) };
 }
 
-console.log(`\n${GROWTH} endpoints on one bridge, set-up ms per endpoint`);
-console.log('  '.padEnd(46) + `first ${H}`.padStart(9) + `last ${H}`.padStart(9) + 'ratio'.padStart(8));
-const quiet = await netplumbGrowth(10000, true);
-const growth = { netplumb: growthLine('netplumb, addrGenMode none on both veth ends', quiet.costs) };
-// Where the time goes, measured on the worker thread (plan.run({ timings: true })).
-quiet.ops.forEach((op, k) => growthLine(`  ${op}`, quiet.steps.map((s) => s[k])));
-if (baseline) {
-  await settle();
-  growth.c = growthLine('C in-process, same steps', runBaseline(30000, GROWTH, 'keep').map((l) => l[0]));
+const growth = {};
+if (GROWTH >= 2) {
+  console.log(`\n${GROWTH} endpoints on one bridge, set-up ms per endpoint`);
+  console.log('  '.padEnd(46) + `first ${H}`.padStart(9) + `last ${H}`.padStart(9) + 'ratio'.padStart(8));
+  const quiet = await netplumbGrowth(10000, true);
+  growth.netplumb = growthLine('netplumb, addrGenMode none on both veth ends', quiet.costs);
+  // Where the time goes, measured on the worker thread (plan.run({ timings: true })).
+  growth.netplumbSteps = Object.fromEntries(quiet.ops.map((op, k) => [`${k}:${op}`, growthLine(`  ${op}`, quiet.steps.map((s) => s[k]))]));
+  if (baseline) {
+    await settle();
+    const cl = runBaseline(30000, GROWTH, 'steps');
+    growth.c = growthLine('C in-process, same steps', cl.map((l) => l[0]));
+    growth.cSteps = Object.fromEntries(C_STEPS.map((name, k) => [name, growthLine(`  ${name}`, cl.map((l) => l[k + 1]))]));
+  }
+  if (MODEL) {
+    await settle();
+    const cold = await modelGrowth(GROWTH, false);
+    growth.engine = growthLine('Engine, cold (one published port each)', cold.costs);
+    growth.engineSteps = Object.fromEntries(cold.ops.map((op, k) => [`${k}:${op}`, growthLine(`  ${op}`, cold.steps.map((s) => s[k]))]));
+    await settle();
+    const pooled = await modelGrowth(GROWTH, true);
+    growth.pool = growthLine('Engine, from the warm pool', pooled.costs);
+    growth.poolSteps = Object.fromEntries(pooled.ops.map((op, k) => [`${k}:${op}`, growthLine(`  ${op}`, pooled.steps.map((s) => s[k]))]));
+    growth.remove = { cold: cold.remove, pooled: pooled.remove };
+    console.log(`  Engine remove, median over all ${GROWTH}: cold ${fmt(cold.remove)} ms, pooled ${fmt(pooled.remove)} ms`);
+  }
+  if (WITHOUT) growth.without = growthLine('netplumb, without addrGenMode none', (await netplumbGrowth(40000, false)).costs);
 }
-if (WITHOUT) growth.without = growthLine('netplumb, without addrGenMode none', (await netplumbGrowth(40000, false)).costs);
-if (baseline) rmSync(baseline, { force: true });
 
-export const results = { rows, growth };
+let model;
+if (MODEL) {
+  await settle();
+  model = await modelEndpoint(N);
+  const cRow = rows.find((r) => r.name.startsWith('C in-process'));
+  const mrows = [...model.rows, ...(cRow ? [{ ...cRow, name: 'C in-process, no port (kernel floor)' }] : [])];
+  table(`Docker model endpoint with one published port, median of ${N}, round-robin (teardown ${LAG} rounds after set-up)`, mrows);
+  const [prim, cold, pool] = model.rows;
+  console.log('  CPU time of this process (all threads, system calls included), ms: ' + model.rows.map((r) => `${r.name} ${fmt(r.setupCpu)} + ${fmt(r.teardownCpu)}`).join('; '));
+  console.log(`  Engine cold ÷ primitives: set up ${(cold.setup / prim.setup).toFixed(2)}×, tear down ${(cold.teardown / prim.teardown).toFixed(2)}× (issue 14: ≤1.2× each); in CPU time ${(cold.setupCpu / prim.setupCpu).toFixed(2)}× and ${(cold.teardownCpu / prim.teardownCpu).toFixed(2)}×`);
+  console.log(`  Engine from the pool: set up ${fmt(pool.setup)} ms (issue 14: ≤0.3 ms)${cRow ? `, ${(pool.setup / cRow.setup).toFixed(2)}× the C reference's cold set up` : ''}`);
+  console.log(`  Engine remove back to back with its create (the kernel still references the namespace): ${fmt(model.backToBackRemove)} ms`);
+}
+
+let concurrent;
+if (CONCURRENT) {
+  concurrent = await concurrency({ N: 2 * N, baseline, bridge: 'br0', settle, cSteps: C_STEPS });
+  console.log(`\nOne caller against two, ${2 * N} endpoints (sandboxes per second; per-call medians on the worker threads, ms)`);
+  for (const [name, r] of Object.entries(concurrent)) {
+    if (!r[1]) continue;
+    console.log(`  ${name}`.padEnd(14) + `1 caller ${r[1].rate.toFixed(0)}/s, 2 callers ${r[2].rate.toFixed(0)}/s: ${(r[2].rate / r[1].rate).toFixed(2)}×`);
+    if (r[1].steps) for (const k of Object.keys(r[1].steps)) console.log(`    ${k.split(':')[1]}`.padEnd(26) + `${fmt(r[1].steps[k])} → ${fmt(r[2].steps[k])}`);
+  }
+}
+if (baseline) rmSync(baseline, { force: true });
+console.log(`\nload average at the end ${load()}`);
+
+export const results = { load: { start: loadStart, end: loadavg() }, rows, growth, model, concurrent };
+console.log('JSON ' + JSON.stringify(results));

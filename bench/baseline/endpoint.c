@@ -7,6 +7,8 @@
 //
 //   endpoint BRIDGE FIRST COUNT cycle   set up and tear down each: "setup_ms teardown_ms" a line
 //   endpoint BRIDGE FIRST COUNT keep    set up all, then tear down all: "setup_ms" a line
+//   endpoint BRIDGE FIRST COUNT steps   as keep, each line followed by the steps' ms:
+//                                       "setup_ms netns lo veth peer_up host_up addr_route"
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -100,10 +102,13 @@ static void quiet_up(struct msg *m, int index, const char *name) {
   if (!index) put(&m[1], IFLA_IFNAME, name, strlen(name) + 1);
 }
 
-struct endpoint { int nsfd, rtnl; char path[64]; };
+enum { STEP_NETNS, STEP_LO, STEP_VETH, STEP_PEER_UP, STEP_HOST_UP, STEP_ADDR, STEPS };
+struct endpoint { int nsfd, rtnl; char path[64]; double step[STEPS]; };
 
 static void setup(struct endpoint *e, int host, int home, unsigned bridge, int i) {
   struct msg m[2];
+  double t = now_ms(), t1;
+#define STEP(k) (t1 = now_ms(), e->step[k] = t1 - t, t = t1)
   snprintf(e->path, sizeof e->path, "/run/netns/c%d", i);
   int f = open(e->path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
   if (f < 0) DIE("create %s: %s", e->path, strerror(errno));
@@ -113,10 +118,12 @@ static void setup(struct endpoint *e, int host, int home, unsigned bridge, int i
   e->nsfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   e->rtnl = rtnl_socket();
   if (setns(home, CLONE_NEWNET) < 0) DIE("setns: %s", strerror(errno));
+  STEP(STEP_NETNS);
 
   struct ifinfomsg lo = {.ifi_family = AF_UNSPEC, .ifi_index = 1, .ifi_flags = IFF_UP, .ifi_change = IFF_UP};
   start(&m[0], RTM_NEWLINK, 0, &lo, sizeof lo);
   transact(e->rtnl, m, 1);
+  STEP(STEP_LO);
 
   char name[IFNAMSIZ];
   snprintf(name, sizeof name, "vc%d", i);
@@ -134,11 +141,14 @@ static void setup(struct endpoint *e, int host, int home, unsigned bridge, int i
   end(&m[0], data);
   end(&m[0], info);
   transact(host, m, 1);
+  STEP(STEP_VETH);
 
   quiet_up(m, 0, "eth0");
   transact(e->rtnl, m, 2);
+  STEP(STEP_PEER_UP);
   quiet_up(m, 0, name);
   transact(host, m, 2);
+  STEP(STEP_HOST_UP);
 
   // ifindexes are per namespace: eth0 is the first link made after lo.
   struct ifaddrmsg ifa = {.ifa_family = AF_INET, .ifa_prefixlen = 16, .ifa_index = 2};
@@ -152,6 +162,8 @@ static void setup(struct endpoint *e, int host, int home, unsigned bridge, int i
   start(&m[1], RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &rt, sizeof rt);
   put(&m[1], RTA_GATEWAY, &gw, 4);
   transact(e->rtnl, m, 2);
+  STEP(STEP_ADDR);
+#undef STEP
 }
 
 static void teardown(struct endpoint *e) {
@@ -162,10 +174,11 @@ static void teardown(struct endpoint *e) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 5) DIE("usage: endpoint BRIDGE FIRST COUNT cycle|keep");
+  if (argc != 5) DIE("usage: endpoint BRIDGE FIRST COUNT cycle|keep|steps");
   unsigned bridge = if_nametoindex(argv[1]);
   if (!bridge) DIE("no bridge %s", argv[1]);
-  int first = atoi(argv[2]), count = atoi(argv[3]), keep = !strcmp(argv[4], "keep");
+  int first = atoi(argv[2]), count = atoi(argv[3]), steps = !strcmp(argv[4], "steps");
+  int keep = steps || !strcmp(argv[4], "keep");
   int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), host = rtnl_socket();
   struct endpoint *eps = calloc(count, sizeof *eps);
   for (int k = 0; k < count; k++) {
@@ -173,7 +186,10 @@ int main(int argc, char **argv) {
     setup(&eps[k], host, home, bridge, first + k);
     double t1 = now_ms();
     if (keep) {
-      printf("%.4f\n", t1 - t0);
+      printf("%.4f", t1 - t0);
+      if (steps)
+        for (int j = 0; j < STEPS; j++) printf(" %.4f", eps[k].step[j]);
+      printf("\n");
       continue;
     }
     teardown(&eps[k]);

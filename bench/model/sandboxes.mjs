@@ -8,7 +8,7 @@
 // the firewall map to what can grow.
 //
 // Run inside the sandbox: npm run build:ts && scripts/sandbox node bench/model/sandboxes.mjs
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertSandbox, fmt, median, now } from '../lib/stats.mjs';
 import { machineLine, modelClock, openEngine } from './common.mjs';
@@ -23,8 +23,9 @@ const engine = await openEngine('sandboxes');
 const net = await engine.networks.create({ name: 'bench', subnet: '172.20.0.0/16' });
 const ipamDir = join(engine.stateDirs.runtime, 'ipam', net.Id);
 const ipamEntries = () => { try { return readdirSync(ipamDir).length; } catch { return 0; } };
-const portsFile = join(engine.stateDirs.runtime, 'ports', 'published.json');
-const size = (f) => { try { return statSync(f).size; } catch { return 0; } };
+// Published ports are one document per host port: what a create reads and writes stays one document's size.
+const portsDir = join(engine.stateDirs.runtime, 'ports');
+const portDocs = () => { try { return readdirSync(portsDir).length; } catch { return 0; } };
 
 // Warm-up: one sandbox made and removed, so the first timed one does not pay for first use.
 await engine.sandboxes.create({ name: 'warm', network: 'bench' });
@@ -38,7 +39,7 @@ for (let i = 0; i < COUNT; i++) {
   const t0 = now();
   await engine.sandboxes.create({ name: `s${i}`, network: 'bench', ...(PUBLISH ? { publish: [`${20000 + i}:80`] } : {}) });
   const ms = now() - t0;
-  attach.push({ ms, ...sample(), ipamDocs: ipamEntries(), portsBytes: size(portsFile) });
+  attach.push({ ms, ...sample(), ipamDocs: ipamEntries(), portDocs: portDocs() });
 }
 const detach = [];
 for (let i = 0; i < COUNT; i++) {
@@ -46,7 +47,7 @@ for (let i = 0; i < COUNT; i++) {
   const t0 = now();
   await engine.sandboxes.remove(`s${i}`);
   const ms = now() - t0;
-  detach.push({ ms, ...sample(), ipamDocs: ipamEntries(), portsBytes: size(portsFile) });
+  detach.push({ ms, ...sample(), ipamDocs: ipamEntries(), portDocs: portDocs() });
 }
 await engine.networks.remove('bench');
 
@@ -56,15 +57,15 @@ function blocks(rows) {
     const b = rows.slice(i, i + BLOCK);
     const med = (k) => median(b.map((r) => r[k]));
     const other = median(b.map((r) => r.ms - r.kernel - r.state - r.lock));
-    out.push({ from: i + 1, to: i + b.length, ms: med('ms'), kernel: med('kernel'), state: med('state'), lock: med('lock'), other, ipamDocs: b[b.length - 1].ipamDocs, portsBytes: b[b.length - 1].portsBytes });
+    out.push({ from: i + 1, to: i + b.length, ms: med('ms'), kernel: med('kernel'), state: med('state'), lock: med('lock'), other, ipamDocs: b[b.length - 1].ipamDocs, portDocs: b[b.length - 1].portDocs });
   }
   return out;
 }
 function print(title, bs) {
   console.log(`\n${title}`);
-  console.log('  sandboxes'.padEnd(16) + 'median'.padStart(9) + 'kernel'.padStart(9) + 'state'.padStart(9) + 'lock'.padStart(9) + 'JS'.padStart(9) + 'ipam docs'.padStart(11) + (PUBLISH ? 'ports doc'.padStart(11) : ''));
+  console.log('  sandboxes'.padEnd(16) + 'median'.padStart(9) + 'kernel'.padStart(9) + 'state'.padStart(9) + 'lock'.padStart(9) + 'JS'.padStart(9) + 'ipam docs'.padStart(11) + (PUBLISH ? 'port docs'.padStart(11) : ''));
   for (const b of bs)
-    console.log(`  ${b.from}–${b.to}`.padEnd(16) + fmt(b.ms).padStart(9) + fmt(b.kernel).padStart(9) + fmt(b.state).padStart(9) + fmt(b.lock).padStart(9) + fmt(b.other).padStart(9) + `${b.ipamDocs}`.padStart(11) + (PUBLISH ? `${(b.portsBytes / 1024).toFixed(1)} KB`.padStart(11) : ''));
+    console.log(`  ${b.from}–${b.to}`.padEnd(16) + fmt(b.ms).padStart(9) + fmt(b.kernel).padStart(9) + fmt(b.state).padStart(9) + fmt(b.lock).padStart(9) + fmt(b.other).padStart(9) + `${b.ipamDocs}`.padStart(11) + (PUBLISH ? `${b.portDocs}`.padStart(11) : ''));
 }
 
 const a = blocks(attach);
@@ -84,7 +85,7 @@ console.log(`  detach: median of all ${COUNT} ${fmt(allDetach)} ms; first ${BLOC
 
 await engine.close();
 const r2 = (v) => Number(v.toFixed(2));
-const strip = (b) => ({ from: b.from, to: b.to, ms: r2(b.ms), kernel: r2(b.kernel), state: r2(b.state), lock: r2(b.lock), js: r2(b.other), ipamDocs: b.ipamDocs, ...(PUBLISH ? { portsBytes: b.portsBytes } : {}) });
+const strip = (b) => ({ from: b.from, to: b.to, ms: r2(b.ms), kernel: r2(b.kernel), state: r2(b.state), lock: r2(b.lock), js: r2(b.other), ipamDocs: b.ipamDocs, ...(PUBLISH ? { portDocs: b.portDocs } : {}) });
 console.log('\nJSON ' + JSON.stringify({
   bench: 'model/sandboxes', sandboxes: COUNT, publish: PUBLISH,
   attach: { first: r2(first.ms), last: r2(last.ms), ratio: r2(ratio) },

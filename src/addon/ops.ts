@@ -83,9 +83,12 @@ export interface LinkSetArgs extends LinkRefArgs {
   nomaster?: boolean;
   netns?: NetnsRefArg;
   txQueueLen?: number;
+  undoable?: boolean;
 }
 
-export interface BridgePortArgs extends LinkRefArgs, BridgePortOptions {}
+export interface BridgePortArgs extends LinkRefArgs, BridgePortOptions {
+  readBack?: boolean;
+}
 
 export interface LinkListArgs {
   kind?: string;
@@ -104,6 +107,7 @@ export interface AddrAddArgs extends InterfaceArgs {
   validLifetime?: Lifetime;
   preferredLifetime?: Lifetime;
   replace?: boolean;
+  readBack?: boolean;
 }
 
 export interface RouteArgs extends InterfaceArgs {
@@ -201,12 +205,12 @@ export const OPS = {
   /** The call's namespace's SO_NETNS_COOKIE, as decimal text. */
   'netns.cookie': op<Record<string, never>, string>(),
   'link.add': op<LinkAddArgs, Link | null>(),
-  'link.set': op<LinkSetArgs, Link>(),
-  'link.setBridgePort': op<BridgePortArgs, Link>(),
+  'link.set': op<LinkSetArgs, Link | { name: string; index: number }>(),
+  'link.setBridgePort': op<BridgePortArgs, Link | { index: number; name: string }>(),
   'link.delete': op<LinkRefArgs & IfExists & { deviceGroup?: number }, boolean>(),
   'link.get': op<LinkRefArgs, Link>(),
   'link.list': op<LinkListArgs, Link[]>(),
-  'addr.add': op<AddrAddArgs, Address>(),
+  'addr.add': op<AddrAddArgs, Address | { address: string }>(),
   'addr.delete': op<InterfaceArgs & { address: string } & IfExists, boolean>(),
   'addr.list': op<InterfaceArgs & { family?: IpFamily }, Address[]>(),
   'route.add': op<RouteArgs, boolean>(),

@@ -141,7 +141,7 @@ export function publishAll(exposed: readonly string[], hostIp?: string): PortBin
  */
 export function pickHostPort(
   hostPort: HostPort,
-  used: ReadonlySet<number>,
+  used: Pick<ReadonlySet<number>, 'has'>,
   ephemeral: PortRange = DEFAULT_EPHEMERAL_RANGE,
   random: (n: number) => number = (n) => randomInt(n),
 ): number {

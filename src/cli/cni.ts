@@ -78,6 +78,6 @@ function installCommand(): Command {
 
 export function cniCommand(): Command {
   return new Command('cni')
-    .description('netplumb as a CNI plugin for container runtimes (containerd, CRI-O)')
+    .addHelpText('after', '\nExample:\n  netplumb cni install --name pods --subnet 10.88.0.0/16')
     .addCommand(installCommand());
 }

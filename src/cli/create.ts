@@ -1,13 +1,14 @@
 // `netplumb create`: a sandbox with its network and no process, or a
 // runtime's namespace adopted (--netns/--pid), as the CNI plugins are used.
 import { Command } from 'commander';
+import { KernelError } from '../core/errors.js';
 import { withEngine } from './engine.js';
+import { NotFoundFailure } from './errors.js';
 import { printJson } from './output.js';
 import { addSandboxOptions, adoptOption, sandboxCreateOptions, type SandboxFlags } from './sandbox-options.js';
 
 export function createCommand(): Command {
   return addSandboxOptions(new Command('create'))
-    .description('create a sandbox (a network namespace with its network) without running anything; prints its id')
     .option('--netns <path>', "adopt this namespace (e.g. a runtime's /proc/PID/ns/net or /run/netns/NAME) instead of creating one")
     .option('--pid <pid>', 'adopt the network namespace of this process')
     .option('--json', 'print the sandbox as JSON instead of its id')
@@ -16,7 +17,12 @@ export function createCommand(): Command {
       const opts = sandboxCreateOptions(o);
       const netns = adoptOption(o);
       if (netns) opts.netns = netns;
-      const s = await withEngine(cmd, (e) => e.sandboxes.create(opts));
+      const s = await withEngine(cmd, (e) => e.sandboxes.create(opts)).catch((e: unknown) => {
+        // The kernel's "no such file" for /proc/PID/ns/net: the process is not there.
+        if (netns && 'pid' in netns && e instanceof KernelError && (e.code === 'ENOENT' || e.code === 'ESRCH'))
+          throw new NotFoundFailure(`no such process: ${netns.pid}`, 'give the pid of a running process inside the namespace to adopt (e.g. a container\'s init)');
+        throw e;
+      });
       if (o.json) printJson(s);
       else process.stdout.write(`${s.id}\n`);
     });

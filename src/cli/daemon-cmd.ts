@@ -7,7 +7,6 @@ import { stateDirOf, type GlobalOptions } from './engine.js';
 
 export function daemonCommand(): Command {
   return addDaemonFlags(new Command('daemon'))
-    .description('run netplumbd in the foreground: serves Docker\'s network API and netplumb\'s own on a socket (same flags as netplumbd)')
     .addHelpText('after', '\nExample:\n  netplumb -H unix:///run/netplumb/netplumb.sock daemon --log-level debug')
     .action(async (_o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals<DaemonFlags & GlobalOptions>();

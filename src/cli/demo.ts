@@ -8,7 +8,6 @@ import { SANDBOX_SCRIPT } from '../core/package.js';
 
 export function demoCommand(): Command {
   return new Command('demo')
-    .description('build a bridge network, containers, a published port and a "wan" in a throwaway sandbox, prove every path with traffic, tear it down')
     .addHelpText('after', '\nExits 0 when every check passed and nothing was left behind, 1 otherwise.\n\nExample:\n  netplumb demo')
     .action(async () => {
       if (process.env.NETPLUMB_SANDBOX !== '1') {

@@ -6,9 +6,9 @@
 // with it where sandboxes' hosts and resolv.conf go (the Engine's rule), so
 // that a separate state directory leaves /etc alone.
 import type { Command } from 'commander';
-import { RemoteEngine } from '../client/remote-engine.js';
 import { BusyError } from '../core/errors.js';
 import type { EngineApi } from '../model/api.js';
+import type { NetworkInspect, SandboxInfo } from '../model/inspect.js';
 import { stateDirs } from '../store/dirs.js';
 import { runningDaemon } from '../store/daemon-info.js';
 
@@ -41,6 +41,12 @@ export function daemonSocket(cmd: Command): { socket: string; startTimeoutMs: nu
   return socket === undefined ? undefined : { socket, startTimeoutMs: 10_000 };
 }
 
+/** The daemon's client, loaded only when a daemon is there. */
+async function remote(o: { socket: string; startTimeoutMs: number; probe?: boolean }): Promise<EngineApi> {
+  const { RemoteEngine } = await import('../client/remote-engine.js');
+  return RemoteEngine.connect(o);
+}
+
 async function inProcess(cmd: Command, serving: boolean): Promise<EngineApi> {
   const { Engine } = await import('../model/engine.js');
   if (!serving) return Engine.open({ ...engineOptions(cmd), dns: false });
@@ -62,7 +68,7 @@ async function inProcess(cmd: Command, serving: boolean): Promise<EngineApi> {
 export async function withEngine<T>(cmd: Command, fn: (engine: EngineApi) => Promise<T>): Promise<T> {
   const daemon = daemonSocket(cmd);
   // One request per command: no probe first (the command's own request proves the daemon answers).
-  const engine = daemon !== undefined ? await RemoteEngine.connect({ ...daemon, probe: false }) : await inProcess(cmd, false);
+  const engine = daemon !== undefined ? await remote({ ...daemon, probe: false }) : await inProcess(cmd, false);
   try {
     return await fn(engine);
   } finally {
@@ -71,8 +77,27 @@ export async function withEngine<T>(cmd: Command, fn: (engine: EngineApi) => Pro
   }
 }
 
+/** What a listing command reads: through the daemon, or the state files without an Engine (see model/state-view.ts). */
+export interface Listing {
+  networks: { list(): Promise<NetworkInspect[]> };
+  sandboxes: { list(): Promise<SandboxInfo[]> };
+}
+
+/** Like withEngine for commands that only list: in process it opens no Engine (no addon, no firewall check), so it starts fast. */
+export async function withListing<T>(cmd: Command, fn: (l: Listing) => Promise<T>): Promise<T> {
+  const daemon = daemonSocket(cmd);
+  if (daemon !== undefined) return withEngine(cmd, fn);
+  const { readStateView } = await import('../model/state-view.js');
+  const view = await readStateView(engineOptions(cmd));
+  try {
+    return await fn({ networks: { list: async () => view.networks }, sandboxes: { list: async () => view.sandboxes } });
+  } finally {
+    warnDamaged({ damagedState: view.damaged });
+  }
+}
+
 /** Damaged state files an in-process engine had to skip, on stderr: the command's own output stays what it was. */
-function warnDamaged(engine: EngineApi): void {
+function warnDamaged(engine: object): void {
   const damaged = (engine as { damagedState?: readonly { file: string; problem: string }[] }).damagedState ?? [];
   for (const d of damaged)
     process.stderr.write(`netplumb: warning: skipped ${d.file}: ${d.problem}\n  run \`netplumb reconcile\` to repair or quarantine it\n`);
@@ -86,5 +111,5 @@ function warnDamaged(engine: EngineApi): void {
  */
 export async function openServingEngine(cmd: Command): Promise<EngineApi> {
   const daemon = daemonSocket(cmd);
-  return daemon !== undefined ? RemoteEngine.connect(daemon) : inProcess(cmd, true);
+  return daemon !== undefined ? remote(daemon) : inProcess(cmd, true);
 }

@@ -27,15 +27,20 @@ export class UsageError extends Error {
   }
 }
 
+/** Something the user named that does not exist, found by the CLI itself (a --pid with no process). */
+export class NotFoundFailure extends UsageError {}
+
 export interface Failure {
   code: number;
   message: string;
   hint?: string;
 }
 
+const PRIVILEGES_HINT =
+  'netplumb needs CAP_NET_ADMIN over the namespaces it changes and write access to its state (/run/netplumb): run it as root, or inside `netplumb sandbox -- …` to try it without touching this machine';
+
 function kernelHint(e: KernelError): string {
-  if (e instanceof PermissionError)
-    return 'netplumb needs CAP_NET_ADMIN over the namespaces it changes: run it as root, or inside `netplumb sandbox -- …` to try it without touching this machine';
+  if (e instanceof PermissionError) return PRIVILEGES_HINT;
   return 'the request was refused as shown; check the objects named above with `ip`/`nft`, or run `netplumb ps` / `netplumb network ls`';
 }
 
@@ -46,6 +51,7 @@ const NOT_FOUND_HINT: Record<NoSuchObjectError['kind'], string> = {
 };
 
 export function classify(e: unknown): Failure {
+  if (e instanceof NotFoundFailure) return { code: EXIT.notFound, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
   if (e instanceof UsageError) return { code: EXIT.usage, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
   if (e instanceof CommanderError) return { code: EXIT.usage, message: e.message.replace(/^error: /, '') };
   if (e instanceof ValidationError) return { code: EXIT.usage, message: e.message, hint: 'nothing was changed; correct the value and try again' };
@@ -57,6 +63,8 @@ export function classify(e: unknown): Failure {
   if (e instanceof DaemonConnectionError)
     return { code: EXIT.failure, message: e.message, hint: 'is netplumbd running? start it (netplumbd, or `netplumb daemon`), or drop --host / NETPLUMB_HOST to work without it' };
   if (e instanceof RequestError) return { code: e.status === 400 ? EXIT.usage : EXIT.failure, message: e.message };
+  // A state directory this user may not write (not root, not in the sandbox): a privileges problem, not damage.
+  if (e instanceof StateError && /\b(EACCES|EPERM|EROFS)\b/.test(e.message)) return { code: EXIT.kernel, message: `missing privileges: ${e.message}`, hint: PRIVILEGES_HINT };
   if (e instanceof StateError)
     return { code: EXIT.state, message: e.message, hint: '`netplumb reconcile` rebuilds what it can from the other state files and the kernel, and moves the rest to a quarantine directory it names' };
   if (e instanceof LockTimeoutError)
@@ -65,6 +73,9 @@ export function classify(e: unknown): Failure {
     const detail = [e.op && `request ${e.op}`, e.object && `on ${e.object}`, e.extack && `kernel says: ${e.extack}`].filter(Boolean).join(', ');
     return { code: EXIT.kernel, message: `the kernel refused: ${e.message}${detail ? ` (${detail})` : ''}`, hint: kernelHint(e) };
   }
+  const errno = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (e instanceof Error && (errno === 'EACCES' || errno === 'EPERM'))
+    return { code: EXIT.kernel, message: `missing privileges: ${e.message}`, hint: PRIVILEGES_HINT };
   if (e instanceof Error) return { code: EXIT.failure, message: e.message };
   return { code: EXIT.failure, message: String(e) };
 }

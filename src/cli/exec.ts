@@ -82,7 +82,6 @@ function stdioOf(r: ExecRequest): StdioOptions {
 
 export function execCommand(): Command {
   return new Command('exec')
-    .description("run CMD in an existing sandbox (its network namespace, hosts and resolv.conf), as `docker exec`")
     .usage('[-i] [-t] [-e KEY=VALUE]... [-w DIR] SANDBOX CMD [ARGS...]')
     .option('-i, --interactive', "give CMD this process's stdin (default: empty stdin)")
     .option('-t, --tty', "let CMD write to this process's terminal itself (no pseudo-terminal is allocated)")
@@ -108,7 +107,7 @@ export function execCommand(): Command {
       let req: ExecRequest;
       try {
         req = parseExecArgs(tokens);
-        if (req.help) return void process.stdout.write(cmd.helpInformation());
+        if (req.help) return void cmd.outputHelp();
       } catch (e) {
         report(classify(e));
         process.exitCode = EXIT.usage;

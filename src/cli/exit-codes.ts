@@ -31,7 +31,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   2    usage error or invalid value (bad flag, CIDR, port spec, name)
   3    not found (network, sandbox, endpoint)
   4    conflict (name, address or port taken; network in use; state locked)
-  5    the kernel refused the request (e.g. no CAP_NET_ADMIN: use \`netplumb sandbox --\`)
+  5    the kernel refused the request, or privileges are missing (no CAP_NET_ADMIN, state not writable: use \`netplumb sandbox --\`)
   6    a state file is damaged (run \`netplumb reconcile\`)
   125  run, exec: netplumb failed before CMD started (the message says why)
   126  run, exec: CMD could not be executed

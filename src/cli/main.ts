@@ -3,20 +3,21 @@
 // turns a failure into a message on stderr and its documented exit code.
 import { CommanderError } from 'commander';
 import { packageVersion } from '../core/package.js';
-import { classify, report } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { buildProgram } from './program.js';
 
 const version = packageVersion();
 
 try {
-  await buildProgram(version).parseAsync(process.argv);
+  await (await buildProgram(version)).parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
     // Commander has printed its message (or the help) already.
     const shown = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
     process.exitCode = shown ? EXIT.ok : EXIT.usage;
   } else {
+    // Loaded on failure only: the error classes are not needed to succeed.
+    const { classify, report } = await import('./errors.js');
     const f = classify(e);
     report(f);
     process.exitCode = f.code;

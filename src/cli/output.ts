@@ -1,4 +1,7 @@
-// How listings are printed: aligned columns for people, JSON for programs.
+// How listings are printed: aligned columns for people, JSON for programs;
+// and the small parsers and prompts several commands share.
+import { createInterface } from 'node:readline';
+import { UsageError } from './errors.js';
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -20,4 +23,26 @@ export function short(id: string): string {
 /** Collects a repeatable option's values (`-p 80 -p 443`). */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** KEY=VALUE values (--opt, --label) as a map. */
+export function keyValues(values: string[], flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const i = v.indexOf('=');
+    if (i <= 0) throw new UsageError(`${flag} '${v}' must be KEY=VALUE`, flag === '--opt' ? 'e.g. --opt com.docker.network.bridge.enable_icc=false' : `e.g. ${flag} env=test`);
+    out[v.slice(0, i)] = v.slice(i + 1);
+  }
+  return out;
+}
+
+/** Asks on stderr and reads a line from stdin: true for y/yes. */
+export async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await new Promise<string>((r) => rl.question(question, r));
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
 }

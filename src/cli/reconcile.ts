@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import type { ReconcileReport } from '../model/index.js';
 import { withEngine } from './engine.js';
+import { withProgress } from './progress.js';
 import { printJson } from './output.js';
 
 const LINES: [keyof ReconcileReport, string][] = [
@@ -35,11 +36,10 @@ export function reportLines(r: ReconcileReport): string[] {
 
 export function reconcileCommand(): Command {
   return new Command('reconcile')
-    .description('make kernel and state agree after a crash: finish or roll back what was half done, repair links, addresses, ports and state files; prints what it repaired')
     .option('--json', 'print the report as JSON')
     .addHelpText('after', '\nDamaged state files it cannot rebuild are moved to <state>/run/quarantine/<time>/ and listed.\n\nExample:\n  netplumb reconcile')
     .action(async (o: { json?: boolean }, cmd: Command) => {
-      const report = await withEngine(cmd, (e) => e.reconcile());
+      const report = await withProgress('reconciling kernel and state', o, () => withEngine(cmd, (e) => e.reconcile()));
       if (o.json) return printJson(report);
       process.stdout.write(reportLines(report).map((l) => `${l}\n`).join(''));
     });

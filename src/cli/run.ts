@@ -7,7 +7,8 @@ import { constants } from 'node:os';
 import { Command } from 'commander';
 import type { EngineApi, SandboxInfo } from '../model/index.js';
 import { waitForChild } from './child.js';
-import { openServingEngine } from './engine.js';
+import { cliDir, startDetached } from './detached.js';
+import { openServingEngine, withEngine } from './engine.js';
 import { classify, report, UsageError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { addSandboxOptions, sandboxCreateOptions, type SandboxFlags } from './sandbox-options.js';
@@ -26,17 +27,19 @@ async function teardown(engine: EngineApi, s: SandboxInfo, rm: boolean): Promise
 
 export function runCommand(): Command {
   return addSandboxOptions(new Command('run'))
-    .description("create a sandbox, run CMD inside its network namespace (with the sandbox's hosts and resolv.conf), pass its exit status through")
     .option('--rm', 'remove the sandbox when CMD exits (default: leave it for `netplumb rm`)')
+    .option('-d, --detach', 'start CMD in the background, print the sandbox id and exit; its output goes to a log (`netplumb logs`), `stop`/`start` end and restart it')
     .argument('<cmd...>', 'the command and its arguments, after --')
     .usage('[options] -- CMD [ARGS...]')
     .addHelpText(
       'after',
       '\nSIGINT, SIGTERM and SIGHUP are forwarded to CMD. Exit status: CMD\'s own (128+N when killed by signal N),\n' +
         '125 when netplumb failed before CMD started, 126 when CMD cannot be executed, 127 when it is not found.\n' +
+        'With -d, names in user networks resolve while netplumbd serves them (a CLI process that exits serves no DNS).\n' +
         '\nExample:\n  netplumb run --rm --network backend -p 8080:80 -- python3 -m http.server 80',
     )
-    .action(async (argv: string[], o: SandboxFlags & { rm?: boolean }, cmd: Command) => {
+    .action(async (argv: string[], o: SandboxFlags & { rm?: boolean; detach?: boolean }, cmd: Command) => {
+      if (o.detach) return runDetached(argv, o, cmd);
       let engine: EngineApi | undefined;
       let sandbox: SandboxInfo;
       // A signal while the sandbox is being made must not kill us half way:
@@ -75,4 +78,21 @@ export function runCommand(): Command {
       await teardown(engine, sandbox, o.rm === true);
       process.exitCode = status;
     });
+}
+
+/** `run -d`: the sandbox, CMD started in it in the background, its id printed. */
+async function runDetached(argv: string[], o: SandboxFlags & { rm?: boolean }, cmd: Command): Promise<void> {
+  if (o.rm) throw new UsageError('--rm and -d cannot be used together', 'remove a detached sandbox with `netplumb rm -f NAME`');
+  if (!process.argv.includes('--')) throw new UsageError('the command to run goes after --', 'e.g. netplumb run -d --name web -- python3 -m http.server 80');
+  const id = await withEngine(cmd, async (engine) => {
+    const s = await engine.sandboxes.create(sandboxCreateOptions(o));
+    try {
+      await startDetached(engine, cliDir(cmd), s.id, argv);
+    } catch (e) {
+      await engine.sandboxes.remove(s.id, { force: true });
+      throw e;
+    }
+    return s.id;
+  });
+  process.stdout.write(`${id}\n`);
 }

@@ -7,7 +7,6 @@ import { SANDBOX_SCRIPT } from '../core/package.js';
 
 export function sandboxCommand(): Command {
   return new Command('sandbox')
-    .description("run CMD in a throwaway user+net+mount namespace with its own /run and only lo (needs unprivileged user namespaces)")
     .argument('<cmd...>', 'the command and its arguments, after --')
     .usage('-- CMD [ARGS...]')
     .addHelpText('after', '\nInside, NETPLUMB_SANDBOX=1 is set; everything CMD made is gone when it exits.\n\nExample:\n  netplumb sandbox -- npx vitest run')

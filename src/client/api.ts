@@ -21,6 +21,7 @@ export const apiPaths = {
   sandboxDisconnect: (ref: string) => `${API_PREFIX}/sandboxes/${part(ref)}/disconnect`,
   sandboxExec: (ref: string) => `${API_PREFIX}/sandboxes/${part(ref)}/exec`,
   reconcile: `${API_PREFIX}/reconcile`,
+  graph: `${API_PREFIX}/graph`,
   events: `${API_PREFIX}/events`,
   metrics: `${API_PREFIX}/metrics`,
 } as const;

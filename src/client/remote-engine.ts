@@ -4,7 +4,7 @@
 // client (the CLI) starts fast.
 import { NetplumbError } from '../core/errors.js';
 import { EventQueue, type EventSubscription, type ModelEvent } from '../model/events.js';
-import type { EngineApi, ReconcileReport } from '../model/index.js';
+import type { EngineApi, HostGraph, ReconcileReport } from '../model/index.js';
 import { parseAddress, DEFAULT_SOCKET } from './address.js';
 import { apiPaths, type DaemonDescription } from './api.js';
 import { Caller } from './caller.js';
@@ -79,6 +79,11 @@ export class RemoteEngine implements EngineApi {
 
   reconcile(): Promise<ReconcileReport> {
     return this.caller.call('POST', apiPaths.reconcile);
+  }
+
+  /** The daemon's picture of the host (its kernel and its state). */
+  graph(): Promise<HostGraph> {
+    return this.caller.call('GET', apiPaths.graph, undefined, { replay: 'idempotent' });
   }
 
   /** Waits for the daemon's background work (as Engine.settle). */

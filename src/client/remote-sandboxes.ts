@@ -80,7 +80,8 @@ export class RemoteSandboxes implements SandboxesApi {
   async launchTarget(ref: string): Promise<LaunchTarget> {
     const [s, daemon, { netnsEtcDir }] = await Promise.all([this.inspect(ref), this.daemon(), import('../core/netns-paths.js')]);
     if (s.mode === 'host' || s.netnsPath === '') return { netnsPath: `/proc/${daemon.pid}/ns/net` };
-    return s.netnsName === undefined ? { netnsPath: s.netnsPath } : { netnsPath: s.netnsPath, etcDir: netnsEtcDir(s.netnsName, daemon.etcDir) };
+    // A namespace the daemon named is one it made (owned): its processes get the sandbox's hostname, as in process.
+    return s.netnsName === undefined ? { netnsPath: s.netnsPath } : { netnsPath: s.netnsPath, etcDir: netnsEtcDir(s.netnsName, daemon.etcDir), hostname: s.hostname };
   }
 
   /** Starts a process in the sandbox from this process (as `docker exec` runs in the daemon's, this needs the same rights). */

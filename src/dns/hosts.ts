@@ -82,9 +82,13 @@ export function hostsContent(opts: HostsOptions): string {
   return records.map((r) => `${r.address}\t${r.names.join(' ')}\n`).join('');
 }
 
-/** Writes `hosts` and `resolv.conf` atomically into `dir` (created if missing). */
+/**
+ * Writes `hosts` and `resolv.conf` atomically into `dir` (created if
+ * missing). Not flushed: they serve a namespace, which dies with the machine,
+ * and a rename is already atomic for readers and for a crash of the process.
+ */
 export async function writeSandboxFiles(dir: string, files: { hosts?: string; resolvConf?: string }): Promise<void> {
   await fs.mkdir(dir, { recursive: true, mode: 0o755 });
-  if (files.hosts !== undefined) await writeFileAtomic(join(dir, 'hosts'), files.hosts);
-  if (files.resolvConf !== undefined) await writeFileAtomic(join(dir, 'resolv.conf'), files.resolvConf);
+  if (files.hosts !== undefined) await writeFileAtomic(join(dir, 'hosts'), files.hosts, { sync: 'none' });
+  if (files.resolvConf !== undefined) await writeFileAtomic(join(dir, 'resolv.conf'), files.resolvConf, { sync: 'none' });
 }

@@ -17,6 +17,8 @@ export interface LaunchTarget {
   netnsPath?: string;
   /** A directory holding `hosts` and/or `resolv.conf`, mounted over /etc's for the process. */
   etcDir?: string;
+  /** The process gets a UTS namespace of its own with this hostname (as a container has), so `hostname` prints it. */
+  hostname?: string;
 }
 
 export interface LaunchOptions extends Omit<SpawnOptions, 'argv0' | 'shell'> {
@@ -56,10 +58,13 @@ export function requireTool(name: string, packageName: string, purpose: string):
   return hit;
 }
 
-// Run by sh with $1 = the directory of files: each one present is mounted
-// over /etc's, then the command replaces the shell ($0 names us in its errors).
-const MOUNT_ETC =
-  'd=$1; shift; for f in hosts resolv.conf; do [ -e "$d/$f" ] && { mount --bind "$d/$f" "/etc/$f" 2>/dev/null || ' +
+// Run by sh with $1 = the hostname ('' for none) and $2 = the directory of
+// files ('' for none): the hostname is written into the new UTS namespace
+// (no hostname(1) needed), each file present is mounted over /etc's, then
+// the command replaces the shell ($0 names us in its errors).
+const SETUP =
+  'h=$1; d=$2; shift 2; [ -z "$h" ] || printf %s "$h" > /proc/sys/kernel/hostname || echo "netplumb: could not set the hostname $h" >&2; ' +
+  '[ -z "$d" ] || for f in hosts resolv.conf; do [ -e "$d/$f" ] && { mount --bind "$d/$f" "/etc/$f" 2>/dev/null || ' +
   'echo "netplumb: could not mount $d/$f over /etc/$f; the command sees the host\'s" >&2; }; done; exec "$@"';
 
 /** The command line that runs `argv` at `target` (exported for tests and for callers with their own spawner). */
@@ -71,9 +76,11 @@ export function launchArgv(target: LaunchTarget, argv: readonly string[], opts: 
   if (target.netnsPath !== undefined && target.netnsPath !== '')
     out.push(requireTool('nsenter', UTIL_LINUX, 'to start a process inside a network namespace'), `--net=${target.netnsPath}`, '--');
   const etc = target.etcDir;
-  if (etc !== undefined && (existsSync(join(etc, 'hosts')) || existsSync(join(etc, 'resolv.conf'))))
-    out.push(requireTool('unshare', UTIL_LINUX, "to give a process the namespace's hosts and resolv.conf"),
-      '--mount', '--propagation', 'private', '--', 'sh', '-c', MOUNT_ETC, 'netplumb', etc);
+  const files = etc !== undefined && (existsSync(join(etc, 'hosts')) || existsSync(join(etc, 'resolv.conf')));
+  const host = target.hostname ?? '';
+  if (files || host !== '')
+    out.push(requireTool('unshare', UTIL_LINUX, "to give a process the namespace's hosts, resolv.conf and hostname"),
+      ...(host !== '' ? ['--uts'] : []), ...(files ? ['--mount', '--propagation', 'private'] : []), '--', 'sh', '-c', SETUP, 'netplumb', host, files ? (etc as string) : '');
   return [...out, ...argv];
 }
 

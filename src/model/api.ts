@@ -2,6 +2,7 @@
 // netplumbd behind a socket (Engine.connect): code written against these
 // types switches between the two with one line.
 import type { EventSubscription, ModelEvent } from './events.js';
+import type { HostGraph } from './graph/types.js';
 import type { Networks } from './networks/networks.js';
 import type { ReconcileReport } from './reconcile/index.js';
 import type { Sandboxes } from './sandboxes/sandboxes.js';
@@ -18,6 +19,8 @@ export interface EngineApi extends AsyncDisposable {
   readonly stateDirs: { runtime: string; config: string };
   /** Makes kernel and state agree after a restart or crash. */
   reconcile(): Promise<ReconcileReport>;
+  /** The host's networks, sandboxes, veth pairs and published ports as the kernel and the state have them, with their drift. */
+  graph(): Promise<HostGraph>;
   /** Every change from now on: networks, sandboxes, endpoints, ports, firewall repairs. */
   events(): EventSubscription<ModelEvent>;
   /** Lets go of what this handle holds; networks and sandboxes stay. */

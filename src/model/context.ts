@@ -9,6 +9,7 @@ import type { LinkReaper } from './sandboxes/link-reaper.js';
 import type { DriverCreateInput } from './networks/drivers/input.js';
 import type { ModelState } from './state/state.js';
 import type { NetworkRecord } from './state/records.js';
+import type { WarmPool } from './sandboxes/pool.js';
 
 /** What networks.create/remove ask of the engine's cluster agent (drivers/overlay) for overlay networks. */
 export interface ClusterDriver {
@@ -46,4 +47,6 @@ export interface ModelContext {
   readonly events: ModelEvents;
   /** Overlay networks, when the engine was opened with the cluster option. */
   cluster?: ClusterDriver;
+  /** Namespaces kept ready with their pair on a network's bridge (the Engine's `pool` option). */
+  warmPool?: WarmPool;
 }

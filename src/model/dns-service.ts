@@ -54,6 +54,12 @@ export interface DnsState {
   sandboxes: SandboxRecord[];
 }
 
+/** Where follow() reads the state: one sandbox (undefined when it is gone or not whole yet), or all of it. */
+export interface DnsSource {
+  sandbox(id: string): Promise<SandboxRecord | undefined>;
+  all(): Promise<DnsState>;
+}
+
 export class DnsService {
   private readonly responders = new Map<string, NetworkResponder>();
   private readonly starting = new Map<string, Promise<void>>();
@@ -175,12 +181,15 @@ export class DnsService {
 
   /**
    * Follows what other processes (other engines, CLI commands) change in the
-   * state: when a document under `dirs` changes, the state is read again and
-   * responders and names are brought in line, so every process serving a
-   * network answers the same names.
+   * state, so every process serving a network answers the same names. A
+   * changed sandbox document is read again on its own (a change costs one
+   * read, however many sandboxes there are); a changed network, or a change
+   * the watcher could not name, reads the whole state again.
    */
-  follow(dirs: readonly string[], load: () => Promise<DnsState>): void {
-    const changed = (): void => {
+  follow(dirs: { networks: string; sandboxes: string }, source: DnsSource): void {
+    const changedSandboxes = new Set<string>();
+    let everything = false;
+    const run = (): void => {
       if (this.resync) {
         this.again = true;
         return;
@@ -188,18 +197,45 @@ export class DnsService {
       this.resync = (async () => {
         do {
           this.again = false;
-          await this.apply(await load());
-        } while (this.again);
+          if (everything) {
+            everything = false;
+            changedSandboxes.clear();
+            await this.apply(await source.all());
+            continue;
+          }
+          const ids = [...changedSandboxes];
+          changedSandboxes.clear();
+          for (const id of ids) {
+            const s = await source.sandbox(id).catch(() => {
+              // A document that cannot be read: the whole state, which skips it, decides.
+              everything = true;
+              return undefined;
+            });
+            if (s) this.updateSandbox(s);
+            else this.removeSandbox(id);
+          }
+        } while (this.again || changedSandboxes.size > 0 || everything);
       })()
         .catch(() => undefined)
         .finally(() => (this.resync = undefined));
     };
-    for (const dir of dirs) {
+    const watchDir = (dir: string, onFile: (file: string | null) => void): void => {
       mkdirSync(dir, { recursive: true });
-      const w = watch(dir, changed);
+      const w = watch(dir, (_event, file) => onFile(file === null ? null : String(file)));
       w.unref();
       this.watchers.push(w);
-    }
+    };
+    watchDir(dirs.networks, () => {
+      everything = true;
+      run();
+    });
+    watchDir(dirs.sandboxes, (file) => {
+      const id = file === null ? undefined : /^([0-9a-f]{64})\.json$/.exec(file)?.[1];
+      if (file !== null && id === undefined) return; // temp files of atomic writes
+      if (id === undefined) everything = true;
+      else changedSandboxes.add(id);
+      run();
+    });
   }
 
   private async apply(state: DnsState): Promise<void> {

@@ -12,6 +12,8 @@ import { ensureFirewall } from './firewall/setup.js';
 import { FirewallGuard } from './firewall/guard.js';
 import { Networks } from './networks/networks.js';
 import { reconcile, type ReconcileReport } from './reconcile/index.js';
+import { collectGraph } from './graph/collect.js';
+import type { HostGraph } from './graph/types.js';
 import { repairFirewall } from './reconcile/firewall.js';
 import type { Damage } from './state/state.js';
 import { LinkReaper } from './sandboxes/link-reaper.js';
@@ -20,7 +22,7 @@ import { ModelState } from './state/state.js';
 import type { EngineApi } from './api.js';
 import { ModelEvents, type EventSubscription, type ModelEvent } from './events.js';
 import { ValidationError } from '../core/errors.js';
-import { checkOptions, interfaceName, option, type OptionKind } from '../core/validate.js';
+import { checkOptions, integer, interfaceName, option, type OptionKind } from '../core/validate.js';
 import { networkMtu } from './networks/networks.js';
 
 const dir: OptionKind = { test: (v) => typeof v === 'string' && v !== '' && !v.includes('\0'), what: 'a directory path (no NUL)' };
@@ -41,6 +43,7 @@ const ENGINE_OPTIONS: Record<keyof EngineOptions, OptionKind> = {
   guardFirewall: option.boolean,
   reconcile: option.boolean,
   cluster: option.object,
+  pool: option.arrayOf(option.object),
 };
 
 function checkEngineOptions(o: EngineOptions): void {
@@ -57,9 +60,15 @@ function checkEngineOptions(o: EngineOptions): void {
     if (!(start >= 1 && end <= 65535 && start <= end)) throw new ValidationError('ephemeralPorts', 'ephemeralPorts must be { start, end } with 1 <= start <= end <= 65535');
   }
   for (const [i, p] of (o.addressPools ?? []).entries()) checkOptions(p, { base: option.string, size: option.integer }, `addressPools[${i}]`, `addressPools[${i}].`);
+  for (const [i, p] of (o.pool ?? []).entries()) {
+    checkOptions(p, { network: option.string, size: option.integer }, `pool[${i}]`, `pool[${i}].`);
+    if (typeof p.network !== 'string' || p.network === '') throw new ValidationError(`pool[${i}].network`, `pool[${i}].network must name a network (its name or id)`);
+    integer(p.size, `pool[${i}].size`, 0, 1024);
+  }
   if (o.dns) checkOptions(o.dns, { upstreams: option.arrayOf(option.object), resolvConfPath: dir, timeoutMs: option.integer, port: option.integer, tcpIdleTimeoutMs: option.integer }, 'dns', 'dns.');
 }
 import { ClusterAgent, type ClusterOptions, type ClusterStatus } from './networks/drivers/overlay/agent.js';
+import { WarmPool, type PoolOptions } from './sandboxes/pool.js';
 
 export interface EngineOptions {
   /** One root for run/ (runtime state) and lib/ (networks); default NETPLUMB_STATE_DIR, else /run/netplumb and /var/lib/netplumb. */
@@ -99,6 +108,16 @@ export interface EngineOptions {
   guardFirewall?: boolean;
   /** Run reconcile() when opening (default false). */
   reconcile?: boolean;
+  /**
+   * Warm pools: per network (name or id; bridge networks), this many
+   * namespaces kept ready with their veth pair already on the network's
+   * bridge (sandbox end down, no address), refilled in the background
+   * whenever this engine is idle. A create on that network then only
+   * addresses, routes and publishes. Size 0 (the default) keeps none. The
+   * engine deletes its pooled namespaces when it closes; reconcile deletes
+   * those of engines that are gone.
+   */
+  pool?: PoolOptions[];
   /**
    * Join a cluster: overlay networks (driver 'overlay') are defined in its
    * store and made on every member host. `{ store: 'etcd://HOST:2379[,…]' |
@@ -160,14 +179,25 @@ export class Engine implements EngineApi {
     if (o.reconcile) engine.startupReport = await engine.reconcile();
     // A table made again to be owned holds none of this state's chains and elements yet.
     else if (firewall.remade) await repairFirewall(ctx, networks, await ctx.state.sandboxes());
+    if (o.pool?.some((p) => p.size > 0)) {
+      ctx.warmPool = new WarmPool({ state: ctx.state, host: ctx.host, netnsDir: ctx.netnsDir, findNetwork: (ref) => engine.networks.find(ref) }, o.pool);
+      ctx.warmPool.schedule();
+    }
     if (o.guardFirewall) engine.guard = await FirewallGuard.start(ctx);
     if (dns) {
       await dns.start(await ctx.state.networks(), await ctx.state.sandboxes());
       const { dirs } = ctx.state;
-      dns.follow([join(dirs.config, 'networks'), join(dirs.runtime, 'sandboxes')], async () => ({
-        networks: await ctx.state.networks(),
-        sandboxes: await ctx.state.sandboxes(),
-      }));
+      dns.follow(
+        { networks: join(dirs.config, 'networks'), sandboxes: join(dirs.runtime, 'sandboxes') },
+        {
+          // A record still being made (pending) answers no names yet.
+          sandbox: async (id) => {
+            const s = await ctx.state.sandbox(id);
+            return s?.pending === undefined ? s : undefined;
+          },
+          all: async () => ({ networks: await ctx.state.networks(), sandboxes: await ctx.state.sandboxes() }),
+        },
+      );
     }
     if (o.cluster) {
       try {
@@ -210,6 +240,11 @@ export class Engine implements EngineApi {
     return reconcile(this.ctx);
   }
 
+  /** The host's netplumb world from the kernel and the state, drift included (changes nothing). */
+  graph(): Promise<HostGraph> {
+    return collectGraph(this.ctx);
+  }
+
   /** State files that listings skipped because they are damaged (reconcile() repairs or quarantines them). */
   get damagedState(): Damage[] {
     return [...this.ctx.state.damaged.values()];
@@ -231,6 +266,8 @@ export class Engine implements EngineApi {
    * Networks and sandboxes stay: they are state, not process.
    */
   async close(): Promise<void> {
+    await this.ctx.warmPool?.close();
+    delete this.ctx.warmPool;
     await this.agent?.close();
     this.agent = undefined;
     delete this.ctx.cluster;
@@ -238,6 +275,16 @@ export class Engine implements EngineApi {
     this.ctx.dns?.close();
     await this.guard?.close();
     this.guard = undefined;
+  }
+
+  /**
+   * The warm pools: how many namespaces are ready per network id, and a
+   * promise that settles once no refill runs (the pools are full, or the
+   * last refill failed: `lastError`).
+   */
+  get pool(): { ready: Record<string, number>; settled(): Promise<void>; lastError: unknown } {
+    const pool = this.ctx.warmPool;
+    return { ready: pool?.counts() ?? {}, settled: () => pool?.settled() ?? Promise.resolve(), lastError: pool?.lastError };
   }
 
   /** How many times the firewall guard rebuilt the firewall (0 without guardFirewall). */

@@ -101,7 +101,19 @@ export interface SandboxInfo {
   joinedTo?: string;
   networks: SandboxEndpointInfo[];
   ports: PublishedPort[];
+  /** --label metadata ({} when none). */
+  labels: Record<string, string>;
   created: string;
+}
+
+/** `network ls`: every network by name. */
+export function networkList(networks: NetworkRecord[], sandboxes: readonly SandboxRecord[]): NetworkInspect[] {
+  return networks.sort((a, b) => a.name.localeCompare(b.name)).map((n) => networkInspect(n, sandboxes));
+}
+
+/** `ps`: the sandboxes that are not removed, oldest first. */
+export function sandboxList(sandboxes: readonly SandboxRecord[], networks: readonly NetworkRecord[]): SandboxInfo[] {
+  return sandboxes.filter((s) => !s.removed).sort((a, b) => a.created.localeCompare(b.created)).map((s) => sandboxInfo(s, networks));
 }
 
 export function sandboxInfo(s: SandboxRecord, networks: readonly NetworkRecord[]): SandboxInfo {
@@ -131,6 +143,7 @@ export function sandboxInfo(s: SandboxRecord, networks: readonly NetworkRecord[]
       return ep;
     }),
     ports: s.endpoints.flatMap((e) => e.ports),
+    labels: { ...(s.labels ?? {}) },
     created: s.created,
   };
   if (s.netns.name !== undefined) info.netnsName = s.netns.name;

@@ -27,6 +27,8 @@ export interface AddAddressOptions extends InterfaceSelector {
   preferredLifetime?: Lifetime;
   /** Update the address if it is there (NLM_F_REPLACE) instead of failing. */
   replace?: boolean;
+  /** false: the address is neither echoed nor read back; the call resolves to { address } as given (for plans that keep their own record). */
+  readBack?: boolean;
 }
 
 export interface DeleteAddressOptions extends InterfaceSelector {
@@ -83,6 +85,7 @@ export const addrCalls = {
     if (opts.validLifetime !== undefined) args.validLifetime = lifetime(opts.validLifetime, 'validLifetime');
     if (opts.preferredLifetime !== undefined) args.preferredLifetime = lifetime(opts.preferredLifetime, 'preferredLifetime');
     if (opts.replace) args.replace = true;
+    if (opts.readBack === false) args.readBack = false;
     return opCall('addr.add', args);
   },
   delete(opts: DeleteAddressOptions): Call {
@@ -101,7 +104,7 @@ export class Addresses {
 
   /** Adds an address; resolves to it as the kernel reports it. */
   async add(opts: AddAddressOptions): Promise<Address> {
-    const [a] = await this.ns.exec([addrCalls.add(opts)]);
+    const [a] = await this.ns.exec([addrCalls.add({ ...opts, readBack: true })]);
     return a as Address;
   }
 

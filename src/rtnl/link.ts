@@ -149,6 +149,13 @@ export interface LinkChanges {
   /** Move the link into this namespace. */
   netns?: NetnsArg;
   txQueueLen?: number;
+  /**
+   * false: the change is sent alone, with nothing read before or after: a
+   * later failure in the plan does not put it back, and the call resolves to
+   * { name, index } as given. For hot paths whose caller disposes of the link
+   * (deletes its namespace) when the plan fails. Not with newName or netns.
+   */
+  undoable?: boolean;
 }
 
 export interface ListLinksFilter {
@@ -333,11 +340,18 @@ export const linkCalls = {
     if (c.netns !== undefined) args.netns = netnsHandle(c.netns, 'netns');
     if (c.txQueueLen !== undefined) args.txQueueLen = integer(c.txQueueLen, 'txQueueLen', 0, 2 ** 32 - 1);
     if (Object.keys(args).length === 1) throw new ValidationError('changes', 'link.set needs at least one change');
+    if (c.undoable !== undefined) {
+      args.undoable = bool(c.undoable, 'undoable');
+      if (!args.undoable && (args.newName !== undefined || args.netns !== undefined))
+        throw new ValidationError('undoable', 'a rename or a move cannot be sent with undoable: false');
+    }
     return opCall('link.set', args);
   },
 
-  setBridgePort(link: LinkRef, o: BridgePortOptions): Call {
+  /** `readBack: false`: the port is not read after the change; the call resolves to { index, name }. */
+  setBridgePort(link: LinkRef, o: BridgePortOptions, opts: { readBack?: boolean } = {}): Call {
     const args: BridgePortArgs = refArgs(link, 'name', 'index');
+    if (opts.readBack === false) args.readBack = false;
     for (const k of ['hairpin', 'isolated', 'learning', 'flood'] as const)
       if (o[k] !== undefined) args[k] = bool(o[k], k);
     if (o.cost !== undefined) args.cost = integer(o.cost, 'cost', 1, 65535);
@@ -378,7 +392,10 @@ export class Links {
   // Builders throw ValidationError synchronously; inside async methods that becomes a rejection.
   // The link is always read back here: these methods resolve to a Link.
   private async one<T>(call: Call): Promise<T> {
+    // The class returns links read back: the hot-path options that skip the reading are for plans.
     if (call.op === 'link.add' && call.args) delete call.args.readBack;
+    if (call.op === 'link.set' && call.args) delete call.args.undoable;
+    if (call.op === 'link.setBridgePort' && call.args) delete call.args.readBack;
     const [result] = await this.ns.exec([call]);
     return result as T;
   }

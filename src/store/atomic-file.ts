@@ -1,10 +1,23 @@
 // Replacing a file so that readers and crashes see the old or the new
-// content, never part of one: temp file in the same directory, fsync,
-// rename over the target, fsync of the directory. Done on the calling thread
-// (see sync-fs.ts): the files are small, and the thread pool costs more.
+// content, never part of one: temp file in the same directory, rename over
+// the target. How much is flushed is the caller's choice (`Sync`): the rename
+// alone is atomic for every reader and survives a crash of the process (the
+// page cache is the kernel's, not the process's); only a crash of the machine
+// needs fsync, and only for what outlives the machine. Done on the calling
+// thread (see sync-fs.ts): the files are small, and the thread pool costs more.
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { uniqueSuffix } from './unique.js';
+
+/**
+ * What a write must survive besides a crash of the process:
+ * - `full`: a power cut, entry included (file fsync, then directory fsync after the rename);
+ * - `file`: a power cut leaves the old or the new content, never an empty or
+ *   torn file, but a new entry may be lost (file fsync only);
+ * - `none`: nothing more (files that die with the machine: tmpfs, or state
+ *   whose objects die with the machine anyway).
+ */
+export type Sync = 'full' | 'file' | 'none';
 
 function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
@@ -16,13 +29,19 @@ function fsyncDir(dir: string): void {
 }
 
 /** Writes `content` to `path` atomically; the directory must exist. */
-export async function writeFileAtomic(path: string, content: string | Uint8Array, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(path: string, content: string | Uint8Array, opts: { mode?: number; sync?: Sync } = {}): Promise<void> {
+  writeFileAtomicSync(path, content, opts);
+}
+
+/** writeFileAtomic without the promise, for callers that batch several writes on this thread. */
+export function writeFileAtomicSync(path: string, content: string | Uint8Array, opts: { mode?: number; sync?: Sync } = {}): void {
+  const sync = opts.sync ?? 'full';
   const tmp = `${path}.${uniqueSuffix()}.tmp`;
-  const fd = openSync(tmp, 'wx', mode);
+  const fd = openSync(tmp, 'wx', opts.mode ?? 0o644);
   try {
     const data = typeof content === 'string' ? Buffer.from(content) : content;
     for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
-    fsyncSync(fd);
+    if (sync !== 'none') fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, path);
   } catch (e) {
@@ -39,5 +58,5 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
     throw e;
   }
   // The rename is durable only once the directory entry is.
-  fsyncDir(dirname(path));
+  if (sync === 'full') fsyncDir(dirname(path));
 }

@@ -2,10 +2,10 @@
 // directory per kind (networks/, endpoints/, ...). Writes are atomic, so a
 // crash leaves either the old or the new document, never half of one.
 import { syncFs as fs } from './sync-fs.js';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetplumbError, StateError, ValidationError } from '../core/errors.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic, type Sync } from './atomic-file.js';
 import { boundary } from './boundary.js';
 import { withLock, type LockOptions } from './lock.js';
 
@@ -44,11 +44,48 @@ function ioProblem(file: string, verb: string, e: unknown): never {
   throw new StateError(file, `it cannot be ${verb} (${code}: ${(e as Error).message})`);
 }
 
+/**
+ * How long a store's documents must last. `persistent` (networks, like
+ * /var/lib/docker): every write is flushed, file and directory entry.
+ * `boot`: the documents describe kernel objects that die with the machine
+ * (namespaces, addresses, ports), so after a power cut they are all stale
+ * and reconcile only has to be able to read them: on tmpfs or ramfs nothing
+ * is flushed (a power cut empties it anyway), elsewhere the file but never
+ * the directory entry (a lost entry is a sandbox that died with the machine).
+ * Either way a rename is atomic for readers and for a crash of the process.
+ */
+export type Durability = 'persistent' | 'boot';
+
+const TMPFS_MAGIC = 0x01021994;
+const RAMFS_MAGIC = 0x858458f6;
+
+function volatileFs(dir: string): boolean {
+  try {
+    const type = statfsSync(dir).type;
+    return type === TMPFS_MAGIC || type === RAMFS_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
 export class StateStore {
+  private sync: Sync | undefined;
+
   constructor(
     /** The directory this store owns; created on first write. */
     readonly dir: string,
+    private readonly durability: Durability = 'persistent',
   ) {}
+
+  /** The flushing a write needs here, decided once the directory exists. */
+  private syncMode(): Sync {
+    if (this.sync === undefined) {
+      if (this.durability === 'persistent') this.sync = 'full';
+      else if (!existsSync(this.dir)) return 'file';
+      else this.sync = volatileFs(this.dir) ? 'none' : 'file';
+    }
+    return this.sync;
+  }
 
   /** The file that holds a document. */
   file(kind: string, id: string): string {
@@ -59,11 +96,22 @@ export class StateStore {
    * The document, or undefined when there is none. A file that cannot be
    * read, is not JSON, or fails `check` is a StateError naming it.
    */
-  async read<T>(kind: string, id: string, check?: DocumentCheck): Promise<T | undefined> {
+  async read<T>(kind: string, id: string, check?: DocumentCheck, opts?: { likelyMissing?: boolean }): Promise<T | undefined> {
+    return this.readSync<T>(kind, id, check, opts);
+  }
+
+  /**
+   * read() for callers that must answer synchronously (a probe inside an
+   * allocation loop). `likelyMissing`: look with a stat first, for documents
+   * that are usually not there (a free name or host port): a failed open
+   * costs a thrown error, several times a stat.
+   */
+  readSync<T>(kind: string, id: string, check?: DocumentCheck, opts: { likelyMissing?: boolean } = {}): T | undefined {
     const file = this.file(kind, id);
+    if (opts.likelyMissing && !existsSync(file)) return undefined;
     let text: string;
     try {
-      text = await fs.readFile(file, 'utf8');
+      text = readFileSync(file, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       ioProblem(file, 'read', e);
@@ -90,12 +138,12 @@ export class StateStore {
     const text = `${JSON.stringify(doc)}\n`;
     boundary(`write ${kind}/${id}`);
     try {
-      await writeFileAtomic(path, text);
+      await writeFileAtomic(path, text, { sync: this.syncMode() });
     } catch (e) {
       // The kind's directory is made on its first document (or again, if someone removed it).
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') ioProblem(path, 'written', e);
       await fs.mkdir(join(this.dir, kind), { recursive: true, mode: 0o755 });
-      await writeFileAtomic(path, text).catch((err: unknown) => ioProblem(path, 'written', err));
+      await writeFileAtomic(path, text, { sync: this.syncMode() }).catch((err: unknown) => ioProblem(path, 'written', err));
     }
   }
 

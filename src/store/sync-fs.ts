@@ -8,6 +8,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmdirSync,
   rmSync,
   unlinkSync,
   writeFileSync,
@@ -31,6 +32,7 @@ export const syncFs = {
   mkdir: (path: string, opts: MakeDirectoryOptions) => now(() => mkdirSync(path, opts)),
   link: (from: string, to: string) => now(() => linkSync(from, to)),
   rename: (from: string, to: string) => now(() => renameSync(from, to)),
+  rmdir: (path: string) => now(() => rmdirSync(path)),
   unlink: (path: string) => now(() => unlinkSync(path)),
   rm: (path: string, opts: RmOptions) => now(() => rmSync(path, opts)),
 };

@@ -57,15 +57,18 @@ std::optional<Value> get_address(nl::Socket& sock, int ifindex, const Prefix& p)
 }
 
 // {dev|index, address, broadcast?, peer?, scope?, label?, flags?, validLifetime?,
-//  preferredLifetime?, replace?} → the address as the kernel reports it.
+//  preferredLifetime?, replace?, readBack?} → the address as the kernel reports it;
+//  with readBack: false, {address} as given.
 Value add(OpContext& ctx, const Value& args) {
   nl::Socket& sock = ctx.ns.rtnl();
   int ifindex = ifindex_of(sock, args);
   AddrSpec spec = addr_spec_from_args(args, ifindex);
   bool replace = args.bool_or("replace", false);
   bool existed = replace && find_address(sock, ifindex, spec.local).has_value();
+  // readBack: false — nothing echoed or read: the caller keeps its own record of what it added.
+  bool read_back = args.bool_or("readBack", true);
   // IPv4 echoes the new address back to the sender; IPv6 does not, so it is read after.
-  nl::Message m = build_newaddr(spec, NLM_F_CREATE | NLM_F_ECHO | (replace ? NLM_F_REPLACE : NLM_F_EXCL));
+  nl::Message m = build_newaddr(spec, NLM_F_CREATE | (read_back ? NLM_F_ECHO : 0) | (replace ? NLM_F_REPLACE : NLM_F_EXCL));
   std::optional<Value> echoed;
   sock.request(m, [&](size_t, const nlmsghdr* h) {
     if (h->nlmsg_type == RTM_NEWADDR) echoed = parse_address(h);
@@ -76,6 +79,7 @@ Value add(OpContext& ctx, const Value& args) {
     Prefix p = spec.local;
     ctx.undo.push("delete address " + spec.describe(), [ns, ifindex, p] { delete_quietly_if_gone(ns, ifindex, p); });
   }
+  if (!read_back) return Value(Object{{"address", Value(args.str("address"))}});
   if (echoed) return std::move(*echoed);
   std::optional<Value> got = get_address(sock, ifindex, spec.local);
   if (!got) throw NetlinkError(EADDRNOTAVAIL, "RTM_GETADDR", spec.describe(), "the address vanished right after it was added");

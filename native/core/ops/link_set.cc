@@ -55,6 +55,18 @@ nl::Message set_request(nl::Socket& sock, const LinkTarget& t, const Value& args
   return m;
 }
 
+// undoable: false — the change alone, one message: nothing read before (so
+// nothing to put back) or after. For a caller that disposes of the link (its
+// namespace) when a later call of the plan fails; reading both ends of a
+// link costs as much as changing it.
+Value set_blind(nl::Socket& sock, const LinkTarget& t, const Value& args) {
+  if (args.has("newName") || args.has("netns"))
+    throw InvalidArgument("undoable", "a rename or a move cannot be sent with undoable: false");
+  nl::Message change = set_request(sock, t, args);
+  sock.request(change);
+  return Value(Object{{"name", Value(t.name)}, {"index", Value(static_cast<int64_t>(t.index))}});
+}
+
 // The RTM_NEWLINK that puts back, on link `index`, every field `args` changed,
 // as `before` had it; `home_fd` >= 0 moves the link back to that namespace.
 nl::Message restore_request(int index, const Value& before, const Value& args, int home_fd) {
@@ -79,7 +91,8 @@ nl::Message restore_request(int index, const Value& before, const Value& args, i
 }
 
 // {name|index, up?, mtu?, address?, newName?, alias?, master?|masterIndex?|nomaster?,
-//  netns?, txQueueLen?} → the link as read back (in its new namespace when moved).
+//  netns?, txQueueLen?, undoable?} → the link as read back (in its new namespace
+//  when moved); with undoable: false, {name, index} as given.
 Value set(OpContext& ctx, const Value& args) {
   nl::Socket& sock = ctx.ns.rtnl();
   LinkTarget t = target_of(args);
@@ -87,6 +100,7 @@ Value set(OpContext& ctx, const Value& args) {
   for (const char* f : kSetFields) any = any || args.has(f);
   if (!any) throw InvalidArgument("args", "link.set needs at least one change (up, mtu, address, newName, ...)");
   if (args.has("newName")) check_ifname(args.str("newName"), "newName");
+  if (!args.bool_or("undoable", true)) return set_blind(sock, t, args);
   NetnsRef target_ns = args.has("netns") ? args["netns"].as_netns("netns") : nullptr;
   bool moves = target_ns && !target_ns->same_as(ctx.ns);
 
@@ -177,7 +191,8 @@ nl::Message port_request(int index, const std::string& label, const Value& value
   return m;
 }
 
-// {name|index, hairpin?, isolated?, learning?, flood?, cost?, priority?} → the link after.
+// {name|index, hairpin?, isolated?, learning?, flood?, cost?, priority?, readBack?} → the link
+// after; with readBack: false, {index, name}.
 Value set_bridge_port(OpContext& ctx, const Value& args) {
   nl::Socket& sock = ctx.ns.rtnl();
   LinkTarget t = target_of(args);
@@ -186,10 +201,12 @@ Value set_bridge_port(OpContext& ctx, const Value& args) {
   if (!any) throw InvalidArgument("args", "link.setBridgePort needs hairpin, isolated, learning, flood, cost or priority");
   // AF_BRIDGE requests address the port by index only.
   int index = t.index ? t.index : ifindex_of(sock, args, "name", "index");
+  // readBack: false — the port is not read after the change (the caller keeps its own record).
+  bool read_back = args.bool_or("readBack", true);
   std::vector<nl::Message> msgs;
   msgs.push_back(get_request(index, ""));
   msgs.push_back(port_request(index, t.label(), args));
-  msgs.push_back(get_request(index, ""));
+  if (read_back) msgs.push_back(get_request(index, ""));
   Value before, after;
   sock.transact(msgs, [&](size_t i, const nlmsghdr* h) {
     if (h->nlmsg_type != RTM_NEWLINK) return;
@@ -208,6 +225,7 @@ Value set_bridge_port(OpContext& ctx, const Value& args) {
       ns->rtnl().request(m);
     });
   }
+  if (!read_back) return Value(Object{{"index", Value(static_cast<int64_t>(index))}, {"name", Value(t.name)}});
   return after;
 }
 

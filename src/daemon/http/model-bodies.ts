@@ -54,6 +54,7 @@ export const sandboxCreateBody: Check<SandboxCreateOptions> = object(
     dnsSearch: strings,
     dnsOptions: strings,
     extraHosts: strings,
+    labels: stringMap,
     idempotencyKey: str,
   },
 );

@@ -9,7 +9,7 @@ import { Nftables } from '../../nft/nftables.js';
 import { checkOptions, interfaceName, integer, option } from '../../core/validate.js';
 import type { ModelContext } from '../context.js';
 import { ConflictError, NoSuchObjectError, PoolExhaustedError } from '../../core/errors.js';
-import { networkInspect, type NetworkInspect } from '../inspect.js';
+import { networkInspect, networkList, type NetworkInspect } from '../inspect.js';
 import { readFirewall } from '../firewall/index.js';
 import { bridgeName, DEFAULT_BRIDGE_NAME, newId, objectName } from '../state/names.js';
 import { NETWORKS } from '../state/state.js';
@@ -17,6 +17,7 @@ import { IPV6_MIN_MTU } from './network-calls.js';
 import { makeNetwork, unmakeNetwork } from './kernel-side.js';
 import type { NetworkRecord } from '../state/records.js';
 import { detachNetwork } from '../sandboxes/sandbox-ops.js';
+import { dropPoolEntries } from '../sandboxes/pool-records.js';
 import { allocateAddresses } from '../sandboxes/ipam-ops.js';
 import { driverOf, hasBridge, isStacked } from './drivers/index.js';
 import { explainStackedFailure, stackedNetworkRecord } from './drivers/stacked.js';
@@ -96,7 +97,33 @@ function poolConfig(p: PoolState): NetworkRecord['ipv4'] {
 }
 
 export class Networks {
+  /**
+   * Network ids by name (the default network's under DEFAULT_NETWORK), as
+   * last seen: a hint, checked by reading that one document (so another
+   * process's removal or re-creation is noticed), never an answer by itself.
+   * A lookup then reads one network document, however many there are.
+   */
+  private readonly seen = new Map<string, string>();
+
   constructor(private readonly ctx: ModelContext) {}
+
+  /** The network the hint names for `key`, if it is still that network; undefined sends the caller to read them all. */
+  private async hinted(key: string, matches: (n: NetworkRecord) => boolean): Promise<NetworkRecord | undefined> {
+    const id = this.seen.get(key);
+    if (id === undefined) return undefined;
+    const n = await this.ctx.state.network(id).catch((e: unknown) => {
+      if (e instanceof StateError) return undefined;
+      throw e;
+    });
+    if (n && matches(n)) return n;
+    this.seen.delete(key);
+    return undefined;
+  }
+
+  private remember(all: readonly NetworkRecord[]): void {
+    this.seen.clear();
+    for (const n of all) this.seen.set(n.isDefault ? DEFAULT_NETWORK : n.name, n.id);
+  }
 
   /** Creates a network; its bridge, gateway address and firewall rules are one kernel transaction. */
   async create(opts: NetworkCreateOptions): Promise<NetworkInspect> {
@@ -159,7 +186,11 @@ export class Networks {
 
   /** The default network, created (with its bridge) the first time anything asks for it. */
   async ensureDefault(): Promise<NetworkRecord> {
-    const found = (await this.ctx.state.networks()).find((n) => n.isDefault);
+    const hinted = await this.hinted(DEFAULT_NETWORK, (n) => n.isDefault);
+    if (hinted) return hinted;
+    const all = await this.ctx.state.networks();
+    this.remember(all);
+    const found = all.find((n) => n.isDefault);
     if (found) return found;
     let made: NetworkRecord | undefined;
     const n = await this.ctx.state.locked(async () => {
@@ -269,7 +300,10 @@ export class Networks {
    */
   async find(ref: string): Promise<NetworkRecord | undefined> {
     if (typeof ref !== 'string') throw new ValidationError('network', `a network is named by a string, got ${typeof ref}`);
+    const hinted = await this.hinted(ref, (n) => n.name === ref);
+    if (hinted) return hinted;
     const all = await this.ctx.state.networks();
+    this.remember(all);
     const exact = all.find((n) => n.name === ref || n.id === ref);
     if (exact) return exact;
     if (!/^[0-9a-f]{3,64}$/.test(ref)) return undefined;
@@ -302,7 +336,7 @@ export class Networks {
 
   async list(): Promise<NetworkInspect[]> {
     const [networks, sandboxes] = await Promise.all([this.ctx.state.networks(), this.ctx.state.sandboxes()]);
-    return networks.sort((a, b) => a.name.localeCompare(b.name)).map((n) => networkInspect(n, sandboxes));
+    return networkList(networks, sandboxes);
   }
 
   async inspect(ref: string): Promise<NetworkInspect> {
@@ -334,6 +368,8 @@ export class Networks {
           `network '${n.name}' has active endpoints (${attached.map((s) => s.name).join(', ')}); disconnect them first or force the removal`,
         );
       for (const s of attached) await detachNetwork(this.ctx, s, n);
+      // Warm pool namespaces on its bridge, whichever engine keeps them: they go with it.
+      await dropPoolEntries(this.ctx, n.id);
       await this.unmaterialize(n, last);
       await this.ctx.state.removeNetwork(n.id);
       await this.ctx.state.ipam.drop(n.id);

@@ -8,8 +8,9 @@
 //   - endpoints on networks that are gone are taken out;
 //   - missing bridges and endpoints are made again, links found down or off
 //     their bridge and missing addresses and routes are put back;
+//   - warm pool entries of engines that are gone (or not whole) are deleted;
 //   - links carrying this state's mark that no record owns are deleted;
-//   - IPAM entries, the name index, the port index, joiners and the
+//   - IPAM entries, the name index, the port documents, joiners and the
 //     sandboxes' hosts/resolv.conf are rebuilt from the records;
 //   - this state's part of the firewall is brought in line by a diff.
 import { rmSync } from 'node:fs';
@@ -27,6 +28,7 @@ import { HOST_VETH_PREFIX, sandboxNetnsName } from '../state/names.js';
 import type { NetworkRecord, SandboxRecord } from '../state/records.js';
 import { NETWORKS, SANDBOXES } from '../state/state.js';
 import { openRecorded, repairEndpoints } from './endpoints.js';
+import { checkPool } from '../sandboxes/pool-records.js';
 import { repairFirewall } from './firewall.js';
 import { emptyReport, type ReconcileReport } from './report.js';
 import { quarantine, removeLeftovers, repairIpam, repairJoiners, repairNameIndex, repairPortIndex } from './state-files.js';
@@ -96,10 +98,17 @@ async function repairBridges(ctx: ModelContext, networks: readonly NetworkRecord
 }
 
 /** Links with this state's mark (its device group) that no record owns: bridges of no network, host veth ends of no endpoint. */
-async function removeStrayLinks(ctx: ModelContext, networks: readonly NetworkRecord[], sandboxes: readonly SandboxRecord[], links: Map<string, Link>, report: ReconcileReport): Promise<void> {
+async function removeStrayLinks(
+  ctx: ModelContext,
+  networks: readonly NetworkRecord[],
+  sandboxes: readonly SandboxRecord[],
+  links: Map<string, Link>,
+  report: ReconcileReport,
+  pooled: readonly string[],
+): Promise<void> {
   const bridges = new Set(networks.map((n) => n.bridge));
   const vxlans = new Set(networks.flatMap((n) => (n.overlay ? [n.overlay.device] : [])));
-  const hostEnds = new Set(sandboxes.flatMap((s) => s.endpoints.map((e) => e.hostIfname)));
+  const hostEnds = new Set([...sandboxes.flatMap((s) => s.endpoints.map((e) => e.hostIfname)), ...pooled]);
   const stray = [...links.values()].filter(
     (l) =>
       (l.deviceGroup === ctx.state.owner.id &&
@@ -183,7 +192,10 @@ export async function reconcile(ctx: ModelContext): Promise<ReconcileReport> {
         const ns = open.get(s.id);
         if (ns) await repairEndpoints(ctx, s, ns, links, byId, report);
       }
-      await removeStrayLinks(ctx, networks, sandboxes, await hostLinks(ctx), report);
+      // Warm pool entries of engines that are gone, or no longer whole, go; the others' pairs are owned like endpoints'.
+      const pool = await checkPool(ctx, await hostLinks(ctx), networks);
+      report.removedNamespaces.push(...pool.removed);
+      await removeStrayLinks(ctx, networks, sandboxes, await hostLinks(ctx), report, pool.kept.map((p) => p.hostIfname));
     } finally {
       for (const ns of open.values()) ns.close();
     }

@@ -30,7 +30,7 @@ export interface ReconcileReport {
   detachedEndpoints: string[];
   /** Addresses that were held by no live endpoint. */
   releasedAddresses: string[];
-  /** State files written again from the records and the kernel (name index, IPAM entries, port index, hosts, resolv.conf). */
+  /** State files written again from the records and the kernel (name index, IPAM entries, port documents, hosts, resolv.conf). */
   restoredFiles: string[];
   /** Files of writers that died (temporary files, index entries pointing nowhere), removed. */
   removedFiles: string[];

@@ -1,12 +1,12 @@
 // The state files made to agree with the records: the name index, the IPAM
-// entries and cursors, the port index and the joiners lists are rebuilt from
-// the sandbox records; damaged files that cannot be rebuilt are moved into
-// the quarantine directory (never deleted), and temp files of writers that
-// died are removed.
+// entries and cursors, the port documents and the joiners lists are rebuilt
+// from the sandbox records; damaged files that cannot be rebuilt are moved
+// into the quarantine directory (never deleted), and temp files of writers
+// that died are removed.
 import { unlinkSync } from 'node:fs';
 import type { ModelContext } from '../context.js';
 import type { NetworkRecord, SandboxRecord } from '../state/records.js';
-import { portsOf, type Damage } from '../state/state.js';
+import { PORTS, portsOf, type Damage } from '../state/state.js';
 import type { ReconcileReport } from './report.js';
 
 /** Moves damaged documents into the quarantine directory and reports them. */
@@ -99,15 +99,11 @@ export async function repairNameIndex(ctx: ModelContext, sandboxes: readonly San
   }
 }
 
-/** The port index from the records, written when it differs (a damaged one goes to quarantine first). */
+/** The port documents from the records, each written when it differs (damaged ones go to quarantine first). */
 export async function repairPortIndex(ctx: ModelContext, sandboxes: readonly SandboxRecord[], dir: string, report: ReconcileReport): Promise<void> {
-  const want = portsOf(sandboxes);
-  const have = await ctx.state.portIndex();
-  const key = (ps: typeof want): string => JSON.stringify([...ps].map((p) => JSON.stringify(p)).sort());
-  if ('damage' in have) await quarantine(ctx, [have.damage], dir, report);
-  else if (key(have.ports) === key(want)) return;
-  await ctx.state.writePorts(want);
-  report.restoredFiles.push('ports/published');
+  const { damaged } = await ctx.state.allPorts();
+  await quarantine(ctx, damaged.map((d) => ({ kind: PORTS, ...d })), dir, report);
+  for (const id of await ctx.state.rebuildPorts(portsOf(sandboxes))) report.restoredFiles.push(`ports/${id}`);
 }
 
 /** Each sandbox's joiners from the sandboxes that say they joined it (a crash can leave the two apart). */

@@ -23,6 +23,26 @@ function prefixLength(subnet: string): number {
 
 export function addEndpointCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: EndpointRecord, n: NetworkRecord, owner: Owner): void {
   if (isStacked(n)) return addStackedEndpointCalls(plan, sandbox, e, n);
+  vethCalls(plan, sandbox, e, n, owner, true);
+  addressCalls(plan, sandbox, e, n, owner);
+}
+
+/**
+ * The veth pair of an endpoint, on the bridge with hairpin (and isolated
+ * without ICC). `up: false` leaves the sandbox end down and without address,
+ * so the pair has no carrier and the bridge keeps its port disabled (nothing
+ * crosses it, nothing is counted): a warm pool's pair, which
+ * activateEndpointCalls finishes. The host end is up either way, as a cold
+ * create also brings it up before the sandbox end.
+ */
+export function vethCalls(
+  plan: Plan,
+  sandbox: NativeNetns | PlanRef,
+  e: Pick<EndpointRecord, 'hostIfname' | 'ifname'> & { mac?: string },
+  n: NetworkRecord,
+  owner: Owner,
+  up: boolean,
+): void {
   const addrGenMode = quietIpv6(n) ? ('none' as const) : undefined;
   plan.add(
     linkCalls.addVeth({
@@ -35,14 +55,31 @@ export function addEndpointCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: 
       readBack: false,
       ...(n.mtu !== undefined ? { mtu: n.mtu } : {}),
       ...(addrGenMode ? { addrGenMode } : {}),
-      peer: { name: e.ifname, netns: sandbox, up: true, address: e.mac, deviceGroup: owner.id, ...(addrGenMode ? { addrGenMode } : {}) },
+      peer: { name: e.ifname, netns: sandbox, up, ...(e.mac !== undefined ? { address: e.mac } : {}), deviceGroup: owner.id, ...(addrGenMode ? { addrGenMode } : {}) },
     }),
   );
   // Without br_netfilter, bridged traffic never reaches the forward hook: ICC off then rests on isolated ports.
-  plan.add(linkCalls.setBridgePort(e.hostIfname, { hairpin: true, ...(n.icc ? {} : { isolated: true }) }));
-  plan.add(addrCalls.add({ dev: e.ifname, address: `${e.ipv4}/${prefixLength(n.ipv4.subnet)}` }), sandbox);
+  plan.add(linkCalls.setBridgePort(e.hostIfname, { hairpin: true, ...(n.icc ? {} : { isolated: true }) }, { readBack: false }));
+}
+
+/**
+ * A pooled pair made by vethCalls(…, up: false), turned into the endpoint:
+ * the sandbox end gets its MAC and comes up (the pair gains its carrier),
+ * then addresses, routes and ports. A pooled namespace whose hand-out fails
+ * is deleted, pair and all.
+ */
+export function activateEndpointCalls(plan: Plan, sandbox: NativeNetns, e: EndpointRecord, n: NetworkRecord, owner: Owner): void {
+  // Not undoable (one message, nothing read): when a later call fails, the caller deletes the namespace, pair and all.
+  plan.add(linkCalls.set(e.ifname, { address: e.mac, up: true, undoable: false }), sandbox);
+  addressCalls(plan, sandbox, e, n, owner);
+}
+
+/** Address, routes and published ports of an endpoint whose pair is there. */
+function addressCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: EndpointRecord, n: NetworkRecord, owner: Owner): void {
+  // The model keeps its own record: nothing is read back.
+  plan.add(addrCalls.add({ dev: e.ifname, address: `${e.ipv4}/${prefixLength(n.ipv4.subnet)}`, readBack: false }), sandbox);
   if (e.ipv6 && n.ipv6)
-    plan.add(addrCalls.add({ dev: e.ifname, address: `${e.ipv6}/${prefixLength(n.ipv6.subnet)}`, flags: { nodad: true } }), sandbox);
+    plan.add(addrCalls.add({ dev: e.ifname, address: `${e.ipv6}/${prefixLength(n.ipv6.subnet)}`, flags: { nodad: true }, readBack: false }), sandbox);
   if (e.gatewayRoute) {
     plan.add(routeCalls.add({ destination: 'default', gateway: n.ipv4.gateway }), sandbox);
     if (e.ipv6 && n.ipv6) plan.add(routeCalls.add({ destination: 'default', gateway: n.ipv6.gateway }), sandbox);

@@ -1,7 +1,7 @@
 // A sandbox's /etc/hosts and /etc/resolv.conf: written under
 // <etc>/netns/<name>/ (where `ip netns exec` mounts them) and, when the caller
 // asked, into a directory of its choice (a container's rootfs, a bundle).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateError } from '../../core/errors.js';
 import { syncFs as fs } from '../../store/sync-fs.js';
@@ -12,19 +12,41 @@ import type { ModelContext } from '../context.js';
 import type { NetworkRecord, SandboxRecord } from '../state/records.js';
 import { servesDns } from '../networks/drivers/index.js';
 
+const NO_RESOLV_CONF: ResolvConf = { nameservers: [], search: [], options: [] };
+let hostConf: { path: string; key: string; conf: ResolvConf } | undefined;
+
+/**
+ * The host's resolv.conf, read again only when a stat says it changed. A
+ * change within the file system's timestamp granularity of the read could
+ * keep the same key, so a file modified less than a second before it was
+ * read is not kept (git's "racily clean" rule).
+ */
 function hostResolvConf(path = '/etc/resolv.conf'): ResolvConf {
+  let key: string;
+  let modified: number;
   try {
-    return parseResolvConf(readFileSync(path, 'utf8'));
+    const st = statSync(path, { bigint: true });
+    key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    modified = Number(st.mtimeMs > st.ctimeMs ? st.mtimeMs : st.ctimeMs);
   } catch {
-    return { nameservers: [], search: [], options: [] };
+    return NO_RESOLV_CONF;
   }
+  if (hostConf?.path === path && hostConf.key === key) return hostConf.conf;
+  let conf: ResolvConf;
+  try {
+    conf = parseResolvConf(readFileSync(path, 'utf8'));
+  } catch {
+    return NO_RESOLV_CONF;
+  }
+  hostConf = Date.now() - modified > 1000 ? { path, key, conf } : undefined;
+  return conf;
 }
 
-/** The directories a sandbox's files go to. */
-function targets(ctx: ModelContext, s: SandboxRecord): string[] {
+/** The directories a sandbox's files go to: ours under /etc/netns, the caller's, or both. */
+function targets(ctx: ModelContext, s: SandboxRecord, which: 'netns' | 'filesDir' | 'both' = 'both'): string[] {
   const dirs: string[] = [];
-  if (s.netns.kind === 'owned' && s.netns.name !== undefined) dirs.push(netnsEtcDir(s.netns.name, ctx.etcDir));
-  if (s.filesDir !== undefined) dirs.push(s.filesDir);
+  if (which !== 'filesDir' && s.netns.kind === 'owned' && s.netns.name !== undefined) dirs.push(netnsEtcDir(s.netns.name, ctx.etcDir));
+  if (which !== 'netns' && s.filesDir !== undefined) dirs.push(s.filesDir);
   return dirs;
 }
 
@@ -55,8 +77,14 @@ export function sandboxFiles(
   return { hosts, resolvConf: resolvConfContent(conf) };
 }
 
-export async function writeSandboxEtc(ctx: ModelContext, s: SandboxRecord, files: { hosts: string; resolvConf: string }): Promise<void> {
-  for (const dir of targets(ctx, s)) {
+/**
+ * Writes the files to /etc/netns/<name>/ and the caller's directory; `only`
+ * limits it to one of them (a create writes its own directory while the
+ * kernel works, the caller's only once the sandbox exists: a failed create
+ * must leave the caller's files as they were).
+ */
+export async function writeSandboxEtc(ctx: ModelContext, s: SandboxRecord, files: { hosts: string; resolvConf: string }, only?: 'netns' | 'filesDir'): Promise<void> {
+  for (const dir of targets(ctx, s, only)) {
     try {
       await writeSandboxFiles(dir, files);
     } catch (e) {
@@ -70,10 +98,25 @@ export async function writeSandboxEtc(ctx: ModelContext, s: SandboxRecord, files
 /** Removes what writeSandboxEtc wrote under /etc/netns (never the caller's own directory). */
 export async function removeSandboxEtc(ctx: ModelContext, s: SandboxRecord): Promise<void> {
   if (s.netns.kind !== 'owned' || s.netns.name === undefined) return;
+  const dir = netnsEtcDir(s.netns.name, ctx.etcDir);
+  // The two files written and the directory: three calls, where a recursive rm lists and stats first.
   try {
-    await fs.rm(netnsEtcDir(s.netns.name, ctx.etcDir), { recursive: true, force: true });
+    for (const f of ['hosts', 'resolv.conf'])
+      await fs.unlink(join(dir, f)).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+      });
+    await fs.rmdir(dir);
+    return;
   } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
     // Something that is not a directory where the sandbox's would be: there is nothing of the sandbox's to remove.
+    if (code === 'ENOTDIR') return;
+    // Anything else (more in it than our two files): the directory goes whole.
+  }
+  try {
+    await fs.rm(dir, { recursive: true, force: true });
+  } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOTDIR') throw e;
   }
 }

@@ -2,7 +2,7 @@
 // is fixed, picked from its range or picked at random, and may not collide
 // with a port another endpoint (or this one) already publishes.
 import { ValidationError } from '../../core/errors.js';
-import { pickHostPort, type PortBinding, type PortRange } from '../../addressing/port-spec.js';
+import { pickHostPort, type PortBinding, type PortProtocol, type PortRange } from '../../addressing/port-spec.js';
 import { ConflictError } from '../../core/errors.js';
 import type { PublishedPort } from '../state/records.js';
 
@@ -11,11 +11,10 @@ function collides(a: Pick<PublishedPort, 'protocol' | 'hostPort' | 'hostIp'>, b:
   return a.protocol === b.protocol && a.hostPort === b.hostPort && (a.hostIp === undefined || b.hostIp === undefined || a.hostIp === b.hostIp);
 }
 
-/** A published port with its owner, as kept in the state's port index. */
-export interface TakenPort extends PublishedPort {
-  sandbox: string;
-  endpoint: string;
-}
+export type { TakenPort } from '../state/port-store.js';
+
+/** The publications already holding one host port (another endpoint's), asked one port at a time. */
+export type PortHolders = (protocol: PortProtocol, hostPort: number) => readonly (Pick<PublishedPort, 'protocol' | 'hostIp' | 'hostPort'> & { sandbox?: string })[];
 
 /** A host port a process on the host holds (a listener): never published over. */
 export interface BusyPort {
@@ -28,34 +27,32 @@ export interface BusyPort {
 }
 
 /**
- * Host ports for `bindings`, in order. `hostBinding` is the network's default
- * host address for bindings that name none.
+ * Host ports for `bindings`, in order. `taken` answers for one host port at
+ * a time (so a check costs the same however many ports are published);
+ * `hostBinding` is the network's default host address for bindings that
+ * name none.
  */
 export function resolvePorts(
   bindings: readonly PortBinding[],
-  taken: readonly TakenPort[],
+  taken: PortHolders,
   opts: { hostBinding?: string; ephemeral?: PortRange; busy?: readonly BusyPort[] } = {},
 ): PublishedPort[] {
-  // Publications by protocol and port, so that each binding looks at its own few.
+  // Host listeners and this request's own ports, by protocol and port; other endpoints' come from `taken`.
   type Holder = Pick<PublishedPort, 'protocol' | 'hostIp' | 'hostPort'> & { sandbox?: string; by?: string };
-  const index = new Map<string, Holder[]>();
-  const byProtocol = new Map<string, Holder[]>();
+  const local = new Map<string, Holder[]>();
   const remember = (p: Holder): void => {
     const key = `${p.protocol}/${p.hostPort}`;
-    index.set(key, [...(index.get(key) ?? []), p]);
-    let list = byProtocol.get(p.protocol);
-    if (!list) byProtocol.set(p.protocol, (list = []));
-    list.push(p);
+    local.set(key, [...(local.get(key) ?? []), p]);
   };
-  for (const t of taken) remember(t);
   for (const b of opts.busy ?? []) remember(b);
+  const holders = (protocol: PortProtocol, hostPort: number): readonly Holder[] => [...(local.get(`${protocol}/${hostPort}`) ?? []), ...taken(protocol, hostPort)];
   const out: PublishedPort[] = [];
   for (const b of bindings) {
     const hostIp = b.hostIp ?? opts.hostBinding;
     let hostPort: number;
     if (b.hostPort.kind === 'fixed') {
       hostPort = b.hostPort.port;
-      const holder = (index.get(`${b.protocol}/${hostPort}`) ?? []).find((t) => collides(t, { protocol: b.protocol, hostPort, hostIp }));
+      const holder = holders(b.protocol, hostPort).find((t) => collides(t, { protocol: b.protocol, hostPort, hostIp }));
       if (holder)
         throw new ConflictError(
           'port-in-use',
@@ -66,8 +63,7 @@ export function resolvePorts(
             `; pick another host port or use a random one (-p ${b.containerPort}/${b.protocol})`,
         );
     } else {
-      const used = new Set<number>();
-      for (const t of byProtocol.get(b.protocol) ?? []) if (collides(t, { protocol: b.protocol, hostPort: t.hostPort, hostIp })) used.add(t.hostPort);
+      const used = { has: (port: number) => holders(b.protocol, port).some((t) => collides(t, { protocol: b.protocol, hostPort: port, hostIp })) };
       hostPort = pickHostPort(b.hostPort, used, opts.ephemeral);
     }
     const p: PublishedPort = { protocol: b.protocol, hostPort, containerPort: b.containerPort };

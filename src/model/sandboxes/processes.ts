@@ -15,5 +15,7 @@ export function launchTarget(ctx: ModelContext, s: SandboxRecord): LaunchTarget 
   }
   const target: LaunchTarget = { netnsPath: s.netns.path };
   if (s.netns.kind === 'owned' && s.netns.name !== undefined) target.etcDir = netnsEtcDir(s.netns.name, ctx.etcDir);
+  // A container's own hostname (Docker gives every container a UTS namespace); host mode keeps the host's.
+  if (s.netns.kind === 'owned') target.hostname = s.hostname;
   return target;
 }

@@ -3,7 +3,7 @@
 // did to the state, and taking endpoints and sandboxes down again.
 import { linkCalls } from '../../rtnl/link.js';
 import { macFromIPv4 } from '../../addressing/mac.js';
-import type { PortBinding } from '../../addressing/port-spec.js';
+import type { PortBinding, PortProtocol } from '../../addressing/port-spec.js';
 import { netnsCalls } from '../../netns.js';
 
 import type { Plan } from '../../addon/plan.js';
@@ -12,12 +12,12 @@ import { removeEndpointCalls, unpublishCall } from './endpoint-calls.js';
 import { allocateAddresses } from './ipam-ops.js';
 import type { Allocation, Cursor } from '../state/ipam-store.js';
 import { hostVethName, newId } from '../state/names.js';
-import { resolvePorts, type TakenPort } from './ports.js';
+import { resolvePorts, type BusyPort, type TakenPort } from './ports.js';
 import { hostPortsInUse } from './host-ports.js';
 import type { EndpointRecord, EndpointRoute, IpamRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
 import { removeSandboxEtc } from './etc-files.js';
 import { isStacked } from '../networks/drivers/index.js';
-import { ValidationError } from '../../core/errors.js';
+import { StateError, ValidationError } from '../../core/errors.js';
 import type { NativeNetns } from '../../addon/native.js';
 import type { PlanRef } from '../../addon/plan.js';
 import { Nftables } from '../../nft/nftables.js';
@@ -34,6 +34,10 @@ export interface EndpointRequest {
   aliases?: string[];
   mac?: string;
   ports?: PortBinding[];
+  /** The endpoint's id when it is fixed already (a pooled veth pair is named after it). */
+  id?: string;
+  /** hostPortsInUse for `ports`, asked already (a create asks before it waits for the state lock). */
+  busy?: Promise<BusyPort[]>;
 }
 
 /**
@@ -45,7 +49,10 @@ export class PendingState {
   /** Each network's cursor as it was before, to put back when the attach is undone. */
   private readonly cursors = new Map<string, Cursor>();
   private readonly claims: { networkId: string; allocation: Allocation }[] = [];
-  ports: TakenPort[] | undefined;
+  /** The ports this change publishes. */
+  private readonly ports: TakenPort[] = [];
+  /** Every published port as the records say, once a port document turned out damaged. */
+  private fromRecords: TakenPort[] | undefined;
   constructor(private readonly ctx: ModelContext) {}
 
   async ipamOf(networkId: string): Promise<IpamRecord> {
@@ -71,9 +78,22 @@ export class PendingState {
     this.claims.push({ networkId, allocation: { address, owner } });
   }
 
-  async takenPorts(): Promise<TakenPort[]> {
-    this.ports ??= await this.ctx.state.ports();
-    return this.ports;
+  /** Who publishes one host port: its document (or the records, past a damaged one), and this change's own ports. */
+  portHolders(protocol: PortProtocol, hostPort: number): TakenPort[] {
+    const mine = this.ports.filter((p) => p.protocol === protocol && p.hostPort === hostPort);
+    const stored = this.fromRecords
+      ? this.fromRecords.filter((p) => p.protocol === protocol && p.hostPort === hostPort)
+      : this.ctx.state.portHolders(protocol, hostPort);
+    return [...stored, ...mine];
+  }
+
+  /** Asks the records instead of the port documents from now on (one of those is damaged). */
+  async useRecords(): Promise<void> {
+    this.fromRecords ??= await this.ctx.state.portsOfRecords();
+  }
+
+  publish(ports: readonly TakenPort[]): void {
+    this.ports.push(...ports);
   }
 
   async commit(): Promise<void> {
@@ -81,7 +101,7 @@ export class PendingState {
       const mine = this.claims.filter((c) => c.networkId === id).map((c) => c.allocation);
       await this.ctx.state.ipam.claim(id, mine, { ...(r.ipv4.last ? { ipv4: r.ipv4.last } : {}), ...(r.ipv6?.last ? { ipv6: r.ipv6.last } : {}) });
     }
-    if (this.ports) await this.ctx.state.writePorts(this.ports);
+    if (this.ports.length > 0) await this.ctx.state.publishPorts(this.ports);
   }
 }
 
@@ -101,7 +121,7 @@ export async function planEndpoint(
   req: EndpointRequest,
   gatewayRoute: boolean,
 ): Promise<EndpointRecord> {
-  const id = newId();
+  const id = req.id ?? newId();
   const ipam = await pending.ipamOf(n.id);
   const addrs = allocateAddresses(n, ipam, id, { ipv4: req.ipv4, ipv6: req.ipv6 }, (a) => ctx.state.ipam.isAllocated(n.id, a));
   pending.claim(n.id, addrs.ipv4, id);
@@ -122,15 +142,23 @@ export async function planEndpoint(
   if (req.ports && req.ports.length > 0) {
     if (isStacked(n))
       throw new ValidationError('publish', `sandboxes on ${n.driver} network '${n.name}' are reached at their own addresses: ports are not published (no NAT)`);
-    const taken = await pending.takenPorts();
     // Ports processes on the host listen on: never published over (random ones avoid them).
-    const busy = await hostPortsInUse(ctx, req.ports, n.hostBinding);
-    e.ports = resolvePorts(req.ports, taken, {
-      busy,
-      ...(n.hostBinding ? { hostBinding: n.hostBinding } : {}),
-      ...(ctx.ephemeralPorts ? { ephemeral: ctx.ephemeralPorts } : {}),
-    });
-    taken.push(...e.ports.map((p) => ({ ...p, sandbox: s.name, endpoint: id })));
+    const busy = await (req.busy ?? hostPortsInUse(ctx, req.ports, n.hostBinding));
+    const bindings = req.ports;
+    const resolve = (): EndpointRecord['ports'] =>
+      resolvePorts(bindings, (protocol, port) => pending.portHolders(protocol, port), {
+        busy,
+        ...(n.hostBinding ? { hostBinding: n.hostBinding } : {}),
+        ...(ctx.ephemeralPorts ? { ephemeral: ctx.ephemeralPorts } : {}),
+      });
+    try {
+      e.ports = resolve();
+    } catch (err) {
+      if (!(err instanceof StateError)) throw err;
+      await pending.useRecords();
+      e.ports = resolve();
+    }
+    pending.publish(e.ports.map((p) => ({ ...p, sandbox: s.name, endpoint: id })));
   }
   return e;
 }
@@ -139,13 +167,9 @@ export async function planEndpoint(
 export async function forgetEndpoints(ctx: ModelContext, endpoints: readonly EndpointRecord[]): Promise<void> {
   for (const e of endpoints)
     await ctx.state.ipam.release(e.networkId, [e.ipv4, ...(e.ipv6 ? [e.ipv6] : [])].map((address) => ({ address, owner: e.id })));
-  if (endpoints.some((e) => e.ports.length > 0)) {
-    const ids = new Set(endpoints.map((e) => e.id));
-    const ports = await ctx.state.ports();
-    const kept = ports.filter((p) => !ids.has(p.endpoint));
-    // Untouched when it never held them (an attach undone before its state was written).
-    if (kept.length !== ports.length) await ctx.state.writePorts(kept);
-  }
+  // Only the documents of the endpoints' own ports; one that never held them (an attach undone before its state was written) is untouched.
+  const ports = endpoints.flatMap((e) => e.ports.map((p) => ({ protocol: p.protocol, hostPort: p.hostPort, endpoint: e.id })));
+  if (ports.length > 0) await ctx.state.unpublishPorts(ports);
 }
 
 /** Takes one network's endpoint out of a sandbox whose namespace stays. */
@@ -177,12 +201,15 @@ export interface TeardownOptions {
 /**
  * Removes a sandbox's kernel side in one trip: its published ports, and its
  * namespace when it is ours (its veth pairs go with it, in the kernel's
- * background work); an adopted namespace only loses our interfaces. The host
- * ends are taken down first, so that freed addresses are never live on the
- * bridge, and when some process still holds the namespace (so the kernel
- * keeps it, and the veths) the namespace deletion deletes them: nothing of
- * the sandbox is left on the host either way. Safe to repeat; a vanished
- * namespace or element is fine.
+ * background work); an adopted namespace only loses our interfaces. When
+ * some process still holds our namespace (so the kernel keeps it, and the
+ * veths) the namespace deletion deletes the host ends itself, so nothing of
+ * the sandbox is left on the host either way; when nobody holds it, no
+ * process can use its addresses any more and the kernel takes its pairs
+ * apart at once, so the host ends are not taken down first (that was half of
+ * a remove's kernel time). Adopted pairs left for the background reaper are
+ * taken down, since the runtime's namespace lives on. Safe to repeat; a
+ * vanished namespace or element is fine.
  */
 export async function teardownKernel(ctx: ModelContext, s: SandboxRecord, opts: TeardownOptions & { checked?: boolean } = {}): Promise<void> {
   const only = opts.checked ? await ownedMappings(ctx, s.endpoints) : undefined;
@@ -191,7 +218,7 @@ export async function teardownKernel(ctx: ModelContext, s: SandboxRecord, opts: 
   if ((s.netns.kind === 'owned' && s.netns.name !== undefined) || linger) {
     const unpublish = unpublishCall(s.endpoints, only);
     if (unpublish) plan.add(unpublish);
-    for (const e of s.endpoints) if (e.hostIfname !== '') plan.add(linkCalls.set(e.hostIfname, { up: false }));
+    if (linger) for (const e of s.endpoints) if (e.hostIfname !== '') plan.add(linkCalls.set(e.hostIfname, { up: false }));
     if (!linger) plan.add(netnsCalls.remove(s.netns.name as string, { dir: ctx.netnsDir, ifExists: true, peers: s.endpoints.map((e) => e.hostIfname).filter((h) => h !== '') }));
   } else {
     const ns = s.netns.kind === 'host' ? undefined : sandboxRefFor(plan, s, s.endpoints);

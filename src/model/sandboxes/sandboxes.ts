@@ -1,10 +1,11 @@
 // Sandboxes (containers' network side): create in one of Docker's network
 // modes or adopt a runtime's namespace, connect/disconnect networks, publish
 // ports, and remove. Each change is one unit: the kernel part is one plan
-// (undone by the kernel layer on failure) and the state is written after it.
+// (undone by the kernel layer on failure) and the state is written around it
+// (a create's beside it: see createLocked), taken back if the plan fails.
 import type { ChildProcess } from 'node:child_process';
 import { isAbsolute, join } from 'node:path';
-import { ValidationError } from '../../core/errors.js';
+import { StateError, ValidationError } from '../../core/errors.js';
 import type { LinkedContainer } from '../../dns/hosts.js';
 import { canonicalAddress } from '../../addressing/ipnet.js';
 import { checkPortBinding, parsePortSpec, publishAll, type PortBinding } from '../../addressing/port-spec.js';
@@ -13,20 +14,37 @@ import type { Plan, PlanRef } from '../../addon/plan.js';
 import { Netns, netnsCalls, type NetnsTarget } from '../../netns.js';
 import { checkOptions, cidr, describeValue, integer, interfaceName, ipAddress, option, unicastMac, type OptionKind } from '../../core/validate.js';
 import type { ModelContext } from '../context.js';
-import { addEndpointCalls } from './endpoint-calls.js';
+import { activateEndpointCalls, addEndpointCalls } from './endpoint-calls.js';
+import { discardReady, POOLED_IFNAME, type PoolEntry } from './pool.js';
 import { ConflictError, NoSuchObjectError } from '../../core/errors.js';
 import { portMappings } from '../firewall/view.js';
-import { publishConflict } from './host-ports.js';
+import { hostPortsInUse, publishConflict } from './host-ports.js';
 import { sandboxFiles, writeSandboxEtc } from './etc-files.js';
-import { sandboxInfo, type SandboxInfo } from '../inspect.js';
+import { sandboxInfo, sandboxList, type SandboxInfo } from '../inspect.js';
 import { newId, objectName, sandboxDefaultName, sandboxNetnsName, shortId } from '../state/names.js';
 import { DEFAULT_NETWORK, type Networks } from '../networks/networks.js';
-import { refuseIfAny } from './ports.js';
+import { refuseIfAny, type BusyPort } from './ports.js';
 import { verifySandbox } from './verify.js';
 import type { EndpointRoute, NetworkRecord, PublishedPort, SandboxRecord } from '../state/records.js';
 import { execIn, spawnIn, type ExecOptions, type ExecResult, type LaunchOptions } from '../../kernel/launch.js';
 import { launchTarget } from './processes.js';
+import { isStacked } from '../networks/drivers/index.js';
 import { destroySandbox, detachNetwork, forgetSandbox, PendingState, planEndpoint, teardownKernel, type EndpointRequest, type TeardownOptions } from './sandbox-ops.js';
+
+/** The networks a sandbox is on, read one by one (never every network). */
+async function networksOf(ctx: ModelContext, s: Pick<SandboxRecord, 'endpoints'>): Promise<Map<string, NetworkRecord>> {
+  const out = new Map<string, NetworkRecord>();
+  for (const e of s.endpoints) {
+    if (out.has(e.networkId)) continue;
+    // A damaged network document is left out, as listings leave it out.
+    const n = await ctx.state.network(e.networkId).catch((err: unknown) => {
+      if (err instanceof StateError) return undefined;
+      throw err;
+    });
+    if (n) out.set(e.networkId, n);
+  }
+  return out;
+}
 
 /** `bridge` (the default network), `host`, `none`, `container:<name or id>`, or a network's name. */
 export type NetworkMode = string;
@@ -65,6 +83,8 @@ export interface SandboxCreateOptions {
   dnsOptions?: string[];
   /** --add-host NAME:IP. */
   extraHosts?: string[];
+  /** --label: metadata kept with the sandbox (ps --filter label=…). */
+  labels?: Record<string, string>;
   /**
    * The caller's key for this request (letters, digits, '_', '-'; at most 128):
    * while the sandbox it made exists, a create with the same key returns that
@@ -108,6 +128,7 @@ const CREATE_OPTIONS: Record<keyof SandboxCreateOptions, OptionKind> = {
   dnsSearch: option.strings,
   dnsOptions: option.strings,
   extraHosts: option.strings,
+  labels: option.stringMap,
 };
 
 const CONNECT_OPTIONS: Record<keyof NetworkConnectOptions, OptionKind> = { ip: option.string, ip6: option.string, aliases: option.strings };
@@ -259,10 +280,14 @@ export class Sandboxes {
     // Made before taking the lock: making it takes the lock itself.
     const network = mode.kind === 'network' ? await this.networks.get(mode.ref) : undefined;
     const adopted = target ? await this.adopt(target) : undefined;
+    // What the host listens on is the kernel's to say, not the state's: asked now, its trip overlaps the wait for the lock.
+    const busy = network && ports.length > 0 && !isStacked(network) ? hostPortsInUse(this.ctx, ports, network.hostBinding) : undefined;
+    // Awaited by planEndpoint under the lock (a refused host address is refused there, before anything changes).
+    busy?.catch(() => undefined);
 
     try {
       let replayed = false;
-      const record = await this.ctx.state.locked(async () => {
+      const run = async (): Promise<SandboxRecord> => {
         // The same key again (a client retrying after a lost answer) gets the sandbox it made.
         const prior = key === undefined ? undefined : await this.ctx.state.sandboxIdByKey(key);
         const existing = prior === undefined ? undefined : await this.ctx.state.sandbox(prior);
@@ -270,8 +295,17 @@ export class Sandboxes {
           replayed = true;
           return existing;
         }
-        return this.createLocked(o, { mode, ports, mac, links, extraHosts, nameservers, network, target, adopted });
-      });
+        // A namespace with its pair on this network's bridge, ready, when the pool has one and the namespace is ours to make.
+        const pooled = network && !target && (o.ifname === undefined || o.ifname === POOLED_IFNAME) ? this.ctx.warmPool?.take(network.id) : undefined;
+        try {
+          return await this.createLocked(o, { mode, ports, mac, links, extraHosts, nameservers, network, target, adopted, pooled, busy });
+        } catch (e) {
+          // Refused before anything changed: the entry is still on record and goes back to the pool.
+          if (pooled && this.ctx.state.hasPoolEntry(pooled.id)) this.ctx.warmPool?.giveBack(pooled);
+          throw e;
+        }
+      };
+      const record = await (this.ctx.warmPool ? this.ctx.warmPool.busy(() => this.ctx.state.locked(run)) : this.ctx.state.locked(run));
       if (replayed) return sandboxInfo(record, await this.ctx.state.networks());
       this.ctx.dns?.updateSandbox(record);
       this.ctx.events.sandbox('create', record, network ? [network] : []);
@@ -284,10 +318,11 @@ export class Sandboxes {
   /**
    * The state and kernel side of create, under the lock. The record is
    * written first, marked pending, naming everything the kernel side will
-   * make; then the kernel plan; then addresses, ports, the sandbox's files
-   * and the record made whole. A failure undoes all of it, state files
-   * included; a crash anywhere leaves a pending record that reconcile (or
-   * the next create or remove of the name) rolls back.
+   * make; then the kernel plan, while the name, addresses, ports and the
+   * sandbox's files are written beside it; then the record made whole. A
+   * failure undoes all of it, state files included; a crash anywhere leaves
+   * a pending record that reconcile (or the next create or remove of the
+   * name) rolls back.
    */
   private async createLocked(
     o: SandboxCreateOptions,
@@ -301,11 +336,15 @@ export class Sandboxes {
       network: NetworkRecord | undefined;
       target: NetnsTarget | undefined;
       adopted: { ns: Netns; cookie: string } | undefined;
+      /** A warm pool entry taken for this sandbox: its ids, namespace and pair become the sandbox's. */
+      pooled: PoolEntry | undefined;
+      /** The host's listeners on the ports to publish, being asked. */
+      busy: Promise<BusyPort[]> | undefined;
     },
   ): Promise<SandboxRecord> {
-    const { mode, ports, links, extraHosts, network, target, adopted } = v;
+    const { mode, ports, links, extraHosts, network, target, adopted, pooled } = v;
     {
-      const id = newId();
+      const id = pooled?.id ?? newId();
       const name = o.name ?? sandboxDefaultName(id);
       await this.claimName(name);
       const s: SandboxRecord = {
@@ -324,6 +363,7 @@ export class Sandboxes {
       if (o.dns || o.dnsSearch || o.dnsOptions)
         s.dns = { ...(v.nameservers ? { nameservers: v.nameservers } : {}), ...(o.dnsSearch ? { search: [...o.dnsSearch] } : {}), ...(o.dnsOptions ? { options: [...o.dnsOptions] } : {}) };
       if (extraHosts.length) s.extraHosts = extraHosts;
+      if (o.labels && Object.keys(o.labels).length) s.labels = { ...o.labels };
 
       let joined: SandboxRecord | undefined;
       if (mode.kind === 'host') {
@@ -345,12 +385,13 @@ export class Sandboxes {
       if (s.netns.kind === 'adopted') await this.ctx.reaper.flush(s.netns.path);
       const pending = new PendingState(this.ctx);
       if (network) {
-        const req: EndpointRequest = { ports, aliases: [...(o.aliases ?? [])] };
+        const req: EndpointRequest = { ports, aliases: [...(o.aliases ?? [])], ...(v.busy ? { busy: v.busy } : {}) };
         if (o.ip !== undefined) req.ipv4 = o.ip;
         if (o.ip6 !== undefined) req.ipv6 = o.ip6;
         if (v.mac !== undefined) req.mac = v.mac;
         if (o.ifname !== undefined) req.ifname = o.ifname;
         if (o.routes !== undefined) req.routes = o.routes;
+        if (pooled) req.id = pooled.endpointId;
         s.endpoints.push(await planEndpoint(this.ctx, pending, s, network, req, o.defaultRoute ?? true));
       }
       const linked = await this.linkedContainers(s, links);
@@ -361,34 +402,63 @@ export class Sandboxes {
       if (s.netns.kind === 'owned' || s.netns.kind === 'adopted') {
         plan = this.ctx.host.plan();
         let ns: NativeNetns | PlanRef;
-        if (s.netns.kind === 'owned') {
-          ns = plan.add<NativeNetns>(netnsCalls.create({ name: s.netns.name as string, dir: this.ctx.netnsDir, loopbackUp: true }));
-          cookie = plan.add(netnsCalls.cookie(), ns).$result;
+        if (pooled) {
+          // The pair is there already: the sandbox end gets its MAC and comes up, then addresses, routes, ports.
+          cookie = plan.add(netnsCalls.cookie(), pooled.handle).$result;
+          for (const e of s.endpoints) activateEndpointCalls(plan, pooled.handle, e, network as NetworkRecord, this.ctx.state.owner);
         } else {
-          ns = (adopted as { ns: Netns }).ns.handle;
+          if (s.netns.kind === 'owned') {
+            ns = plan.add<NativeNetns>(netnsCalls.create({ name: s.netns.name as string, dir: this.ctx.netnsDir, loopbackUp: true }));
+            cookie = plan.add(netnsCalls.cookie(), ns).$result;
+          } else {
+            ns = (adopted as { ns: Netns }).ns.handle;
+          }
+          for (const e of s.endpoints) addEndpointCalls(plan, ns, e, network as NetworkRecord, this.ctx.state.owner);
         }
-        for (const e of s.endpoints) addEndpointCalls(plan, ns, e, network as NetworkRecord, this.ctx.state.owner);
       }
       const files = s.netns.kind === 'owned' || s.filesDir !== undefined ? await this.filesOf(s, linked) : undefined;
 
-      // From here on something changes: first the record, naming all of it.
+      // From here on something changes: first the name (an entry no record
+      // backs is ignored by lookups), so that `rm -f NAME` after a crash at any
+      // later instant finds the record; then the record, naming all of it.
+      await this.ctx.state.indexName(s);
       await this.ctx.state.writeSandbox(s);
+      // The plan runs on an addon thread while this one writes what reserves
+      // the name, addresses and host ports and the sandbox's own files: the
+      // kernel's part is the longer one, so the state costs next to nothing
+      // on top. The pending record written above names all of it, so a crash
+      // in between is rolled back like any other cut-short create.
+      const kernel = plan?.run();
+      // Awaited below; this keeps a failure that comes while the writes run from counting as unhandled.
+      kernel?.catch(() => undefined);
       // Until the plan has run, the kernel holds nothing of this sandbox: a plan that fails is undone by the core.
       let kernelDone = !plan;
       try {
-        await this.ctx.state.indexName(s);
-        if (plan) {
-          const results = await plan.run().catch(async (e: unknown) => {
+        let writeError: unknown;
+        try {
+          // The pool's entry goes once this record names its namespace (a crash leaves it named by one or the other).
+          if (pooled) await this.ctx.state.removePoolEntry(pooled.id);
+          await pending.commit();
+          if (files) await writeSandboxEtc(this.ctx, s, files, 'netns');
+        } catch (e) {
+          writeError = e;
+        }
+        if (kernel) {
+          const results = await kernel.catch(async (e: unknown) => {
             throw await publishConflict(this.ctx, e, s.endpoints.flatMap((x) => portMappings(x)));
           });
           kernelDone = true;
-          if (s.netns.kind === 'owned') {
+          if (pooled) {
+            pooled.handle.close();
+            s.netns.cookie = results[cookie as number] as string;
+          } else if (s.netns.kind === 'owned') {
             Netns.fromHandle(results[0] as NativeNetns).close();
             s.netns.cookie = results[cookie as number] as string;
           }
         }
-        await pending.commit();
-        if (files) await writeSandboxEtc(this.ctx, s, files);
+        if (writeError !== undefined) throw writeError;
+        // The caller's directory only once the sandbox exists: a failed create leaves it as it was.
+        if (files && s.filesDir !== undefined) await writeSandboxEtc(this.ctx, s, files, 'filesDir');
         delete s.pending;
         await this.ctx.state.writeSandbox(s);
         if (joined) await this.ctx.state.writeSandbox({ ...joined, joiners: [...(joined.joiners ?? []), s.id] });
@@ -398,6 +468,11 @@ export class Sandboxes {
         // it could not publish is someone else's).
         if (kernelDone) await destroySandbox(this.ctx, s).catch(() => undefined);
         else await forgetSandbox(this.ctx, s).catch(() => undefined);
+        // A pooled namespace the plan did not finish is not the pool's any more: it goes, its pair with it.
+        if (pooled && !kernelDone) {
+          await discardReady(this.ctx, pooled);
+          await this.ctx.state.removePoolEntry(pooled.id).catch(() => undefined);
+        }
         await pending.restoreCursors().catch(() => undefined);
         throw e;
       }
@@ -411,7 +486,7 @@ export class Sandboxes {
    * lock, so its process is gone) rolls that one back first.
    */
   private async claimName(name: string): Promise<void> {
-    const holder = await this.ctx.state.sandboxIdByName(name);
+    const holder = await this.ctx.state.sandboxIdByName(name, { likelyFree: true });
     if (holder === undefined) return;
     const other = await this.ctx.state.sandbox(holder);
     if (other?.pending !== undefined) await destroySandbox(this.ctx, other, { checked: true });
@@ -434,7 +509,7 @@ export class Sandboxes {
 
   /** The sandbox's hosts and resolv.conf (computed, not written). */
   private async filesOf(s: SandboxRecord, linked?: LinkedContainer[]): Promise<{ hosts: string; resolvConf: string }> {
-    const networks = new Map((await this.ctx.state.networks()).map((n) => [n.id, n]));
+    const networks = await networksOf(this.ctx, s);
     const links = linked ?? (await this.linkedContainers(s, s.links.map((l) => ({ target: l.sandbox, alias: l.alias }))).catch(() => []));
     return sandboxFiles(this.ctx, s, networks, links);
   }
@@ -516,7 +591,7 @@ export class Sandboxes {
   async remove(name: string, opts: { force?: boolean } & TeardownOptions = {}): Promise<void> {
     checkRef(name, 'sandbox');
     checkOptions(opts, { force: option.boolean, background: option.boolean }, 'remove options');
-    await this.ctx.state.locked(async () => {
+    const run = () => this.ctx.state.locked(async () => {
       // A record whose creation died half way is removed too (it is what `rm -f NAME` after a killed create finds).
       const s = await this.find(name, { pending: true });
       if (!s) {
@@ -544,6 +619,7 @@ export class Sandboxes {
         else await this.ctx.state.writeSandbox({ ...owner, joiners });
       }
     });
+    await (this.ctx.warmPool ? this.ctx.warmPool.busy(run) : run());
   }
 
   /** What of the sandbox's kernel side is missing (veths, addresses, routes, port elements), in words; empty when nothing is. */
@@ -559,7 +635,7 @@ export class Sandboxes {
 
   async list(): Promise<SandboxInfo[]> {
     const [sandboxes, networks] = await Promise.all([this.ctx.state.sandboxes(), this.ctx.state.networks()]);
-    return sandboxes.filter((s) => !s.removed).sort((a, b) => a.created.localeCompare(b.created)).map((s) => sandboxInfo(s, networks));
+    return sandboxList(sandboxes, networks);
   }
 
   /** `docker port`. */

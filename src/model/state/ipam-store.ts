@@ -35,7 +35,8 @@ export class IpamStore {
   private readonly store: StateStore;
 
   constructor(private readonly dir: string) {
-    this.store = new StateStore(dir);
+    // Addresses are held by endpoints, which die with the machine.
+    this.store = new StateStore(dir, 'boot');
   }
 
   /**

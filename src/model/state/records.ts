@@ -133,6 +133,8 @@ export interface SandboxRecord {
   filesDir?: string;
   dns?: { nameservers?: string[]; search?: string[]; options?: string[] };
   extraHosts?: { address: string; names: string[] }[];
+  /** --label metadata. */
+  labels?: Record<string, string>;
   /** Removed while others still use its namespace: kept until the last of them goes. */
   removed?: boolean;
   /** The caller's key for its create request: the same key again gets this sandbox instead of a second one. */
@@ -143,5 +145,22 @@ export interface SandboxRecord {
    * died half way, and is rolled back (everything it names is removed).
    */
   pending?: 'create';
+  created: string;
+}
+
+/**
+ * A warm pool's namespace, made ahead of any sandbox (src/model/sandboxes/pool.ts):
+ * named after its id (np-<short id>) with a veth pair <host end> / eth0 on the
+ * network's bridge, owner-marked like an endpoint's, sandbox end down, no
+ * address. Its id and endpoint id become the sandbox's when a create takes it.
+ */
+export interface PoolRecord {
+  id: string;
+  endpointId: string;
+  networkId: string;
+  netnsName: string;
+  hostIfname: string;
+  /** The engine that keeps it ready; reconcile deletes entries whose process is gone. */
+  owner: { pid: number };
   created: string;
 }

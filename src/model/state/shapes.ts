@@ -55,6 +55,7 @@ const SANDBOX: Shape = {
   joinedTo: (v) => v === undefined || id(v),
   joiners: (v) => v === undefined || (Array.isArray(v) && v.every(id)),
   pending: (v) => v === undefined || v === 'create',
+  labels: (v) => v === undefined || obj(v),
 };
 
 /** networks/<id>.json: a NetworkRecord whose id is its file name. */
@@ -76,9 +77,25 @@ export const allocationCheck: DocumentCheck = (doc) => problemOf(doc, { owner: i
 /** ipam/<network>/last.json: where allocation resumes. */
 export const cursorCheck: DocumentCheck = (doc) => problemOf(doc, { ipv4: optStr, ipv6: optStr }, 'an allocation cursor');
 
-/** ports/published.json: every published port with its owner. */
-export const portIndexCheck: DocumentCheck = (doc) => {
-  if (!Array.isArray(doc)) return `it holds ${describe(doc)}, not the list of published ports`;
-  const bad = doc.findIndex((p) => !(publishedPort(p) && str((p as { sandbox?: unknown }).sandbox) && id((p as { endpoint?: unknown }).endpoint)));
-  return bad < 0 ? undefined : `its entry ${bad} is not a published port with its owner`;
+/** ports/<protocol>-<port>.json: the bindings of that host port, each with its owner. */
+export function portDocCheck(fileId: string): DocumentCheck {
+  return (doc) => {
+    if (!Array.isArray(doc)) return `it holds ${describe(doc)}, not the list of a host port's bindings`;
+    const bad = doc.findIndex(
+      (p) =>
+        !(publishedPort(p) && str((p as { sandbox?: unknown }).sandbox) && id((p as { endpoint?: unknown }).endpoint)) ||
+        `${(p as { protocol: string }).protocol}-${(p as { hostPort: number }).hostPort}` !== fileId,
+    );
+    return bad < 0 ? undefined : `its entry ${bad} is not a binding of ${fileId} with its owner`;
+  };
+}
+
+const POOL: Shape = {
+  id, endpointId: id, networkId: id, netnsName: str, hostIfname: str,
+  owner: (v) => obj(v) && Number.isInteger(v.pid) && (v.pid as number) > 0,
 };
+
+/** pool/<id>.json: a PoolRecord whose id is its file name. */
+export function poolCheck(fileId: string): DocumentCheck {
+  return (doc) => problemOf(doc, POOL, 'a warm pool entry') ?? ((doc as { id: string }).id !== fileId ? `it holds pool entry ${(doc as { id: string }).id}, not ${fileId}` : undefined);
+}

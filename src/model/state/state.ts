@@ -10,19 +10,20 @@ import { join } from 'node:path';
 import { processAlive } from '../../store/lock.js';
 import { StateError } from '../../core/errors.js';
 import { StateStore, stateDirs, type DocumentCheck, type StateDirs } from '../../store/state-store.js';
-import type { TakenPort } from '../sandboxes/ports.js';
-import type { NetworkRecord, SandboxRecord } from './records.js';
+import type { PortProtocol } from '../../addressing/port-spec.js';
+import type { NetworkRecord, PoolRecord, SandboxRecord } from './records.js';
 import { IpamStore } from './ipam-store.js';
 import { ownerOf, type Owner } from './owner.js';
-import { nameIndexCheck, networkCheck, portIndexCheck, sandboxCheck } from './shapes.js';
+import { PortStore, PORTS, type PortDamage, type TakenPort } from './port-store.js';
+import { nameIndexCheck, networkCheck, poolCheck, sandboxCheck } from './shapes.js';
 
 export const NETWORKS = 'networks';
 export const SANDBOXES = 'sandboxes';
 export const SANDBOX_NAMES = 'sandbox-names';
-export const PORTS = 'ports';
+export { PORTS };
 const IPAM = 'ipam';
 const SANDBOX_KEYS = 'sandbox-keys';
-const PORTS_ID = 'published';
+export const POOL = 'pool';
 /** Where reconcile moves documents it cannot use or rebuild (under the runtime directory). */
 const QUARANTINE = 'quarantine';
 
@@ -42,13 +43,17 @@ export class ModelState {
 
   /** IPAM allocations: runtime state, one document per address. */
   readonly ipam: IpamStore;
+  /** Published host ports: runtime state, one document per host port. */
+  private readonly portDocs: PortStore;
   /** Which state root this is, as the kernel objects and firewall entries it makes say. */
   readonly owner: Owner;
 
   constructor(readonly dirs: StateDirs) {
-    this.config = new StateStore(dirs.config);
-    this.runtime = new StateStore(dirs.runtime);
+    this.config = new StateStore(dirs.config, 'persistent');
+    // Runtime documents describe namespaces, addresses and ports, which die with the machine.
+    this.runtime = new StateStore(dirs.runtime, 'boot');
     this.ipam = new IpamStore(join(dirs.runtime, IPAM));
+    this.portDocs = new PortStore(this.runtime);
     this.owner = ownerOf(dirs);
   }
 
@@ -142,13 +147,14 @@ export class ModelState {
 
   /**
    * The sandbox id a name belongs to (an index, so that a lookup does not
-   * read every sandbox). A damaged index entry is no answer: the records are
+   * read every sandbox). `likelyFree`: a create's check of a new name, which
+   * is usually not taken (a stat first). A damaged index entry is no answer: the records are
    * read to find the name instead.
    */
-  async sandboxIdByName(name: string): Promise<string | undefined> {
+  async sandboxIdByName(name: string, opts: { likelyFree?: boolean } = {}): Promise<string | undefined> {
     if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/.test(name)) return undefined;
     try {
-      return (await this.runtime.read<{ id: string }>(SANDBOX_NAMES, name, nameIndexCheck))?.id;
+      return (await this.runtime.read<{ id: string }>(SANDBOX_NAMES, name, nameIndexCheck, { likelyMissing: opts.likelyFree === true }))?.id;
     } catch (e) {
       if (!(e instanceof StateError)) throw e;
       this.damaged.set(e.file, { kind: SANDBOX_NAMES, id: name, file: e.file, problem: e.problem });
@@ -176,30 +182,54 @@ export class ModelState {
   }
 
   /**
-   * Every published port of every sandbox: one document, read only by
-   * attaches that publish. A damaged index is rebuilt from the records,
-   * which hold the same ports.
+   * Who publishes one host port (protocol and number): one document, so a
+   * check costs the same however many ports are published. A damaged
+   * document is a StateError (remembered for reconcile): the caller asks
+   * the records instead (portsOfRecords), which hold the same ports.
    */
-  async ports(): Promise<TakenPort[]> {
+  portHolders(protocol: PortProtocol, port: number): TakenPort[] {
     try {
-      return (await this.runtime.read<TakenPort[]>(PORTS, PORTS_ID, portIndexCheck)) ?? [];
+      return this.portDocs.holders(protocol, port);
     } catch (e) {
-      if (!(e instanceof StateError)) throw e;
-      this.damaged.set(e.file, { kind: PORTS, id: PORTS_ID, file: e.file, problem: e.problem });
-      return portsOf(await this.sandboxes({ pending: true }));
+      if (e instanceof StateError) this.damaged.set(e.file, { kind: PORTS, id: `${protocol}-${port}`, file: e.file, problem: e.problem });
+      throw e;
     }
   }
-  /** The port index as stored, or what is wrong with it. */
-  async portIndex(): Promise<{ ports: TakenPort[] } | { damage: Damage }> {
-    try {
-      return { ports: (await this.runtime.read<TakenPort[]>(PORTS, PORTS_ID, portIndexCheck)) ?? [] };
-    } catch (e) {
-      if (!(e instanceof StateError)) throw e;
-      return { damage: { kind: PORTS, id: PORTS_ID, file: e.file, problem: e.problem } };
-    }
+  /** Every published port as the records say (pending ones included): what the port documents hold when they are whole. */
+  async portsOfRecords(): Promise<TakenPort[]> {
+    return portsOf(await this.sandboxes({ pending: true }));
   }
-  writePorts(ports: TakenPort[]): Promise<void> {
-    return this.runtime.write(PORTS, PORTS_ID, ports);
+  /** Adds the bindings to their ports' documents (under the lock). */
+  publishPorts(ports: readonly TakenPort[]): Promise<void> {
+    return this.portDocs.add(ports);
+  }
+  /** Removes these endpoints' bindings from their ports' documents (under the lock). */
+  unpublishPorts(ports: readonly Pick<TakenPort, 'protocol' | 'hostPort' | 'endpoint'>[]): Promise<void> {
+    return this.portDocs.remove(ports);
+  }
+  /** Every port document's bindings, with the damaged documents apart (reads them all: reconcile and tests). */
+  allPorts(): Promise<{ ports: TakenPort[]; damaged: PortDamage[] }> {
+    return this.portDocs.all();
+  }
+  /** Makes the port documents hold exactly `ports` (reconcile); the ids of those it changed. */
+  rebuildPorts(ports: readonly TakenPort[]): Promise<string[]> {
+    return this.portDocs.rebuild(ports);
+  }
+
+  /** Warm pool entries (namespaces made ahead of sandboxes): runtime state, one document each; damaged ones are skipped (see damaged). */
+  poolEntries(): Promise<PoolRecord[]> {
+    return this.readAll<PoolRecord>(this.runtime, POOL, poolCheck);
+  }
+  writePoolEntry(p: PoolRecord): Promise<void> {
+    return this.runtime.write(POOL, p.id, p);
+  }
+  /** Whether the entry is still on record (under the lock: then it is free to claim). */
+  hasPoolEntry(id: string): boolean {
+    return this.runtime.has(POOL, id);
+  }
+  /** Removes an entry; false when it was gone already (another engine, reconcile or a network's removal took it). */
+  removePoolEntry(id: string): Promise<boolean> {
+    return this.runtime.remove(POOL, id);
   }
 
   /** Where quarantined documents of this run of reconcile go: <runtime>/quarantine/<time>/. */
@@ -221,7 +251,7 @@ export class ModelState {
   async leftovers(): Promise<string[]> {
     const out: string[] = [];
     out.push(...(await this.config.leftovers(NETWORKS)));
-    for (const kind of [SANDBOXES, SANDBOX_NAMES, PORTS]) out.push(...(await this.runtime.leftovers(kind)));
+    for (const kind of [SANDBOXES, SANDBOX_NAMES, PORTS, POOL]) out.push(...(await this.runtime.leftovers(kind)));
     out.push(...(await this.ipam.leftovers()));
     out.push(...deadLockAttempts(this.dirs.runtime));
     return out;
@@ -242,7 +272,7 @@ function deadLockAttempts(dir: string): string[] {
     .map((x) => join(dir, x.n));
 }
 
-/** The port index as the records say it should be. */
+/** Every published port as the records say (what the port documents should hold). */
 export function portsOf(sandboxes: readonly SandboxRecord[]): TakenPort[] {
   return sandboxes.flatMap((s) => s.endpoints.flatMap((e) => e.ports.map((p) => ({ ...p, sandbox: s.name, endpoint: e.id }))));
 }

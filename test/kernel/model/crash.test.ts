@@ -1,5 +1,6 @@
 // Crash at any instant, then one reconcile(): every operation whole or gone
-// (issue 10). A child process runs one operation — sandbox create and remove,
+// (issue 10). A child process runs one operation — sandbox create (cold and
+// from a warm pool it fills first) and remove,
 // network create and remove, and a mixed workload — and kills itself with
 // SIGKILL at the N-th event boundary (every trip to the kernel and every
 // state-file write or removal, counted by the library when
@@ -36,9 +37,11 @@ type Step =
 const CHILD = `
 import { appendFileSync } from 'node:fs';
 const host = await Netns.open(args.host);
-const engine = await Engine.open({ host, stateDir: args.stateDir, etcDir: args.etcDir, dns: false });
+const engine = await Engine.open({ host, stateDir: args.stateDir, etcDir: args.etcDir, dns: false, ...(args.pool ? { pool: args.pool } : {}) });
 const log = process.env.NETPLUMB_BOUNDARY_LOG;
 if (log) { const r = Buffer.alloc(${RECORD}, ' '); r.write('mark operation'); r[${RECORD - 1}] = 10; appendFileSync(log, r); }
+// A warm pool is filled after the mark: its refill is part of what is killed.
+if (args.pool) await engine.pool.settled();
 for (const s of args.steps) {
   if (s.op === 'create') await engine.sandboxes.create({ name: s.name, network: s.network, publish: s.publish ?? [] });
   else if (s.op === 'remove') await engine.sandboxes.remove(s.name);
@@ -70,11 +73,11 @@ async function withEngine<T>(root: Root, fn: (e: Engine) => Promise<T>): Promise
 }
 
 /** Runs the steps in a child; with killAt, it kills itself at that boundary. Returns the boundary log's records. */
-async function runChild(root: Root, steps: Step[], killAt?: number, killAfterMs?: number): Promise<{ records: string[]; killed: boolean }> {
+async function runChild(root: Root, steps: Step[], killAt?: number, killAfterMs?: number, pool?: Scenario['pool']): Promise<{ records: string[]; killed: boolean }> {
   const log = join(scratch, `log-${rootCount}-${killAt ?? 'trace'}-${Math.random().toString(36).slice(2)}`);
   appendFileSync(log, '');
   const env: NodeJS.ProcessEnv = { NETPLUMB_BOUNDARY_LOG: log, ...(killAt !== undefined ? { NETPLUMB_KILL_AT: String(killAt) } : {}) };
-  const { child, done } = lib.start(CHILD, { host: HOST, ...root, steps }, env);
+  const { child, done } = lib.start(CHILD, { host: HOST, ...root, steps, ...(pool ? { pool } : {}) }, env);
   let timer: NodeJS.Timeout | undefined;
   if (killAfterMs !== undefined) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
   const r = await done;
@@ -91,6 +94,8 @@ interface Scenario {
   /** What exists before the child runs (made by this process). */
   setup: (e: Engine) => Promise<void>;
   steps: Step[];
+  /** The child's engine keeps a warm pool (filled after the mark, then the steps). */
+  pool?: { network: string; size: number }[];
 }
 
 const NET = { name: 'crash', subnet: '10.78.1.0/24' };
@@ -101,6 +106,15 @@ const scenarios: Scenario[] = [
       await e.networks.create(NET);
       await e.sandboxes.create({ name: 'bystander', network: 'crash', publish: ['8501:80'] });
     },
+    steps: [{ op: 'create', name: 'victim', network: 'crash', publish: ['8500:80', '8502:81/udp'] }],
+  },
+  {
+    name: 'sandbox create from the warm pool (its refill first)',
+    setup: async (e) => {
+      await e.networks.create(NET);
+      await e.sandboxes.create({ name: 'bystander', network: 'crash', publish: ['8501:80'] });
+    },
+    pool: [{ network: 'crash', size: 1 }],
     steps: [{ op: 'create', name: 'victim', network: 'crash', publish: ['8500:80', '8502:81/udp'] }],
   },
   {
@@ -196,7 +210,7 @@ async function killOnce(s: Scenario, kill: { at?: number; afterMs?: number }): P
 async function killRound(s: Scenario, kill: { at?: number; afterMs?: number }): Promise<{ leaked: string[]; broken: string[]; killed: boolean }> {
   const root = freshRoot();
   await withEngine(root, s.setup);
-  const { killed } = await runChild(root, s.steps, kill.at, kill.afterMs);
+  const { killed } = await runChild(root, s.steps, kill.at, kill.afterMs, s.pool);
   const found = await withEngine(root, async (e) => {
     await e.reconcile();
     return audit(HOST, [root], { traffic: true });
@@ -241,7 +255,7 @@ afterAll(async () => {
 async function trace(s: Scenario): Promise<{ records: string[]; marker: number }> {
   const root = freshRoot();
   await withEngine(root, s.setup);
-  const { records } = await runChild(root, s.steps);
+  const { records } = await runChild(root, s.steps, undefined, undefined, s.pool);
   await withEngine(root, removeEverything);
   const marker = records.findIndex((r) => r === 'mark operation');
   expect(marker).toBeGreaterThanOrEqual(0);

@@ -1,5 +1,5 @@
 // Damaged state files (issue 10): one file of each kind — network document,
-// sandbox record, name index entry, IPAM entry, IPAM cursor, port index,
+// sandbox record, name index entry, IPAM entry, IPAM cursor, port document,
 // lock — made empty, cut short, random bytes or `null`. Engine.open still
 // works; every other network and sandbox keeps working (with traffic); what
 // needs the damaged file fails with a StateError naming it (or, where the
@@ -21,7 +21,7 @@ let host: Netns;
 const scratch = mkdtempSync(join(tmpdir(), 'np-dm-'));
 let count = 0;
 
-const KINDS = ['network document', 'sandbox record', 'name index entry', 'IPAM entry', 'IPAM cursor', 'port index', 'lock'] as const;
+const KINDS = ['network document', 'sandbox record', 'name index entry', 'IPAM entry', 'IPAM cursor', 'port document', 'lock'] as const;
 type Kind = (typeof KINDS)[number];
 const DAMAGES: Record<string, (text: string) => string | Buffer> = {
   empty: () => '',
@@ -61,7 +61,7 @@ function fileOf(kind: Kind, s: Setup): string {
     case 'name index entry': return join(run, 'sandbox-names', 's1.json');
     case 'IPAM entry': return join(run, 'ipam', s.n1, `${s.s1.networks[0]!.ipv4}.json`);
     case 'IPAM cursor': return join(run, 'ipam', s.n1, 'last.json');
-    case 'port index': return join(run, 'ports', 'published.json');
+    case 'port document': return join(run, 'ports', 'tcp-8701.json');
     case 'lock': return join(run, '.lock');
   }
 }

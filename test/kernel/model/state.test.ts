@@ -5,7 +5,7 @@
 // works in its own "host" namespace; `ip` and `nft` only watch, or do the
 // damage an outsider (or a crash) would.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -102,11 +102,12 @@ function expectedAnyPorts(sandboxes: SandboxInfo[]): string[] {
 function ipamDoc(d: Dirs, networkId: string): string {
   const dir = join(d.stateDir, 'run', 'ipam', networkId);
   try {
-    return readdirSync(dir)
+    const docs = readdirSync(dir)
       .filter((f) => f.endsWith('.json'))
       .sort()
-      .map((f) => `${f} ${readFileSync(join(dir, f), 'utf8').trim()}`)
-      .join('\n');
+      .map((f) => `${f} ${readFileSync(join(dir, f), 'utf8').trim()}`);
+    // An empty directory is no allocation (the first one makes it; an undone attach leaves it).
+    return docs.length > 0 ? docs.join('\n') : '(none)';
   } catch {
     return '(none)';
   }
@@ -150,8 +151,11 @@ async function everything(engine: Engine, d: Dirs, networkId: string) {
     namespaces: namespaces(),
     ipam: ipamDoc(d, networkId),
     ports: (() => {
+      const dir = join(d.stateDir, 'run', 'ports');
       try {
-        return readFileSync(join(d.stateDir, 'run', 'ports', 'published.json'), 'utf8');
+        const docs = readdirSync(dir).sort().map((f) => `${f}: ${readFileSync(join(dir, f), 'utf8')}`);
+        // An empty directory is no port published (the first publication makes it).
+        return docs.length > 0 ? docs : '(none)';
       } catch {
         return '(none)';
       }
@@ -231,6 +235,27 @@ describe('every operation is one unit', () => {
       expect((err as Error).message).toMatch(/host port 0\.0\.0\.0:7105\/tcp is already published by another party/);
       // The bridge's carrier (and the routes' linkdown flag) follows its ports through the kernel's linkwatch, up to a second later.
       await expect.poll(() => everything(engine, dirs, net.Id), { timeout: 3000 }).toEqual(before);
+    });
+  });
+
+  it('a create that fails leaves the files of the directory the caller named as they were; one that succeeds writes them', async () => {
+    dirs = freshDirs();
+    const bundle = join(dirs.stateDir, '..', 'bundle');
+    mkdirSync(bundle);
+    writeFileSync(join(bundle, 'hosts'), "the bundle's own hosts\n");
+    await withEngine(dirs, async (engine) => {
+      await engine.networks.create({ name: 'files', subnet: '10.77.12.0/24' });
+      // Someone else holds host port 7200 in the kernel: the create's last step fails.
+      nftText('add', 'element', 'inet', 'netplumb', 'any_ports4', '{ tcp . 7200 : 10.9.9.9 . 80 }');
+      const err = await engine.sandboxes.create({ name: 'f', network: 'files', publish: ['7200:80'], filesDir: bundle }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConflictError);
+      expect(readdirSync(bundle)).toEqual(['hosts']);
+      expect(readFileSync(join(bundle, 'hosts'), 'utf8')).toBe("the bundle's own hosts\n");
+      const ok = await engine.sandboxes.create({ name: 'f', network: 'files', publish: ['7201:80'], filesDir: bundle });
+      expect(readFileSync(join(bundle, 'hosts'), 'utf8')).toContain(ok.networks[0]!.ipv4);
+      expect(readdirSync(bundle).sort()).toEqual(['hosts', 'resolv.conf']);
+      await engine.sandboxes.remove('f');
+      nftText('delete', 'element', 'inet', 'netplumb', 'any_ports4', '{ tcp . 7200 }');
     });
   });
 
@@ -440,6 +465,35 @@ describe('IPAM across processes', () => {
         const addrs = ipJson<{ addr_info: { local: string }[] }[]>(s.netnsName, 'addr', 'show', 'eth0');
         expect(addrs[0]?.addr_info.map((x) => x.local)).toEqual([s.networks[0]!.ipv4]);
       }
+    });
+  });
+});
+
+describe('concurrent callers of one engine', () => {
+  it('twelve creates at once all succeed, each whole; a refused one (a name in use) leaves nothing', async () => {
+    dirs = freshDirs();
+    await withEngine(dirs, async (engine) => {
+      await engine.networks.create({ name: 'many', subnet: '10.77.13.0/24' });
+      const before = namespaces();
+      const results = await Promise.allSettled(
+        [...Array.from({ length: 12 }, (_, i) => `m-${i}`), 'm-0'].map((name, i) => engine.sandboxes.create({ name, network: 'many', publish: [`${7300 + i}:80`] })),
+      );
+      const made = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+      expect(made.map((s) => s.name).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `m-${i}`).sort());
+      expect(refused).toHaveLength(1);
+      expect(refused[0]).toBeInstanceOf(ConflictError);
+      // Every namespace made is a sandbox's, and no pool record is left.
+      expect(namespaces().filter((n) => !before.includes(n)).sort()).toEqual(made.map((s) => s.netnsName).sort());
+      const poolDir = join(dirs.stateDir, 'run', 'pool');
+      expect((() => { try { return readdirSync(poolDir); } catch { return []; } })().filter((f) => f.endsWith('.json'))).toEqual([]);
+      expect(new Set(made.map((s) => s.networks[0]!.ipv4)).size).toBe(12);
+      for (const s of made) {
+        const addrs = ipJson<{ addr_info: { local: string }[] }[]>(s.netnsName, 'addr', 'show', 'eth0');
+        expect(addrs[0]?.addr_info.map((x) => x.local)).toEqual([s.networks[0]!.ipv4]);
+      }
+      expect(mapElements('any_ports4')).toEqual(expectedAnyPorts(made));
+      for (const s of made) await engine.sandboxes.remove(s.name);
     });
   });
 });

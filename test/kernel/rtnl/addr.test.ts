@@ -65,6 +65,18 @@ describe('addresses', () => {
     expect(await addrs.delete({ dev: 'd0', address: '10.1.0.1/24', ifExists: true })).toBe(false);
   });
 
+  it('in a plan, adds addresses without reading them back (IPv4 and IPv6)', async () => {
+    const [v4, v6] = await ns.exec([
+      addrCalls.add({ dev: 'd0', address: '10.1.2.1/24', readBack: false }),
+      addrCalls.add({ dev: 'd0', address: 'fd00:2::1/64', flags: { nodad: true }, readBack: false }),
+    ]);
+    expect(v4).toEqual({ address: '10.1.2.1/24' });
+    expect(v6).toEqual({ address: 'fd00:2::1/64' });
+    expect(witness().map((x) => `${x.local}/${x.prefixlen}`)).toEqual(expect.arrayContaining(['10.1.2.1/24', 'fd00:2::1/64']));
+    // The class always reads back.
+    expect(await addrs.add({ dev: 'd0', address: '10.1.3.1/24', readBack: false })).toMatchObject({ kind: 'address', cidr: '10.1.3.1/24' });
+  });
+
   it('adds an IPv6 address with nodad and sees the flag through the library and ip', async () => {
     const a = await addrs.add({ dev: 'd0', address: 'fd00:1::5/64', flags: { nodad: true } });
     expect(a).toMatchObject({ family: 6, address: 'fd00:1::5', prefixLength: 64, scope: 'global' });

@@ -288,6 +288,24 @@ describe('links: change, enslave, move, delete', () => {
     expect(back.bridgePort).toMatchObject({ hairpin: false, isolated: true });
   });
 
+  it('in a plan, sets a bridge port without reading it back, and a change sent undoable: false stays when a later call fails', async () => {
+    await links.addBridge({ name: 'np-qbr', up: true });
+    await links.addVeth({ name: 'np-q0', master: 'np-qbr', peer: { name: 'np-q1' } });
+    const host = Netns.host();
+    const [port] = await host.exec([linkCalls.setBridgePort('np-q0', { hairpin: true }, { readBack: false })]);
+    expect(port).toEqual({ index: ipLink(undefined, 'np-q0').ifindex, name: 'np-q0' });
+    expect(ipLink(undefined, 'np-q0').linkinfo?.info_slave_data).toMatchObject({ hairpin: true });
+
+    // The failing last call (no such link) undoes what the plan did, except what was sent undoable: false.
+    const failing = (undoable: boolean) =>
+      host.exec([linkCalls.set('np-q1', { up: true, mtu: 1400, undoable }), linkCalls.delete('np-no-such-link')]);
+    await expect(failing(true)).rejects.toBeInstanceOf(NotFoundError);
+    expect(ipLink(undefined, 'np-q1').mtu).not.toBe(1400);
+    await expect(failing(false)).rejects.toBeInstanceOf(NotFoundError);
+    expect(ipLink(undefined, 'np-q1')).toMatchObject({ mtu: 1400, flags: expect.arrayContaining(['UP']) });
+    expect(() => linkCalls.set('np-q1', { newName: 'x', undoable: false })).toThrow(ValidationError);
+  });
+
   it('deletes a link (and its veth peer), then reports it missing', async () => {
     await links.addVeth({ name: 'np-x0', peer: { name: 'np-x1' } });
     expect(await links.delete('np-x0')).toBe(true);

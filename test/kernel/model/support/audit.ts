@@ -212,12 +212,15 @@ export async function audit(host: string, roots: readonly Root[], opts: { traffi
       if (f.endsWith('.json')) try { indexByName.set(f.slice(0, -5), (JSON.parse(readFileSync(join(run, 'sandbox-names', f), 'utf8')) as { id: string }).id); } catch { /* counted above */ }
     const liveNames = new Map(sandboxes.filter((s) => !s.removed).map((s) => [s.name, s.id]));
     for (const [name, id] of indexByName) if (liveNames.get(name) !== id) leaked.push(`name index entry ${name}`);
-    const portsFile = join(run, 'ports', 'published.json');
-    let portIndex: { endpoint: string; hostPort: number; protocol: string }[] = [];
-    try {
-      portIndex = JSON.parse(readFileSync(portsFile, 'utf8'));
-    } catch {
-      if (existsSync(portsFile)) leaked.push(`unreadable ${portsFile}`);
+    // One document per host port (ports/<protocol>-<port>.json).
+    const portIndex: { endpoint: string; hostPort: number; protocol: string }[] = [];
+    for (const f of (() => { try { return readdirSync(join(run, 'ports')); } catch { return []; } })()) {
+      if (!f.endsWith('.json')) continue;
+      try {
+        portIndex.push(...(JSON.parse(readFileSync(join(run, 'ports', f), 'utf8')) as typeof portIndex));
+      } catch {
+        leaked.push(`unreadable ${join(run, 'ports', f)}`);
+      }
     }
     const wantedIndex = new Set(sandboxes.flatMap((s) => s.endpoints.flatMap((e) => e.ports.map((p) => `${e.id} ${p.protocol} ${p.hostPort}`))));
     for (const p of portIndex) if (!wantedIndex.has(`${p.endpoint} ${p.protocol} ${p.hostPort}`)) leaked.push(`port index entry ${p.protocol}/${p.hostPort}`);

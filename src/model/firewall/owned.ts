@@ -52,9 +52,13 @@ function ownerElement(owner: TableOwner): Element {
  * `persist` on a table an owning daemon left orphaned (it cannot be switched off).
  */
 export function joinTable(current: Ruleset, owner: TableOwner, opts: { owned: boolean }): Change[] {
-  const base = baseChanges({ owned: opts.owned, current: ours(current) });
   const existing = tableOf(current);
-  const keepPersist = !opts.owned && existing?.flags?.includes('persist');
+  // A table made without persist cannot be given owner + persist (the kernel
+  // refuses to switch it: EOPNOTSUPP): an owning engine then joins it unowned,
+  // as claimTable left it when other state roots had parts in it.
+  const owned = opts.owned && (!existing || (existing.flags ?? []).includes('persist'));
+  const base = baseChanges({ owned, current: ours(current) });
+  const keepPersist = !owned && existing?.flags?.includes('persist');
   const changes = keepPersist ? base.map((c) => (c.kind === 'table' ? ({ ...c, flags: ['persist'] } as Change) : c)) : base;
   return [...changes, ...new Transaction(undefined).addElements(sets.owners, [ownerElement(owner)]).changes];
 }

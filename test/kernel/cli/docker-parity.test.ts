@@ -8,8 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../../src/model/index.js';
 import { assertSandbox } from '../support/witness.js';
 import { CLI, ensureBuilt } from '../daemon/support/daemon.js';
+import { removeEverything } from '../model/support/engine.js';
 
 let stateDir: string;
 
@@ -39,10 +41,12 @@ beforeAll(() => {
   stateDir = mkdtempSync(join(tmpdir(), 'np-parity-'));
 }, 120_000);
 
-afterAll(() => {
+afterAll(async () => {
   if (!stateDir) return;
-  cli('rm', '-f', ...ok('ps', '-q').split('\n').filter(Boolean));
-  cli('network', 'rm', '--disconnect', '-f', 'dual', 'plain', 'gone1', 'gone2', 'kept');
+  // The CLI made the default network `bridge` too, which Docker's rm refuses: the library takes everything away.
+  const engine = await Engine.open({ stateDir, dns: false });
+  await removeEverything(engine);
+  await engine.close();
   rmSync(stateDir, { recursive: true, force: true });
 });
 

@@ -15,6 +15,7 @@ import { Netns } from '../../../src/index.js';
 import { ensureBuilt, request, TestDaemon } from '../daemon/support/daemon.js';
 import { exchange, serve } from '../model/support/traffic.js';
 import { underlay, type Underlay } from './support/underlay.js';
+import { snapshot } from '../support/witness.js';
 import { startEtcd, type EtcdCluster } from './support/etcd.js';
 import { eventually } from './support/witness.js';
 
@@ -54,11 +55,14 @@ afterAll(async () => {
 
 describe('netplumbd with --cluster-store', () => {
   it('refuses a store without this host\'s address, before touching anything', async () => {
+    const before = snapshot(net.names[0]!);
     const d = new TestDaemon({ netns: net.names[0]!, args: ['--cluster-store', `dir://${dir}/other`] });
     const child = d.spawn();
     const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     expect(code).not.toBe(0);
     expect(d.stderr + d.stdout).toContain('--advertise-addr');
+    // Its flags are checked before it opens anything: not even the default network's bridge or the firewall table.
+    expect(snapshot(net.names[0]!)).toBe(before);
     rmSync(d.dir, { recursive: true, force: true });
   });
 

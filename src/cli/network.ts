@@ -6,7 +6,7 @@ import type { NetworkCreateOptions, NetworkInspect } from '../model/index.js';
 import { withEngine, withListing } from './engine.js';
 import { classify, report, UsageError, type Failure } from './errors.js';
 import { formatEach, formatRows, labelMatches, parseFilters } from './format.js';
-import { collect, confirm, keyValues, printJson, printTable, short } from './output.js';
+import { collect, confirm, keyValues, out, printJson, printTable, short } from './output.js';
 
 function createCommand(): Command {
   return new Command('create')
@@ -49,7 +49,7 @@ function createCommand(): Command {
       if (o.internal) opts.internal = true;
       if (gateway4 !== undefined && subnet4 === undefined) throw new UsageError('--gateway needs --subnet', 'give the subnet the gateway belongs to');
       const n = await withEngine(cmd, (e) => e.networks.create(opts));
-      process.stdout.write(`${n.Id}\n`);
+      out(`${n.Id}\n`);
     });
 }
 
@@ -103,8 +103,8 @@ function lsCommand(): Command {
       const list = (await withListing(cmd, (e) => e.networks.list())).filter(keep);
       if (o.json) return printJson(list);
       const rows = list.map((n) => lsRow(n, !o.trunc));
-      if (o.quiet) return void process.stdout.write(rows.map((r) => `${String(r.ID)}\n`).join(''));
-      if (o.format !== undefined) return void process.stdout.write(formatRows(o.format, rows, '{{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}'));
+      if (o.quiet) return void out(rows.map((r) => `${String(r.ID)}\n`).join(''));
+      if (o.format !== undefined) return void out(formatRows(o.format, rows, '{{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}'));
       printTable(
         ['NETWORK ID', 'NAME', 'DRIVER', 'SUBNET', 'GATEWAY', 'BRIDGE', 'INTERNAL', 'SANDBOXES'],
         rows.map((r) => [String(r.ID), String(r.Name), String(r.Driver), String(r.Subnet), String(r.Gateway), String(r.Bridge), String(r.Internal), String(r.Sandboxes)]),
@@ -120,7 +120,7 @@ function inspectCommand(): Command {
     .addHelpText('after', "\nExamples:\n  netplumb network inspect backend\n  netplumb network inspect -f '{{.Id}} {{json .IPAM.Config}}' backend")
     .action(async (names: string[], o: { format?: string }, cmd: Command) => {
       const found = await withEngine(cmd, (e) => Promise.all(names.map((n) => e.networks.inspect(n))));
-      if (o.format !== undefined) return void process.stdout.write(formatEach(o.format, found));
+      if (o.format !== undefined) return void out(formatEach(o.format, found));
       printJson(found);
     });
 }
@@ -140,7 +140,7 @@ function rmCommand(): Command {
         for (const n of names) {
           try {
             await e.networks.remove(n, { force: o.disconnect === true });
-            process.stdout.write(`${n}\n`);
+            out(`${n}\n`);
           } catch (err) {
             const f = classify(err);
             if (o.force && f.code === 3) continue;
@@ -201,7 +201,7 @@ function pruneCommand(): Command {
         return names;
       });
       if (o.json) return printJson(removed);
-      if (removed.length) process.stdout.write(`Deleted Networks:\n${removed.map((n) => `${n}\n`).join('')}`);
+      if (removed.length) out(`Deleted Networks:\n${removed.map((n) => `${n}\n`).join('')}`);
     });
 }
 

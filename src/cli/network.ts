@@ -18,7 +18,7 @@ function createCommand(): Command {
     .option('--ipv6', 'enable IPv6: give an IPv6 --subnet as well')
     .option('--internal', 'no traffic to or from anything outside the network')
     .option('--attachable', "accepted for Docker's sake: every netplumb network can be joined by any sandbox")
-    .option('--aux-address <name=ip>', 'not supported: netplumb reserves no auxiliary addresses', collect)
+    .option('--aux-address <name=ip>', 'an address of the subnet that no sandbox gets (repeatable)', collect)
     .option('--label <key=value>', 'set metadata on the network (repeatable)', collect)
     .option('-d, --driver <driver>', 'bridge (default), macvlan, ipvlan, or overlay (needs an engine with a cluster store: netplumbd)')
     .option('-o, --opt <key=value>', "driver option, as Docker's (repeatable), e.g. com.docker.network.bridge.enable_icc=false, parent=eth0, vni=4096", collect)
@@ -29,7 +29,6 @@ function createCommand(): Command {
         '  netplumb network create -d macvlan --subnet 192.0.2.0/24 --gateway 192.0.2.1 -o parent=eth0 lan',
     )
     .action(async (name: string, o: { subnet?: string[]; gateway?: string[]; ipRange?: string; ipv6?: boolean; internal?: boolean; auxAddress?: string[]; label?: string[]; opt?: string[]; driver?: string }, cmd: Command) => {
-      if (o.auxAddress?.length) throw new UsageError('--aux-address is not supported: netplumb does not reserve auxiliary addresses', 'leave the addresses out of --ip-range instead, so that containers never get them');
       const opts: NetworkCreateOptions = { name, options: keyValues(o.opt ?? [], '--opt'), labels: keyValues(o.label ?? [], '--label') };
       if (o.driver !== undefined) opts.driver = o.driver as NonNullable<NetworkCreateOptions['driver']>;
       const v6 = (s: string): boolean => s.includes(':');
@@ -46,6 +45,7 @@ function createCommand(): Command {
       if (gateway4 !== undefined) opts.gateway = gateway4;
       if (subnet6 !== undefined) opts.ipv6 = { subnet: subnet6, ...(gateway6 !== undefined ? { gateway: gateway6 } : {}) };
       if (o.ipRange !== undefined) opts.ipRange = o.ipRange;
+      if (o.auxAddress?.length) opts.auxAddresses = keyValues(o.auxAddress, '--aux-address');
       if (o.internal) opts.internal = true;
       if (gateway4 !== undefined && subnet4 === undefined) throw new UsageError('--gateway needs --subnet', 'give the subnet the gateway belongs to');
       const n = await withEngine(cmd, (e) => e.networks.create(opts));

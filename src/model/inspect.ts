@@ -21,8 +21,8 @@ export interface NetworkInspect {
   Labels: Record<string, string>;
 }
 
-function poolConfig(p: NetworkRecord['ipv4']): { Subnet: string; Gateway: string; IPRange?: string } {
-  return { Subnet: p.subnet, Gateway: p.gateway, ...(p.ipRange ? { IPRange: p.ipRange } : {}) };
+function poolConfig(p: NetworkRecord['ipv4']): { Subnet: string; Gateway: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> } {
+  return { Subnet: p.subnet, Gateway: p.gateway, ...(p.ipRange ? { IPRange: p.ipRange } : {}), ...(p.auxAddresses ? { AuxiliaryAddresses: { ...p.auxAddresses } } : {}) };
 }
 
 export function networkInspect(n: NetworkRecord, sandboxes: readonly SandboxRecord[]): NetworkInspect {

@@ -3,7 +3,7 @@
 import { Command } from 'commander';
 import type { SandboxInfo } from '../model/index.js';
 import { describePort } from '../model/sandboxes/describe-port.js';
-import { cliDir, forgetDetached, readDetached, running, stopDetached, type DetachedRecord } from './detached.js';
+import { anyDetached, cliDir, forgetDetached, readDetached, running, stopDetached, type DetachedRecord } from './detached.js';
 import { withEngine, withListing } from './engine.js';
 import { classify, NotFoundFailure, report, UsageError, type Failure } from './errors.js';
 import { EXIT } from './exit-codes.js';
@@ -113,11 +113,13 @@ export function rmCommand(): Command {
       // Like `docker rm`: every name is tried; the last failure decides the exit code.
       let failed: Failure | undefined;
       const dir = cliDir(cmd);
+      // With nothing of `run -d` about, one request per sandbox: no look-up for its id first.
+      const detached = anyDetached(dir);
       await withProgress('removing sandboxes', {}, (p) => withEngine(cmd, async (e) => {
         for (const [i, n] of names.entries()) {
           p.step(`${n} ${i + 1}/${names.length}`);
           try {
-            const s = await e.sandboxes.inspect(n).catch(() => undefined);
+            const s = detached ? await e.sandboxes.inspect(n).catch(() => undefined) : undefined;
             const r = s && readDetached(dir, s.id);
             if (s && r && running(r)) {
               if (!o.force)

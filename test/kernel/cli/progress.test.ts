@@ -62,7 +62,7 @@ describe('progress', () => {
     const graph = onTerminal(['graph', '--format', 'json'], { NETPLUMB_PROGRESS: '1' });
     expect(graph.code).toBe(0);
     expect(graph.screen).not.toContain('reading the kernel');
-    expect(graph.screen).toContain('"networks"');
+    expect(graph.screen).toContain('"kind": "network"');
     const off = onTerminal(['graph', '--format', 'text'], { NETPLUMB_PROGRESS: '0' });
     expect(off.code).toBe(0);
     expect(off.screen).not.toContain('reading the kernel');

@@ -32,7 +32,7 @@ import { peerTools } from './peers.mjs';
 assertSandbox();
 const N = Number(process.env.BENCH_ITER ?? 20);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = `${ROOT}dist/cli/main.js`;
+const CLI = `${ROOT}dist/cli/main.cjs`;
 const DAEMON = `${ROOT}dist/daemon/main.js`;
 const DSTATE = '/run/netplumb-bench-daemon';
 const LSTATE = '/run/netplumb-bench-cli';

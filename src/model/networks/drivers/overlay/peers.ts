@@ -34,8 +34,8 @@ export const emptyObjects = (): PeerObjects => ({ routes: new Map(), neighbours:
  * Past this many remote hosts a network's routes go through nexthop objects
  * (the agent's default). Filling an empty device costs the kernel about the
  * same either way at ~250-500 hosts; routes with their own gateways grow
- * faster than linearly past that (1,000 hosts: ~1.7× the kernel time of
- * nexthops; 10,000: ~4.6×), while below it a host's 3 objects beat 4.
+ * faster than linearly past that (1,000 hosts: ~1.6× the kernel time of
+ * nexthops; 10,000: 4.6-9.5×), while below it a host's 3 objects beat 4.
  */
 export const NEXTHOP_THRESHOLD = 500;
 

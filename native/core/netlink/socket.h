@@ -53,6 +53,11 @@ class Socket {
   // Like transact, but never throws for a refused request: returns each
   // request's outcome, so a caller can take back exactly what was applied.
   std::vector<Outcome> transact_each(std::vector<Message>& msgs);
+  // Like transact_each, but only the last message asks for an ACK. The kernel
+  // answers a request without NLM_F_ACK only when it refuses it, so a bulk
+  // change costs no answer per applied message (an skb queued, and a read
+  // of ours, each); the last ACK marks the end of the answers.
+  std::vector<Outcome> transact_quiet(std::vector<Message>& msgs);
 
   // Runs a dump request and hands each message to `on_message`. Throws
   // DumpInterrupted when the kernel flagged NLM_F_DUMP_INTR; with
@@ -80,7 +85,7 @@ class Socket {
   uint32_t next_seq() { return ++seq_; }
   void send_all(std::vector<Message>& msgs, const Message* head, const Message* tail);
   // Sends msgs with ACKs requested and records every answer; the caller holds mutex_.
-  void exchange(std::vector<Message>& msgs, const ReplyHandler& on_reply, std::vector<Outcome>* outcomes);
+  void exchange(std::vector<Message>& msgs, const ReplyHandler& on_reply, std::vector<Outcome>* outcomes, bool ack_each = true);
   // Reads one datagram into buf_, sized with MSG_PEEK|MSG_TRUNC; returns its length
   // or 0 when `dontwait` and nothing is queued.
   size_t receive(bool dontwait);

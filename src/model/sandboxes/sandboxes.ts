@@ -220,10 +220,12 @@ export class Sandboxes {
    * path later), and the engine's own namespace is refused.
    */
   private async adopt(target: NetnsTarget): Promise<{ ns: Netns; cookie: string }> {
-    const ns = await Netns.open(target);
+    this.hostCookie ??= this.ctx.host.cookie();
+    // Asked once per engine, alongside; awaited (and its failure reported) below.
+    this.hostCookie.catch(() => undefined);
+    const { ns, cookie } = await Netns.openWithCookie(target);
     try {
-      this.hostCookie ??= this.ctx.host.cookie();
-      const [cookie, hostCookie] = await Promise.all([ns.cookie(), this.hostCookie]);
+      const hostCookie = await this.hostCookie;
       if (cookie === hostCookie)
         throw new ValidationError(
           'netns',
@@ -279,11 +281,12 @@ export class Sandboxes {
       throw new ValidationError('idempotencyKey', `idempotency key '${String(key)}' must be 1-128 letters, digits, '_' or '-', starting with a letter or digit`);
     // Made before taking the lock: making it takes the lock itself.
     const network = mode.kind === 'network' ? await this.networks.get(mode.ref) : undefined;
-    const adopted = target ? await this.adopt(target) : undefined;
-    // What the host listens on is the kernel's to say, not the state's: asked now, its trip overlaps the wait for the lock.
+    // What the host listens on is the kernel's to say, not the state's: asked now, its trip overlaps
+    // opening an adopted namespace and the wait for the lock.
     const busy = network && ports.length > 0 && !isStacked(network) ? hostPortsInUse(this.ctx, ports, network.hostBinding) : undefined;
     // Awaited by planEndpoint under the lock (a refused host address is refused there, before anything changes).
     busy?.catch(() => undefined);
+    const adopted = target ? await this.adopt(target) : undefined;
 
     try {
       let replayed = false;

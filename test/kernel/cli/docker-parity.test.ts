@@ -8,10 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../../src/model/index.js';
 import { assertSandbox } from '../support/witness.js';
 import { CLI, ensureBuilt } from '../daemon/support/daemon.js';
-import { removeEverything } from '../model/support/engine.js';
+import { removeEverythingIn } from '../model/support/engine.js';
 
 let stateDir: string;
 
@@ -43,10 +42,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   if (!stateDir) return;
-  // The CLI made the default network `bridge` too, which Docker's rm refuses: the library takes everything away.
-  const engine = await Engine.open({ stateDir, dns: false });
-  await removeEverything(engine);
-  await engine.close();
+  await removeEverythingIn(stateDir);
   rmSync(stateDir, { recursive: true, force: true });
 });
 

@@ -6,9 +6,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../../src/model/index.js';
 import { CLI, ensureBuilt } from '../daemon/support/daemon.js';
-import { removeEverything } from '../model/support/engine.js';
+import { removeEverythingIn } from '../model/support/engine.js';
 import { assertSandbox } from '../support/witness.js';
 
 let scratch: string;
@@ -37,9 +36,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   if (!stateDir) return;
-  const engine = await Engine.open({ stateDir, dns: false });
-  await removeEverything(engine);
-  await engine.close();
+  await removeEverythingIn(stateDir);
   rmSync(scratch, { recursive: true, force: true });
 });
 

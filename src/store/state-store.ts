@@ -5,7 +5,7 @@ import { syncFs as fs } from './sync-fs.js';
 import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetplumbError, StateError, ValidationError } from '../core/errors.js';
-import { writeFileAtomic, type Sync } from './atomic-file.js';
+import { writeFileAtomic, writeNewFile, type Sync } from './atomic-file.js';
 import { boundary } from './boundary.js';
 import { withLock, type LockOptions } from './lock.js';
 
@@ -70,6 +70,8 @@ function volatileFs(dir: string): boolean {
 
 export class StateStore {
   private sync: Sync | undefined;
+  /** Whether this process made (or found) the directory, so a lock need not make it again. */
+  private dirMade = false;
 
   constructor(
     /** The directory this store owns; created on first write. */
@@ -147,6 +149,30 @@ export class StateStore {
     }
   }
 
+  /**
+   * Writes a document that does not exist yet in place (exclusive create, no
+   * temp file and rename); false when it exists already, which is left as it
+   * was. Only for kinds whose readers hold the state lock, as the writer
+   * does: a reader can then never meet it half written, and a crash
+   * between the create and the write leaves an empty document, which reads
+   * as damaged and is rebuilt by reconcile like any other (IPAM entries and
+   * port documents are rebuilt from the records). Flushed as write() would.
+   */
+  async create(kind: string, id: string, doc: unknown): Promise<boolean> {
+    const path = this.file(kind, id);
+    const text = `${JSON.stringify(doc)}\n`;
+    boundary(`write ${kind}/${id}`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return writeNewFile(path, text, this.syncMode());
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' || attempt > 0) ioProblem(path, 'written', e);
+        await fs.mkdir(join(this.dir, kind), { recursive: true, mode: 0o755 });
+      }
+    }
+  }
+
   /** Ids of the documents of a kind, sorted. */
   async list(kind: string): Promise<string[]> {
     let names: string[];
@@ -220,21 +246,31 @@ export class StateStore {
     turns.set(lock, turn);
     await before;
     try {
-      try {
-        await fs.mkdir(this.dir, { recursive: true, mode: 0o755 });
-      } catch (e) {
-        ioProblem(this.dir, 'made', e);
-      }
-      let inside = false;
-      try {
-        return await withLock(lock, () => {
-          inside = true;
-          return fn();
-        }, opts);
-      } catch (e) {
-        // Failures of `fn` are its own; the lock file itself that cannot be made or read is the state's.
-        if (inside || e instanceof NetplumbError) throw e;
-        return ioProblem(lock, 'taken', e);
+      for (let attempt = 0; ; attempt++) {
+        // Made once per store (not before every change); made again when someone removed it.
+        if (!this.dirMade) {
+          try {
+            await fs.mkdir(this.dir, { recursive: true, mode: 0o755 });
+          } catch (e) {
+            ioProblem(this.dir, 'made', e);
+          }
+          this.dirMade = true;
+        }
+        let inside = false;
+        try {
+          return await withLock(lock, () => {
+            inside = true;
+            return fn();
+          }, opts);
+        } catch (e) {
+          // Failures of `fn` are its own; the lock file itself that cannot be made or read is the state's.
+          if (inside || e instanceof NetplumbError) throw e;
+          if (attempt === 0 && (e as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(this.dir)) {
+            this.dirMade = false;
+            continue;
+          }
+          return ioProblem(lock, 'taken', e);
+        }
       }
     } finally {
       done();

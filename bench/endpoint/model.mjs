@@ -79,14 +79,14 @@ export function primitivePlan(i, bridge) {
   p.add(linkCalls.setBridgePort(`vpp${i}`, { hairpin: true }, { readBack: false }));
   p.add(addrCalls.add({ dev: 'eth0', address: `${addr(i)}/16`, readBack: false }), ns);
   p.add(routeCalls.add({ destination: 'default', gateway: GATEWAY }), ns);
-  p.add(nftCalls.apply(publishChanges([port(i)])));
+  p.add(nftCalls.apply(publishChanges([port(i)]), { readBack: false }));
   return p;
 }
 
 /** The Engine's teardown plan: the port's element, then the namespace (its pair goes with it; deleted here if someone still held it). */
 export function primitiveTeardown(i) {
   const p = new Plan(null);
-  p.add(nftCalls.apply(unpublishChanges([port(i)])));
+  p.add(nftCalls.apply(unpublishChanges([port(i)]), { readBack: false }));
   p.add(netnsCalls.remove(`pp${i}`, { peers: [`vpp${i}`] }));
   return p;
 }

@@ -427,9 +427,9 @@ export class Sandboxes {
       await this.ctx.state.indexName(s);
       await this.ctx.state.writeSandbox(s);
       // The plan runs on an addon thread while this one writes what reserves
-      // the name, addresses and host ports and the sandbox's own files: the
-      // kernel's part is the longer one, so the state costs next to nothing
-      // on top. The pending record written above names all of it, so a crash
+      // the name, addresses and host ports and the sandbox's own files: with a
+      // free core the kernel's part is the longer one, so the state costs next
+      // to nothing on top. The pending record written above names all of it, so a crash
       // in between is rolled back like any other cut-short create.
       const kernel = plan?.run();
       // Awaited below; this keeps a failure that comes while the writes run from counting as unhandled.

@@ -17,6 +17,7 @@ import { Plan, linkCalls, netnsCalls, addrCalls, routeCalls } from '../../dist/i
 import { nftCalls } from '../../dist/nft/nftables.js';
 import { publishChanges, unpublishChanges } from '../../dist/model/firewall/index.js';
 import { Engine } from '../../dist/model/index.js';
+import { claimStateRoot } from '../../dist/store/daemon-claim.js';
 import { Netns } from '../../dist/index.js';
 import { median, now, run } from '../lib/stats.mjs';
 
@@ -25,10 +26,15 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 30);
 export const SUBNET = '172.30.0.0/16';
 const GATEWAY = '172.30.0.1';
 
-/** An engine over a state root on the sandbox's tmpfs (made fresh unless `shared`), with a warm pool of `pool` on network 'bench'. */
+/**
+ * An engine over a state root on the sandbox's tmpfs (made fresh unless `shared`), with a warm pool of `pool` on
+ * network 'bench'. BENCH_CLAIM=1: this process first claims the root as netplumbd does (its changes then take no
+ * lock file each).
+ */
 export async function openBenchEngine(tag, pool = 0, shared = false) {
   const root = `/run/netplumb-bench-${tag}`;
   if (!shared) run('rm', ['-rf', root]);
+  if (!shared && process.env.BENCH_CLAIM === '1') await claimStateRoot(`${root}/run`, { sockets: [], version: 'bench' });
   return Engine.open({ host: Netns.host(), stateDir: root, etcDir: `${root}/etc`, dns: false, pool: [{ network: 'bench', size: pool }] });
 }
 

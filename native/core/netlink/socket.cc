@@ -115,6 +115,13 @@ std::unique_ptr<Socket> Socket::adopt(int fd, int protocol) {
   return std::unique_ptr<Socket>(new Socket(fd, protocol, true));
 }
 
+void Socket::ensure_send_buffer(int bytes) {
+  if (send_buffer_ >= bytes) return;
+  if (setsockopt(fd_, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof bytes) < 0)
+    setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+  send_buffer_ = bytes;
+}
+
 int Socket::release() {
   int fd = fd_;
   fd_ = -1;

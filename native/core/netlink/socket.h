@@ -42,6 +42,11 @@ class Socket {
   int fd() const { return fd_; }
   int protocol() const { return protocol_; }
 
+  // Raises the send buffer to at least `bytes` (SO_SNDBUFFORCE, else as far
+  // as SO_SNDBUF may go); a socket that was raised that far already is left
+  // as it is, so a caller on a hot path pays the two calls once per socket.
+  void ensure_send_buffer(int bytes);
+
   // Sends every message in one sendmsg, each with NLM_F_ACK, and waits until
   // each is answered. Replies go to `on_reply`. If any request failed, the
   // first failure is thrown after all answers are read, so the socket stays
@@ -92,6 +97,7 @@ class Socket {
 
   int fd_ = -1;
   int protocol_;
+  int send_buffer_ = 0;
   uint32_t portid_ = 0;
   uint32_t seq_;
   std::vector<uint8_t> buf_;

@@ -10,7 +10,7 @@
 //   netplumb ps, through netplumbd   a daemon owning another state root (the
 //                                    CLI loads only the HTTP client)
 //
-// BENCH_CLI_BASELINE=/path/to/another/dist/cli/main.js adds its --help and
+// BENCH_CLI_BASELINE=/path/to/another/dist/cli/main.cjs adds its --help and
 // ps (in-process, same state) as rows, to compare a change with what it changes.
 //
 // Reported: the median wall time of each and its difference from the floor,
@@ -28,7 +28,7 @@ import { assertSandbox, fmt, median, now, run } from './lib/stats.mjs';
 
 assertSandbox();
 const N = Number(process.env.BENCH_ITER ?? 30);
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../dist/cli/main.cjs', import.meta.url));
 const state = mkdtempSync(join(tmpdir(), 'np-bench-cli-'));
 const cli = (...args) => [CLI, '--state-dir', state, ...args];
 

@@ -1,52 +1,83 @@
 #!/usr/bin/env node
-// Makes dist/cli/main.js (the `netplumb` bin) a bundle: the CLI, the daemon
-// client and commander, with each command's own modules in a chunk that is
-// loaded only when that command runs (program.ts imports them lazily). A command that goes through the
-// daemon then loads a handful of files instead of ~35, which is most of its
-// cost above Node's own start-up. Everything else (the model, the addon, the
-// daemon, core and store modules) stays a separate module of dist/ that the
-// bundle imports where it imported it, so every class exists once
-// (`instanceof` on errors works across the bundle and the model).
+// Makes the `netplumb` bin, dist/cli/main.cjs: the whole CLI as CommonJS, with
+// each command's modules in a chunk that is loaded only when that command runs
+// (program.ts imports them lazily). A command through the daemon then loads a
+// handful of files, and nothing of the model, the addon or DNS.
+//
+// CommonJS and not ES modules, because Node's ESM loader is most of what a
+// short command costs above Node's own start-up: every `import … from
+// 'node:fs'` builds a facade that reads all of fs's exports (which loads the
+// streams), and each module is resolved and read through fs/promises
+// (measured with bench/cli-startup.mjs: `--help` +49 ms as ESM, +24 as CJS).
+//
+// The bundle holds its own copy of every module it uses (the model, the addon
+// loader, the daemon): one CLI process never mixes it with dist/'s ES modules,
+// so each class still exists once there. npm dependencies other than commander
+// stay require()s of node_modules.
 // Run after tsc: npm run build:ts does both.
 import { readdirSync, rmSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const dist = resolve(root, 'dist');
-const entry = resolve(dist, 'cli', 'main.js');
-/** The parts that go into the bundle: the CLI, the client, the daemon's flag definitions (commander only). */
-const inside = (file) => ['cli/', 'client/', 'daemon/flags.js'].some((p) => relative(dist, file).startsWith(p));
+const cliDir = resolve(root, 'dist', 'cli');
+const entry = resolve(cliDir, 'main.js');
 
-// Chunks of an earlier build would stay beside the new ones.
-for (const f of readdirSync(resolve(dist, 'cli'))) if (/^chunk-.*\.js$/.test(f)) rmSync(resolve(dist, 'cli', f));
+// Commander requires child_process at load, for git-style executable
+// subcommands that netplumb does not use; child_process loads net, dgram and
+// the streams (~8 ms). Deferred to the one call that needs it.
+const commanderChildProcess = {
+  name: 'netplumb-lazy-child-process',
+  transform(code, id) {
+    if (!/[\\/]commander[\\/]lib[\\/]command\.js$/.test(id)) return null;
+    const eager = "const childProcess = require('node:child_process');";
+    if (!code.includes(eager)) throw new Error(`${id}: commander no longer loads child_process as "${eager}"; update scripts/bundle-cli.mjs`);
+    return code.replace(eager, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };");
+  },
+};
+
+// Builtins that cost milliseconds to load (crypto starts OpenSSL, which reads
+// its configuration and the CA bundle; child_process loads net, dgram and the
+// streams) are loaded at the first call of what a module imports from them: a
+// listing reads state and never makes an id or spawns. Only functions can be
+// deferred so, which the build checks.
+const LAZY_BUILTINS = ['crypto', 'child_process'];
+const require = createRequire(import.meta.url);
+const lazyBuiltins = {
+  name: 'netplumb-lazy-builtins',
+  transform(code, id) {
+    if (!id.startsWith(`${resolve(root, 'dist')}/`)) return null;
+    return code.replace(/^import \{ ([^}]+) \} from 'node:([a-z_]+)';$/gm, (line, names, mod) => {
+      if (!LAZY_BUILTINS.includes(mod)) return line;
+      const loaded = `__lazy_${mod}`;
+      const defs = names.split(',').map((n) => {
+        const [imported, local = imported] = n.trim().split(/\s+as\s+/);
+        if (typeof require(`node:${mod}`)[imported] !== 'function') throw new Error(`${id}: ${imported} of node:${mod} is not a function and cannot be loaded lazily`);
+        return `function ${local}(...args) { return ${loaded}().${imported}(...args); }`;
+      });
+      return [`let ${loaded}_m; const ${loaded} = () => (${loaded}_m ??= require('node:${mod}'));`, ...defs].join(' ');
+    });
+  },
+};
+
+// Chunks and the bin of an earlier build would stay beside the new ones.
+for (const f of readdirSync(cliDir)) if (/^chunk-.*\.c?js$/.test(f) || f === 'main.cjs') rmSync(resolve(cliDir, f));
 
 await build({
   input: entry,
   platform: 'node',
   logLevel: 'warn',
-  plugins: [
-    {
-      name: 'netplumb-externals',
-      // Static and dynamic imports of other dist/ modules stay imports, written relative to dist/cli/.
-      resolveId(spec, importer) {
-        if (!importer || !spec.startsWith('.')) return null;
-        const file = resolve(dirname(importer), spec);
-        if (!file.startsWith(`${dist}/`) || inside(file)) return null;
-        return { id: `./${relative(resolve(dist, 'cli'), file)}`, external: true };
-      },
-      resolveDynamicImport(spec, importer) {
-        if (typeof spec !== 'string') return null;
-        if (spec.startsWith('node:')) return { id: spec, external: true };
-        if (!spec.startsWith('.') || !importer) return null;
-        const file = resolve(dirname(importer), spec);
-        // The CLI's own commands, loaded when run, become chunks of the bundle (one copy of each shared module).
-        if (inside(file)) return null;
-        return { id: `./${relative(resolve(dist, 'cli'), file)}`, external: true };
-      },
-    },
-  ],
-  // The entry keeps its name (the bin); each command's modules are a chunk beside it, loaded when that command runs.
-  output: { dir: resolve(dist, 'cli'), entryFileNames: 'main.js', chunkFileNames: 'chunk-[name]-[hash].js', format: 'esm', minify: true },
+  external: [/^node:/, 'node-gyp-build', 'pino', 'prom-client', 'undici'],
+  plugins: [commanderChildProcess, lazyBuiltins],
+  output: {
+    dir: cliDir,
+    entryFileNames: 'main.cjs',
+    chunkFileNames: 'chunk-[name]-[hash].cjs',
+    format: 'cjs',
+    minify: process.env.BUNDLE_MINIFY !== '0',
+  },
 });
+// tsc's ES module of the entry is not a second way in: the bin is main.cjs.
+rmSync(entry);

@@ -17,6 +17,7 @@ import { Plan, linkCalls, netnsCalls, addrCalls, routeCalls } from '../../dist/i
 import { nftCalls } from '../../dist/nft/nftables.js';
 import { publishChanges, unpublishChanges } from '../../dist/model/firewall/index.js';
 import { Engine } from '../../dist/model/index.js';
+import { claimStateRoot } from '../../dist/store/daemon-claim.js';
 import { Netns } from '../../dist/index.js';
 import { median, now, run } from '../lib/stats.mjs';
 
@@ -25,10 +26,15 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 30);
 export const SUBNET = '172.30.0.0/16';
 const GATEWAY = '172.30.0.1';
 
-/** An engine over a state root on the sandbox's tmpfs (made fresh unless `shared`), with a warm pool of `pool` on network 'bench'. */
+/**
+ * An engine over a state root on the sandbox's tmpfs (made fresh unless `shared`), with a warm pool of `pool` on
+ * network 'bench'. BENCH_CLAIM=1: this process first claims the root as netplumbd does (its changes then take no
+ * lock file each).
+ */
 export async function openBenchEngine(tag, pool = 0, shared = false) {
   const root = `/run/netplumb-bench-${tag}`;
   if (!shared) run('rm', ['-rf', root]);
+  if (!shared && process.env.BENCH_CLAIM === '1') await claimStateRoot(`${root}/run`, { sockets: [], version: 'bench' });
   return Engine.open({ host: Netns.host(), stateDir: root, etcDir: `${root}/etc`, dns: false, pool: [{ network: 'bench', size: pool }] });
 }
 
@@ -79,14 +85,14 @@ export function primitivePlan(i, bridge) {
   p.add(linkCalls.setBridgePort(`vpp${i}`, { hairpin: true }, { readBack: false }));
   p.add(addrCalls.add({ dev: 'eth0', address: `${addr(i)}/16`, readBack: false }), ns);
   p.add(routeCalls.add({ destination: 'default', gateway: GATEWAY }), ns);
-  p.add(nftCalls.apply(publishChanges([port(i)])));
+  p.add(nftCalls.apply(publishChanges([port(i)]), { readBack: false }));
   return p;
 }
 
 /** The Engine's teardown plan: the port's element, then the namespace (its pair goes with it; deleted here if someone still held it). */
 export function primitiveTeardown(i) {
   const p = new Plan(null);
-  p.add(nftCalls.apply(unpublishChanges([port(i)])));
+  p.add(nftCalls.apply(unpublishChanges([port(i)]), { readBack: false }));
   p.add(netnsCalls.remove(`pp${i}`, { peers: [`vpp${i}`] }));
   return p;
 }

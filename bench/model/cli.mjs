@@ -32,7 +32,7 @@ import { peerTools } from './peers.mjs';
 assertSandbox();
 const N = Number(process.env.BENCH_ITER ?? 20);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = `${ROOT}dist/cli/main.js`;
+const CLI = `${ROOT}dist/cli/main.cjs`;
 const DAEMON = `${ROOT}dist/daemon/main.js`;
 const DSTATE = '/run/netplumb-bench-daemon';
 const LSTATE = '/run/netplumb-bench-cli';
@@ -42,13 +42,16 @@ const DHOST_WAN = '198.18.1.1';
 
 // The CPU time of each Node process (user + system, as Node counts it when it
 // exits), besides the wall time: on a busy machine the wall time of a short
-// process is mostly waiting for a core, its CPU time much less so.
-const CPU_HOOK = '/run/netplumb-bench-cpu.mjs';
+// process is mostly waiting for a core, its CPU time much less so. The hook is
+// preloaded as CommonJS (-r): --import would start Node's ESM loader in every
+// process and load the CLI's CommonJS bin through it, which costs more than
+// the CLI's own start-up.
+const CPU_HOOK = '/run/netplumb-bench-cpu.cjs';
 writeFileSync(CPU_HOOK, "process.on('exit', () => { const u = process.cpuUsage(); process.stderr.write(`\\nnetplumb-bench-cpu ${(u.user + u.system) / 1000}\\n`); });\n");
 let lastCpu = 0;
 /** Runs node with ARGS and the CPU hook; returns the result and keeps its CPU ms in lastCpu. */
 function node(args, env = process.env) {
-  const r = spawnSync(process.execPath, ['--import', CPU_HOOK, ...args], { env, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['-r', CPU_HOOK, ...args], { env, encoding: 'utf8' });
   const m = /netplumb-bench-cpu ([\d.]+)\n*$/.exec(r.stderr ?? '');
   lastCpu = m ? Number(m[1]) : NaN;
   return { ...r, stderr: (r.stderr ?? '').replace(/\n?netplumb-bench-cpu [\d.]+\n*$/, '') };

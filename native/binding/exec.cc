@@ -7,6 +7,7 @@
 #include "core/exec/ops.h"
 #include "core/exec/worker_pool.h"
 #include "core/netns/netns.h"
+#include "core/value_json.h"
 
 namespace netplumb::binding {
 
@@ -53,7 +54,9 @@ Napi::Value exec(const Napi::CallbackInfo& info) {
       ns = Netns::process();
     }
     Value list = from_js(info[1], "calls");
-    for (const Value& c : list.as_array("calls")) calls.push_back({c.str("op"), c["args"], c["netns"]});
+    // A call's arguments come as an object, or as JSON text (argsJson) for bulk ones: see core/value_json.h.
+    for (const Value& c : list.as_array("calls"))
+      calls.push_back({c.str("op"), c.has("argsJson") ? parse_json(c.str("argsJson"), "argsJson") : c["args"], c["netns"]});
     if (info.Length() > 2 && info[2].IsObject()) timed = from_js(info[2], "options").bool_or("timings", false);
   } catch (...) {
     auto d = Napi::Promise::Deferred::New(env);

@@ -17,6 +17,8 @@ export interface NativeNetns {
 export interface Call {
   op: string;
   args?: Record<string, unknown>;
+  /** The arguments as JSON text instead of `args` (exec() sends bulk ones so). */
+  argsJson?: string;
   netns?: NativeNetns | ResultRef;
 }
 

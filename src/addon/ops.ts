@@ -232,7 +232,7 @@ export const OPS = {
   'socket.open': op<SocketOpenArgs, OpenedSocket>(),
   'sockets.listening': op<{ protocols?: ('tcp' | 'udp')[]; ports?: number[] }, ListeningSocket[]>(),
   'events.open': op<{ protocol: number; groups: number[] }, number>(),
-  'nft.apply': op<{ changes: Change[]; genid?: number }, ApplyResult>(),
+  'nft.apply': op<{ changes: Change[]; genid?: number; readBack?: boolean }, ApplyResult>(),
   'nft.list': op<{ family?: Family; table?: string }, Ruleset>(),
   'nft.getgen': op<Record<string, never>, number>(),
 } as const;

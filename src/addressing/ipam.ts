@@ -54,6 +54,8 @@ export interface PoolRequest {
   ipRange?: string;
   /** Family of an automatic subnet (default 4). */
   family?: IpFamily;
+  /** `--aux-address NAME=IP`: addresses of the subnet that are never handed out (a router, a printer). */
+  auxAddresses?: Record<string, string>;
 }
 
 export interface PoolContext {
@@ -79,6 +81,8 @@ export interface PoolState {
   allocated: Record<string, string>;
   /** The last address handed out automatically: the next search starts after it (Docker's serial allocation). */
   last?: string;
+  /** Reserved addresses by name (canonical), as Docker's IPAM AuxiliaryAddresses. */
+  auxAddresses?: Record<string, string>;
 }
 
 /** Every subnet of the pools, in dockerd's order. */
@@ -193,7 +197,34 @@ export function createPool(req: PoolRequest = {}, ctx: PoolContext = {}): PoolSt
     allocated: {},
   };
   if (ipRange) pool.ipRange = formatPrefix(ipRange);
+  if (req.auxAddresses !== undefined && Object.keys(req.auxAddresses).length > 0) pool.auxAddresses = auxAddresses(req.auxAddresses, subnet, gateway, userConfigured);
   return pool;
+}
+
+/** Checks `--aux-address` entries as dockerd does: each a host address of the user's subnet, none the gateway. */
+function auxAddresses(given: Record<string, string>, subnet: IpPrefix, gateway: IpAddr, userConfigured: boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  const byAddress = new Map<string, string>();
+  for (const [name, text] of Object.entries(given)) {
+    if (name === '') throw new ValidationError('auxAddresses', `aux-address ${text} needs a name: NAME=IP`);
+    const a = parseAddress(text, `auxAddresses.${name}`);
+    if (!userConfigured || !contains(subnet, a))
+      throw new ValidationError('auxAddresses', `no matching subnet for aux-address ${text}${userConfigured ? `: it is outside ${formatPrefix(subnet)}` : ': give the network a --subnet that holds it'}`);
+    if (isReserved(subnet, a)) throw new ValidationError('auxAddresses', `aux-address ${text} is the network or broadcast address of ${formatPrefix(subnet)}`);
+    if (a.value === gateway.value) throw new AddressInUseError(text, `aux-address ${name}=${text} is the network's gateway`);
+    const canonical = formatAddress(a);
+    const other = byAddress.get(canonical);
+    if (other !== undefined) throw new AddressInUseError(text, `aux-addresses ${other} and ${name} are both ${canonical}`);
+    byAddress.set(canonical, name);
+    out[name] = canonical;
+  }
+  return out;
+}
+
+/** The name an address is reserved under, if it is an aux-address of the pool. */
+function auxName(pool: PoolState, text: string): string | undefined {
+  for (const [name, a] of Object.entries(pool.auxAddresses ?? {})) if (a === text) return name;
+  return undefined;
 }
 
 /** docker0's pool: 172.17.0.0/16 when free, else the first free pool subnet, like dockerd. */
@@ -217,7 +248,7 @@ export type TakenCheck = (address: string) => boolean;
 function usable(pool: PoolState, subnet: IpPrefix, a: IpAddr, gateway: IpAddr, taken: TakenCheck): boolean {
   if (isReserved(subnet, a) || a.value === gateway.value) return false;
   const text = formatAddress(a);
-  return !(text in pool.allocated) && !taken(text);
+  return !(text in pool.allocated) && !taken(text) && auxName(pool, text) === undefined;
 }
 
 /**
@@ -270,6 +301,8 @@ export function allocateStatic(pool: PoolState, address: string, owner: string, 
     throw new ValidationError('ip', `address ${address} is the network or broadcast address of ${pool.subnet}`);
   if (text === pool.gateway)
     throw new AddressInUseError(text, `address ${address} is the gateway of the network's subnet ${pool.subnet}`);
+  const aux = auxName(pool, text);
+  if (aux !== undefined) throw new AddressInUseError(text, `address ${address} is reserved as the network's aux-address '${aux}'`);
   const holder = pool.allocated[text] ?? (taken(text) ? '' : undefined);
   if (holder !== undefined)
     throw new AddressInUseError(

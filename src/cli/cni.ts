@@ -9,7 +9,7 @@ import { Command, Option } from 'commander';
 import { CniError } from '../core/errors.js';
 import type { ConflistOptions } from '../cni/install.js';
 import { UsageError } from './errors.js';
-import { collect } from './output.js';
+import { collect, out } from './output.js';
 import { PACKAGE_ROOT } from '../core/package.js';
 
 /** The shim binary: the local build first, then the prebuilt one for this machine. */
@@ -68,7 +68,7 @@ function installCommand(): Command {
           confDir: o.confDir,
           ...(list ? { conflist: list } : {}),
         });
-        process.stdout.write(`${done.binary}\n${done.conflist ? `${done.conflist}\n` : ''}`);
+        out(`${done.binary}\n${done.conflist ? `${done.conflist}\n` : ''}`);
       } catch (e) {
         if (e instanceof CniError) throw new UsageError(e.details ?? e.message, 'nothing was written; correct the value and try again');
         throw e;

@@ -3,6 +3,7 @@
 // fall behind), completing sandbox and network names by asking netplumb.
 import { Command, type Option } from 'commander';
 import { UsageError } from './errors.js';
+import { out } from './output.js';
 
 interface Node {
   path: string;
@@ -82,8 +83,8 @@ export function completionCommand(): Command {
       if (!program) throw new Error('completion must be a command of the netplumb program');
       const nodes: Node[] = [];
       walk(program, [], nodes);
-      if (shell === 'bash') process.stdout.write(bash(nodes));
-      else if (shell === 'zsh') process.stdout.write(zsh(nodes));
+      if (shell === 'bash') out(bash(nodes));
+      else if (shell === 'zsh') out(zsh(nodes));
       else throw new UsageError(`no completion for '${shell}'`, 'give bash or zsh');
     });
 }

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { KernelError } from '../core/errors.js';
 import { withEngine } from './engine.js';
 import { NotFoundFailure } from './errors.js';
-import { printJson } from './output.js';
+import { out, printJson } from './output.js';
 import { addSandboxOptions, adoptOption, sandboxCreateOptions, type SandboxFlags } from './sandbox-options.js';
 
 export function createCommand(): Command {
@@ -24,6 +24,6 @@ export function createCommand(): Command {
         throw e;
       });
       if (o.json) printJson(s);
-      else process.stdout.write(`${s.id}\n`);
+      else out(`${s.id}\n`);
     });
 }

@@ -3,7 +3,7 @@
 // and `rm` find them from any later command. A process is known by its pid
 // and its start time (field 22 of /proc/PID/stat), so a reused pid is never
 // taken for it.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { EngineApi } from '../model/api.js';
@@ -93,6 +93,18 @@ export async function stopDetached(r: DetachedRecord, graceMs: number): Promise<
 export function forgetDetached(dir: string, id: string): void {
   rmSync(recordFile(dir, id), { force: true });
   rmSync(logFile(dir, id), { force: true });
+}
+
+/** Whether `run -d` left anything (a record or a log) for any sandbox: else `rm` need not look a sandbox up first. */
+export function anyDetached(dir: string): boolean {
+  const entries = (sub: string): number => {
+    try {
+      return readdirSync(join(dir, sub)).length;
+    } catch {
+      return 0;
+    }
+  };
+  return entries('detached') + entries('logs') > 0;
 }
 
 export function hasLog(dir: string, id: string): boolean {

@@ -5,6 +5,7 @@
 // shorthands `json` (one JSON object per line) and `table`. Not a template
 // engine: no conditionals or ranges; anything else is refused by name.
 import { UsageError } from './errors.js';
+import { byCodeUnits } from '../core/order.js';
 
 type Piece = string | ((row: Record<string, unknown>) => string);
 
@@ -18,7 +19,7 @@ function lookup(value: unknown, path: string): unknown {
 function show(v: unknown): string {
   if (v === undefined || v === null) return '<no value>';
   if (Array.isArray(v)) return `[${v.map(show).join(' ')}]`;
-  if (typeof v === 'object') return `map[${Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => `${k}:${show(x)}`).join(' ')}]`;
+  if (typeof v === 'object') return `map[${Object.entries(v as Record<string, unknown>).sort(([a], [b]) => byCodeUnits(a, b)).map(([k, x]) => `${k}:${show(x)}`).join(' ')}]`;
   return String(v);
 }
 

@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { GRAPH_FORMATS, type GraphFormat } from '../model/graph/types.js';
 import { withEngine } from './engine.js';
 import { withProgress } from './progress.js';
+import { out } from './output.js';
 
 /** The format an --output file's extension implies, when --format is not given. */
 function formatOfFile(file: string | undefined): GraphFormat | undefined {
@@ -28,8 +29,8 @@ export function graphCommand(): Command {
       const format = o.format ?? formatOfFile(o.output) ?? 'text';
       const g = await withProgress('reading the kernel and the state', { json: format === 'json' }, () => withEngine(cmd, (e) => e.graph()));
       const { renderGraph } = await import('../model/graph/render/index.js');
-      const out = renderGraph(g, format);
-      if (o.output !== undefined) writeFileSync(o.output, out);
-      else process.stdout.write(out);
+      const text = renderGraph(g, format);
+      if (o.output !== undefined) writeFileSync(o.output, text);
+      else out(text);
     });
 }

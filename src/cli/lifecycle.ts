@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { cliDir, hasLog, logFile, readDetached, running, startDetached, stopDetached } from './detached.js';
 import { withEngine } from './engine.js';
 import { UsageError } from './errors.js';
+import { out } from './output.js';
 
 /** Prints the log from `from` on; returns where it ended. */
 async function printFrom(file: string, from: number): Promise<number> {
@@ -51,7 +52,7 @@ export function stopCommand(): Command {
           const s = await e.sandboxes.inspect(n);
           const r = readDetached(dir, s.id);
           if (r) await stopDetached(r, grace * 1000);
-          process.stdout.write(`${n}\n`);
+          out(`${n}\n`);
         }
       });
     });
@@ -69,7 +70,7 @@ export function startCommand(): Command {
           const r = readDetached(dir, s.id);
           if (!r) throw new UsageError(`sandbox '${s.name}' has no command to start`, 'only a sandbox made by `netplumb run -d` has one; use `netplumb exec` for others');
           if (!running(r)) await startDetached(e, dir, s.id, r.argv);
-          process.stdout.write(`${n}\n`);
+          out(`${n}\n`);
         }
       });
     });

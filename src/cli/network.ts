@@ -6,7 +6,7 @@ import type { NetworkCreateOptions, NetworkInspect } from '../model/index.js';
 import { withEngine, withListing } from './engine.js';
 import { classify, report, UsageError, type Failure } from './errors.js';
 import { formatEach, formatRows, labelMatches, parseFilters } from './format.js';
-import { collect, confirm, keyValues, printJson, printTable, short } from './output.js';
+import { collect, confirm, keyValues, out, printJson, printTable, short } from './output.js';
 
 function createCommand(): Command {
   return new Command('create')
@@ -18,7 +18,7 @@ function createCommand(): Command {
     .option('--ipv6', 'enable IPv6: give an IPv6 --subnet as well')
     .option('--internal', 'no traffic to or from anything outside the network')
     .option('--attachable', "accepted for Docker's sake: every netplumb network can be joined by any sandbox")
-    .option('--aux-address <name=ip>', 'not supported: netplumb reserves no auxiliary addresses', collect)
+    .option('--aux-address <name=ip>', 'an address of the subnet that no sandbox gets (repeatable)', collect)
     .option('--label <key=value>', 'set metadata on the network (repeatable)', collect)
     .option('-d, --driver <driver>', 'bridge (default), macvlan, ipvlan, or overlay (needs an engine with a cluster store: netplumbd)')
     .option('-o, --opt <key=value>', "driver option, as Docker's (repeatable), e.g. com.docker.network.bridge.enable_icc=false, parent=eth0, vni=4096", collect)
@@ -29,7 +29,6 @@ function createCommand(): Command {
         '  netplumb network create -d macvlan --subnet 192.0.2.0/24 --gateway 192.0.2.1 -o parent=eth0 lan',
     )
     .action(async (name: string, o: { subnet?: string[]; gateway?: string[]; ipRange?: string; ipv6?: boolean; internal?: boolean; auxAddress?: string[]; label?: string[]; opt?: string[]; driver?: string }, cmd: Command) => {
-      if (o.auxAddress?.length) throw new UsageError('--aux-address is not supported: netplumb does not reserve auxiliary addresses', 'leave the addresses out of --ip-range instead, so that containers never get them');
       const opts: NetworkCreateOptions = { name, options: keyValues(o.opt ?? [], '--opt'), labels: keyValues(o.label ?? [], '--label') };
       if (o.driver !== undefined) opts.driver = o.driver as NonNullable<NetworkCreateOptions['driver']>;
       const v6 = (s: string): boolean => s.includes(':');
@@ -46,10 +45,11 @@ function createCommand(): Command {
       if (gateway4 !== undefined) opts.gateway = gateway4;
       if (subnet6 !== undefined) opts.ipv6 = { subnet: subnet6, ...(gateway6 !== undefined ? { gateway: gateway6 } : {}) };
       if (o.ipRange !== undefined) opts.ipRange = o.ipRange;
+      if (o.auxAddress?.length) opts.auxAddresses = keyValues(o.auxAddress, '--aux-address');
       if (o.internal) opts.internal = true;
       if (gateway4 !== undefined && subnet4 === undefined) throw new UsageError('--gateway needs --subnet', 'give the subnet the gateway belongs to');
       const n = await withEngine(cmd, (e) => e.networks.create(opts));
-      process.stdout.write(`${n.Id}\n`);
+      out(`${n.Id}\n`);
     });
 }
 
@@ -103,8 +103,8 @@ function lsCommand(): Command {
       const list = (await withListing(cmd, (e) => e.networks.list())).filter(keep);
       if (o.json) return printJson(list);
       const rows = list.map((n) => lsRow(n, !o.trunc));
-      if (o.quiet) return void process.stdout.write(rows.map((r) => `${String(r.ID)}\n`).join(''));
-      if (o.format !== undefined) return void process.stdout.write(formatRows(o.format, rows, '{{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}'));
+      if (o.quiet) return void out(rows.map((r) => `${String(r.ID)}\n`).join(''));
+      if (o.format !== undefined) return void out(formatRows(o.format, rows, '{{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}'));
       printTable(
         ['NETWORK ID', 'NAME', 'DRIVER', 'SUBNET', 'GATEWAY', 'BRIDGE', 'INTERNAL', 'SANDBOXES'],
         rows.map((r) => [String(r.ID), String(r.Name), String(r.Driver), String(r.Subnet), String(r.Gateway), String(r.Bridge), String(r.Internal), String(r.Sandboxes)]),
@@ -120,7 +120,7 @@ function inspectCommand(): Command {
     .addHelpText('after', "\nExamples:\n  netplumb network inspect backend\n  netplumb network inspect -f '{{.Id}} {{json .IPAM.Config}}' backend")
     .action(async (names: string[], o: { format?: string }, cmd: Command) => {
       const found = await withEngine(cmd, (e) => Promise.all(names.map((n) => e.networks.inspect(n))));
-      if (o.format !== undefined) return void process.stdout.write(formatEach(o.format, found));
+      if (o.format !== undefined) return void out(formatEach(o.format, found));
       printJson(found);
     });
 }
@@ -140,7 +140,7 @@ function rmCommand(): Command {
         for (const n of names) {
           try {
             await e.networks.remove(n, { force: o.disconnect === true });
-            process.stdout.write(`${n}\n`);
+            out(`${n}\n`);
           } catch (err) {
             const f = classify(err);
             if (o.force && f.code === 3) continue;
@@ -201,7 +201,7 @@ function pruneCommand(): Command {
         return names;
       });
       if (o.json) return printJson(removed);
-      if (removed.length) process.stdout.write(`Deleted Networks:\n${removed.map((n) => `${n}\n`).join('')}`);
+      if (removed.length) out(`Deleted Networks:\n${removed.map((n) => `${n}\n`).join('')}`);
     });
 }
 

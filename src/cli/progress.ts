@@ -2,7 +2,8 @@
 // graph, removing many networks or sandboxes): one line on stderr, redrawn
 // in place and erased at the end, so stdout stays exactly the command's
 // output. Quiet when stderr is not a terminal, with --json, or with
-// NETPLUMB_PROGRESS=0.
+// NETPLUMB_PROGRESS=0; NETPLUMB_PROGRESS=1 draws it from the start, even for
+// what ends at once (for recordings of a terminal).
 
 const FRAMES = ['|', '/', '-', '\\'];
 
@@ -30,12 +31,18 @@ export function progress(label: string, o: { json?: boolean } = {}): Progress {
     const line = `${FRAMES[frame++ % FRAMES.length]} ${text} (${secs} s)`;
     out.write(`\r\x1b[2K${line.slice(0, Math.max(10, (out.columns || 80) - 1))}`);
   };
-  // Nothing is drawn for what ends within 200 ms: a flash would be noise.
-  let timer: NodeJS.Timeout | undefined = setTimeout(() => {
+  const redraw = (): void => {
     draw();
     timer = setInterval(draw, 100);
-  }, 200);
-  timer.unref();
+    timer.unref();
+  };
+  let timer: NodeJS.Timeout | undefined;
+  if (process.env.NETPLUMB_PROGRESS === '1') redraw();
+  else {
+    // Nothing is drawn for what ends within 200 ms: a flash would be noise.
+    timer = setTimeout(redraw, 200);
+    timer.unref();
+  }
   return {
     step(t: string): void {
       text = `${label}: ${t}`;

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import type { ReconcileReport } from '../model/index.js';
 import { withEngine } from './engine.js';
 import { withProgress } from './progress.js';
-import { printJson } from './output.js';
+import { out, printJson } from './output.js';
 
 const LINES: [keyof ReconcileReport, string][] = [
   ['rolledBack', 'rolled back (creation never finished)'],
@@ -41,6 +41,6 @@ export function reconcileCommand(): Command {
     .action(async (o: { json?: boolean }, cmd: Command) => {
       const report = await withProgress('reconciling kernel and state', o, () => withEngine(cmd, (e) => e.reconcile()));
       if (o.json) return printJson(report);
-      process.stdout.write(reportLines(report).map((l) => `${l}\n`).join(''));
+      out(reportLines(report).map((l) => `${l}\n`).join(''));
     });
 }

@@ -12,6 +12,7 @@ import { openServingEngine, withEngine } from './engine.js';
 import { classify, report, UsageError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { addSandboxOptions, sandboxCreateOptions, type SandboxFlags } from './sandbox-options.js';
+import { out } from './output.js';
 
 const SETUP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -94,5 +95,5 @@ async function runDetached(argv: string[], o: SandboxFlags & { rm?: boolean }, c
     }
     return s.id;
   });
-  process.stdout.write(`${id}\n`);
+  out(`${id}\n`);
 }

@@ -3,13 +3,13 @@
 import { Command } from 'commander';
 import type { SandboxInfo } from '../model/index.js';
 import { describePort } from '../model/sandboxes/describe-port.js';
-import { cliDir, forgetDetached, readDetached, running, stopDetached, type DetachedRecord } from './detached.js';
+import { anyDetached, cliDir, forgetDetached, readDetached, running, stopDetached, type DetachedRecord } from './detached.js';
 import { withEngine, withListing } from './engine.js';
 import { classify, NotFoundFailure, report, UsageError, type Failure } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { withProgress } from './progress.js';
 import { formatEach, formatRows, labelMatches, parseFilters } from './format.js';
-import { collect, printJson, printTable, short } from './output.js';
+import { collect, out, printJson, printTable, short } from './output.js';
 
 function networksColumn(s: SandboxInfo): string {
   if (s.networks.length === 0) return s.mode === 'container' ? `container:${short(s.joinedTo ?? '')}` : s.mode;
@@ -67,8 +67,8 @@ export function psCommand(): Command {
       );
       if (o.json) return printJson(list.map(({ s }) => s));
       const rows = list.map(({ s, r }) => psRow(s, r, !o.trunc));
-      if (o.quiet) return void process.stdout.write(list.map(({ s }) => `${s.id}\n`).join(''));
-      if (o.format !== undefined) return void process.stdout.write(formatRows(o.format, rows, '{{.ID}}\t{{.Name}}\t{{.Mode}}\t{{.Networks}}\t{{.Ports}}\t{{.Status}}'));
+      if (o.quiet) return void out(list.map(({ s }) => `${s.id}\n`).join(''));
+      if (o.format !== undefined) return void out(formatRows(o.format, rows, '{{.ID}}\t{{.Name}}\t{{.Mode}}\t{{.Networks}}\t{{.Ports}}\t{{.Status}}'));
       printTable(
         ['SANDBOX ID', 'NAME', 'MODE', 'NETWORKS', 'PORTS', 'NETNS', 'STATUS'],
         rows.map((r) => [String(r.ID), String(r.Name), String(r.Mode), String(r.Networks), String(r.Ports), String(r.Netns), String(r.Status)]),
@@ -98,9 +98,9 @@ export function portCommand(): Command {
       if (want) {
         if (ports.length === 0) throw new NotFoundFailure(`no public port '${want.port}/${want.protocol}' published for ${name}`, `see what is published with \`netplumb port ${name}\``);
         // As Docker prints it: only the host side.
-        return void process.stdout.write(ports.map((p) => `${describePort(p).split(' -> ')[1]}\n`).join(''));
+        return void out(ports.map((p) => `${describePort(p).split(' -> ')[1]}\n`).join(''));
       }
-      process.stdout.write(ports.map((p) => `${describePort(p)}\n`).join(''));
+      out(ports.map((p) => `${describePort(p)}\n`).join(''));
     });
 }
 
@@ -113,11 +113,13 @@ export function rmCommand(): Command {
       // Like `docker rm`: every name is tried; the last failure decides the exit code.
       let failed: Failure | undefined;
       const dir = cliDir(cmd);
+      // With nothing of `run -d` about, one request per sandbox: no look-up for its id first.
+      const detached = anyDetached(dir);
       await withProgress('removing sandboxes', {}, (p) => withEngine(cmd, async (e) => {
         for (const [i, n] of names.entries()) {
           p.step(`${n} ${i + 1}/${names.length}`);
           try {
-            const s = await e.sandboxes.inspect(n).catch(() => undefined);
+            const s = detached ? await e.sandboxes.inspect(n).catch(() => undefined) : undefined;
             const r = s && readDetached(dir, s.id);
             if (s && r && running(r)) {
               if (!o.force)
@@ -127,7 +129,7 @@ export function rmCommand(): Command {
             await e.sandboxes.remove(n, { force: o.force === true });
             if (s) forgetDetached(dir, s.id);
             p.clear();
-            process.stdout.write(`${n}\n`);
+            out(`${n}\n`);
           } catch (err) {
             failed = classify(err);
             if (err instanceof UsageError) failed.code = EXIT.conflict;
@@ -162,7 +164,7 @@ export function inspectCommand(): Command {
         }
         return out;
       });
-      if (o.format !== undefined) process.stdout.write(formatEach(o.format, found));
+      if (o.format !== undefined) out(formatEach(o.format, found));
       else printJson(found);
       if (failed) process.exitCode = failed.code;
     });

@@ -14,6 +14,7 @@ import { ClusterStoreError } from '../core/errors.js';
 import { withLock } from '../store/lock.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import type { ClusterStore, Compare, KeyValue, StoreWatch, TxnOp, WatchEvent, WatchHandlers } from './store.js';
+import { byCodeUnits } from '../core/order.js';
 
 const SUFFIX = '.json';
 const META = '.netplumb-store';
@@ -166,7 +167,7 @@ export class DirStore implements ClusterStore {
     const revision = this.revision();
     const found = this.filtered(prefix);
     this.ranged.set(prefix, { revision, kvs: found });
-    return { kvs: [...found.values()].sort((a, b) => a.key.localeCompare(b.key)), revision };
+    return { kvs: [...found.values()].sort((a, b) => byCodeUnits(a.key, b.key)), revision };
   }
 
   async get(key: string): Promise<KeyValue | undefined> {

@@ -78,11 +78,14 @@ export class Daemon {
         guardFirewall: true,
         reconcile: true,
         defaultBridge: defaultBridge(o),
+        ...(o.pool ? { pool: o.pool } : {}),
         ...(o.cluster ? { cluster: { ...o.cluster, onError: (e: Error) => log.warn({ err: e }, 'cluster: ' + e.message) } } : {}),
       });
       const startupReconcile = engine.reconciledAtOpen;
       log.info({ stateDirs: engine.stateDirs, report: startupReconcile }, 'reconciled the state with the kernel');
       if (o.bridge !== 'none') await engine.networks.ensureDefault();
+      // The warm pools start filling now, in the background (the default network may have been made just above).
+      if (o.pool) void engine.pool.settled();
 
       const metrics = new DaemonMetrics(async () => {
         const [networks, sandboxes] = await Promise.all([state.networks(), state.sandboxes()]);

@@ -25,6 +25,7 @@ export interface DaemonFlags {
   clusterStore?: string;
   advertiseAddr?: string;
   clusterAdvertise?: string;
+  pool?: string[];
 }
 
 /** A repeatable option's values. */
@@ -46,7 +47,8 @@ export function addDaemonFlags(cmd: Command): Command {
     .option('--shutdown-timeout <seconds>', 'on SIGTERM, wait this long for requests in flight', '15')
     .option('--cluster-store <url>', 'join a cluster for overlay networks: etcd://HOST:2379[,HOST:2379...] or dir:///path')
     .option('--advertise-addr <ip>', "this host's underlay address, where the other hosts send VXLAN (needed with --cluster-store)")
-    .option('--cluster-advertise <ip>', "dockerd's name for --advertise-addr");
+    .option('--cluster-advertise <ip>', "dockerd's name for --advertise-addr")
+    .option('--pool <[network=]size>', 'keep this many namespaces ready, their veth pair on the network\'s bridge, for sandboxes on it (default network: bridge; repeatable, one per network)', collect);
 }
 
 /** 192.0.2.53, 192.0.2.53:5353, 2001:db8::53, [2001:db8::53]:5353. */

@@ -24,6 +24,8 @@ export interface DaemonOptions {
   shutdownTimeoutMs: number;
   /** Overlay networks' cluster: its store and this host's underlay address (--cluster-store, --advertise-addr). */
   cluster?: { store: string; advertiseAddr: string };
+  /** Warm pools (--pool [network=]size): namespaces kept ready per bridge network. */
+  pool?: { network: string; size: number }[];
 }
 
 /** What -H takes: a client's addresses, and fd:// (every socket systemd passed) or fd://N. */
@@ -40,6 +42,15 @@ function upstream(spec: string): Upstream {
   if (!m) throw new ValidationError('dns', `--dns ${spec}: give an IP address, optionally with :port (IPv6 in brackets then)`);
   const address = canonicalAddress(m[1] as string, 'dns');
   return m[2] ? { address, port: Number(m[2]) } : { address };
+}
+
+/** --pool 8 (the default network, bridge) or --pool NETWORK=8. */
+function poolSpec(spec: string): { network: string; size: number } {
+  const m = /^(?:([^=]+)=)?(\d+)$/.exec(spec);
+  const size = m ? Number(m[2]) : NaN;
+  if (!m || size > 1024)
+    throw new ValidationError('pool', `--pool ${spec}: give a size from 0 to 1024, for the default network, or NETWORK=SIZE`);
+  return { network: m[1] ?? 'bridge', size };
 }
 
 export function daemonOptions(f: DaemonFlags, hosts: readonly string[], stateDir: string | undefined): DaemonOptions {
@@ -63,6 +74,11 @@ export function daemonOptions(f: DaemonFlags, hosts: readonly string[], stateDir
   if (f.dns) o.dns = f.dns.map(upstream);
   if (f.bridge !== undefined) o.bridge = f.bridge;
   if (f.bip !== undefined) o.bip = f.bip;
+  if (f.pool) {
+    o.pool = f.pool.map(poolSpec);
+    const twice = o.pool.find((p, i) => o.pool?.some((q, j) => j < i && q.network === p.network));
+    if (twice) throw new ValidationError('pool', `--pool names network '${twice.network}' twice: give one size per network`);
+  }
   if (f.advertiseAddr !== undefined && f.clusterAdvertise !== undefined && f.advertiseAddr !== f.clusterAdvertise)
     throw new ValidationError('advertiseAddr', '--advertise-addr and --cluster-advertise (its dockerd name) differ: give one');
   const advertise = f.advertiseAddr ?? f.clusterAdvertise;

@@ -2,6 +2,7 @@
 // resolv.conf into a directory (a container's or /etc/netns/<name>/, where
 // `ip netns exec` bind-mounts them over /etc).
 import { syncFs as fs } from '../store/sync-fs.js';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValidationError } from '../core/errors.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
@@ -87,8 +88,25 @@ export function hostsContent(opts: HostsOptions): string {
  * missing). Not flushed: they serve a namespace, which dies with the machine,
  * and a rename is already atomic for readers and for a crash of the process.
  */
-export async function writeSandboxFiles(dir: string, files: { hosts?: string; resolvConf?: string }): Promise<void> {
+export async function writeSandboxFiles(dir: string, files: { hosts?: string; resolvConf?: string }, opts: { fresh?: boolean } = {}): Promise<void> {
   await fs.mkdir(dir, { recursive: true, mode: 0o755 });
-  if (files.hosts !== undefined) await writeFileAtomic(join(dir, 'hosts'), files.hosts, { sync: 'none' });
-  if (files.resolvConf !== undefined) await writeFileAtomic(join(dir, 'resolv.conf'), files.resolvConf, { sync: 'none' });
+  for (const [name, text] of [['hosts', files.hosts], ['resolv.conf', files.resolvConf]] as const) {
+    if (text === undefined) continue;
+    const path = join(dir, name);
+    // A sandbox being made has nobody reading its files yet, and a crash rolls them back with it: a file that is
+    // not there yet is written in place. One that is there (someone's, or left over) is replaced atomically.
+    if (opts.fresh && writeNew(path, text)) continue;
+    await writeFileAtomic(path, text, { sync: 'none' });
+  }
+}
+
+/** Writes a file that must not exist yet; false when it does. */
+function writeNew(path: string, text: string): boolean {
+  try {
+    writeFileSync(path, text, { flag: 'wx', mode: 0o644 });
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
 }

@@ -70,6 +70,15 @@ export class Netns implements AsyncDisposable {
     return new Netns(handle, name, (args.dir as string | undefined) ?? DEFAULT_NETNS_DIR, false);
   }
 
+  /** open() and cookie() in one trip to the addon (adopting a runtime's namespace needs both). */
+  static async openWithCookie(target: NetnsTarget): Promise<{ ns: Netns; cookie: string }> {
+    const call = netnsCalls.open(target);
+    const args = call.args;
+    const [handle, cookie] = (await exec(null, [call, { ...netnsCalls.cookie(), netns: { $result: 0 } }])) as [NativeNetns, string];
+    const name = typeof args.name === 'string' ? args.name : undefined;
+    return { ns: new Netns(handle, name, (args.dir as string | undefined) ?? DEFAULT_NETNS_DIR, false), cookie };
+  }
+
   /** The namespace's identity: SO_NETNS_COOKIE of a socket in it, unique per boot (an inode number is not: a later namespace may get it again). */
   async cookie(): Promise<string> {
     const [c] = (await this.exec([netnsCalls.cookie()])) as [string];

@@ -1,6 +1,7 @@
 // Records as the plain objects `docker network inspect` and `docker inspect`
 // show (their key names), so that tools written for Docker read them as they are.
 import type { NetworkDriver, NetworkRecord, PublishedPort, SandboxRecord } from './state/records.js';
+import { byCodeUnits } from '../core/order.js';
 
 export interface NetworkInspect {
   Name: string;
@@ -20,8 +21,8 @@ export interface NetworkInspect {
   Labels: Record<string, string>;
 }
 
-function poolConfig(p: NetworkRecord['ipv4']): { Subnet: string; Gateway: string; IPRange?: string } {
-  return { Subnet: p.subnet, Gateway: p.gateway, ...(p.ipRange ? { IPRange: p.ipRange } : {}) };
+function poolConfig(p: NetworkRecord['ipv4']): { Subnet: string; Gateway: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> } {
+  return { Subnet: p.subnet, Gateway: p.gateway, ...(p.ipRange ? { IPRange: p.ipRange } : {}), ...(p.auxAddresses ? { AuxiliaryAddresses: { ...p.auxAddresses } } : {}) };
 }
 
 export function networkInspect(n: NetworkRecord, sandboxes: readonly SandboxRecord[]): NetworkInspect {
@@ -108,12 +109,12 @@ export interface SandboxInfo {
 
 /** `network ls`: every network by name. */
 export function networkList(networks: NetworkRecord[], sandboxes: readonly SandboxRecord[]): NetworkInspect[] {
-  return networks.sort((a, b) => a.name.localeCompare(b.name)).map((n) => networkInspect(n, sandboxes));
+  return networks.sort((a, b) => byCodeUnits(a.name, b.name)).map((n) => networkInspect(n, sandboxes));
 }
 
 /** `ps`: the sandboxes that are not removed, oldest first. */
 export function sandboxList(sandboxes: readonly SandboxRecord[], networks: readonly NetworkRecord[]): SandboxInfo[] {
-  return sandboxes.filter((s) => !s.removed).sort((a, b) => a.created.localeCompare(b.created)).map((s) => sandboxInfo(s, networks));
+  return sandboxes.filter((s) => !s.removed).sort((a, b) => byCodeUnits(a.created, b.created)).map((s) => sandboxInfo(s, networks));
 }
 
 export function sandboxInfo(s: SandboxRecord, networks: readonly NetworkRecord[]): SandboxInfo {

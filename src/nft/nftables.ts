@@ -13,11 +13,17 @@ import { opCall, type ArgsOf } from '../addon/ops.js';
 type AnySet = { readonly name: string; readonly spec: SetSpec };
 
 export const nftCalls = {
-  /** One transaction; with `genid`, refused (ERESTART) when the ruleset changed since that generation. */
-  apply(changes: Change[], opts: { genid?: number } = {}): Call {
+  /**
+   * One transaction; with `genid`, refused (ERESTART) when the ruleset changed
+   * since that generation. `readBack: false`: the result has no `genid` (the
+   * generation after the transaction costs a trip of its own), for plans
+   * that do not use it.
+   */
+  apply(changes: Change[], opts: { genid?: number; readBack?: boolean } = {}): Call {
     if (!Array.isArray(changes)) throw new ValidationError('changes', 'changes must be an array');
     const args: ArgsOf<'nft.apply'> = { changes };
     if (opts.genid !== undefined) args.genid = integer(opts.genid, 'genid', 0, 0xffffffff);
+    if (opts.readBack === false) args.readBack = false;
     return opCall('nft.apply', args);
   },
   list(filter: { family?: Family; table?: string } = {}): Call {

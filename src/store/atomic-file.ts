@@ -60,3 +60,37 @@ export function writeFileAtomicSync(path: string, content: string | Uint8Array, 
   // The rename is durable only once the directory entry is.
   if (sync === 'full') fsyncDir(dirname(path));
 }
+
+/**
+ * Creates `path` with `content` where nothing is yet (O_EXCL), written in
+ * place: not atomic for readers, so only for files whose readers are kept
+ * out otherwise (a lock). False when the file exists (it is left as it was).
+ * `sync` as for writeFileAtomicSync; there is no rename to make durable, so
+ * `full` also flushes the directory.
+ */
+export function writeNewFile(path: string, content: string | Uint8Array, sync: Sync = 'full', mode = 0o644): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', mode);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+  try {
+    const data = typeof content === 'string' ? Buffer.from(content) : content;
+    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
+    if (sync !== 'none') fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    // Half a document is no document: it goes, so the caller's failure leaves nothing.
+    try {
+      unlinkSync(path);
+    } catch {
+      // gone already
+    }
+    throw e;
+  }
+  closeSync(fd);
+  if (sync === 'full') fsyncDir(dirname(path));
+  return true;
+}

@@ -5,9 +5,9 @@ import { syncFs as fs } from './sync-fs.js';
 import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetplumbError, StateError, ValidationError } from '../core/errors.js';
-import { writeFileAtomic, type Sync } from './atomic-file.js';
+import { writeFileAtomic, writeNewFile, type Sync } from './atomic-file.js';
 import { boundary } from './boundary.js';
-import { withLock, type LockOptions } from './lock.js';
+import { acquireLock, withLock, type LockHandle, type LockOptions } from './lock.js';
 
 export { stateDirs, DEFAULT_STATE_DIRS, type StateDirs } from './dirs.js';
 
@@ -24,6 +24,8 @@ function checkName(value: string, field: string): string {
 
 /** Per lock file, the last turn queued in this process. */
 const turns = new Map<string, Promise<void>>();
+/** Per lock file, the lock this process keeps between changes (StateStore.hold). */
+const held = new Map<string, LockHandle>();
 /**
  * What a reader of a document checks beyond JSON: returns what is wrong with
  * it (a StateError then names the file), or undefined when it is usable.
@@ -70,6 +72,8 @@ function volatileFs(dir: string): boolean {
 
 export class StateStore {
   private sync: Sync | undefined;
+  /** Whether this process made (or found) the directory, so a lock need not make it again. */
+  private dirMade = false;
 
   constructor(
     /** The directory this store owns; created on first write. */
@@ -147,6 +151,30 @@ export class StateStore {
     }
   }
 
+  /**
+   * Writes a document that does not exist yet in place (exclusive create, no
+   * temp file and rename); false when it exists already, which is left as it
+   * was. Only for kinds whose readers hold the state lock, as the writer
+   * does: a reader can then never meet it half written, and a crash
+   * between the create and the write leaves an empty document, which reads
+   * as damaged and is rebuilt by reconcile like any other (IPAM entries and
+   * port documents are rebuilt from the records). Flushed as write() would.
+   */
+  async create(kind: string, id: string, doc: unknown): Promise<boolean> {
+    const path = this.file(kind, id);
+    const text = `${JSON.stringify(doc)}\n`;
+    boundary(`write ${kind}/${id}`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return writeNewFile(path, text, this.syncMode());
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' || attempt > 0) ioProblem(path, 'written', e);
+        await fs.mkdir(join(this.dir, kind), { recursive: true, mode: 0o755 });
+      }
+    }
+  }
+
   /** Ids of the documents of a kind, sorted. */
   async list(kind: string): Promise<string[]> {
     let names: string[];
@@ -208,11 +236,45 @@ export class StateStore {
   /**
    * Runs `fn` while holding this store's cross-process lock (`<dir>/.lock`).
    * Every read-modify-write of shared state (IPAM above all) belongs inside.
+   * While this process holds the lock for good (hold()), `fn` only waits for
+   * this process's other callers.
    */
   async locked<T>(fn: () => Promise<T> | T, opts?: LockOptions): Promise<T> {
     const lock = join(this.dir, '.lock');
-    // Callers in this process queue here, in order, instead of polling the
-    // file with backoff against each other (a daemon serves many at once).
+    return this.inTurn(lock, async () => {
+      if (held.has(lock)) return await fn();
+      let inside = false;
+      return this.takeLock(lock, async (path) => withLock(path, () => {
+        inside = true;
+        return fn();
+      }, opts), () => inside);
+    });
+  }
+
+  /**
+   * Takes this store's lock and keeps it until the returned release is
+   * called: for a process that owns the state root for its lifetime (the
+   * daemon), whose changes then cost no lock file each. A process that
+   * opened the state before waits for it rather than writing beside it.
+   */
+  async hold(opts?: LockOptions): Promise<() => Promise<void>> {
+    const lock = join(this.dir, '.lock');
+    const handle = await this.inTurn(lock, async () => {
+      // Held already (another store on this directory): its holder releases it.
+      if (held.has(lock)) return undefined;
+      const h = await this.takeLock(lock, (path) => acquireLock(path, opts), () => false);
+      held.set(lock, h);
+      return h;
+    });
+    return () => this.inTurn(lock, async () => {
+      if (handle === undefined || held.get(lock) !== handle) return;
+      held.delete(lock);
+      await handle.release();
+    });
+  }
+
+  /** Runs `fn` after this process's earlier callers for `lock`, in order (instead of polling the file with backoff against each other). */
+  private async inTurn<T>(lock: string, fn: () => Promise<T>): Promise<T> {
     const before = turns.get(lock) ?? Promise.resolve();
     let done!: () => void;
     const released = new Promise<void>((r) => (done = r));
@@ -220,25 +282,36 @@ export class StateStore {
     turns.set(lock, turn);
     await before;
     try {
-      try {
-        await fs.mkdir(this.dir, { recursive: true, mode: 0o755 });
-      } catch (e) {
-        ioProblem(this.dir, 'made', e);
-      }
-      let inside = false;
-      try {
-        return await withLock(lock, () => {
-          inside = true;
-          return fn();
-        }, opts);
-      } catch (e) {
-        // Failures of `fn` are its own; the lock file itself that cannot be made or read is the state's.
-        if (inside || e instanceof NetplumbError) throw e;
-        return ioProblem(lock, 'taken', e);
-      }
+      return await fn();
     } finally {
       done();
       if (turns.get(lock) === turn) turns.delete(lock);
+    }
+  }
+
+  /** `take(lock)` with the store's directory made; an error of the lock file itself (not of `inside` work) becomes a StateError. */
+  private async takeLock<T>(lock: string, take: (path: string) => Promise<T>, inside: () => boolean): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      // Made once per store (not before every change); made again when someone removed it.
+      if (!this.dirMade) {
+        try {
+          await fs.mkdir(this.dir, { recursive: true, mode: 0o755 });
+        } catch (e) {
+          ioProblem(this.dir, 'made', e);
+        }
+        this.dirMade = true;
+      }
+      try {
+        return await take(lock);
+      } catch (e) {
+        // Failures of the work are its own; the lock file itself that cannot be made or read is the state's.
+        if (inside() || e instanceof NetplumbError) throw e;
+        if (attempt === 0 && (e as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(this.dir)) {
+          this.dirMade = false;
+          continue;
+        }
+        return ioProblem(lock, 'taken', e);
+      }
     }
   }
 

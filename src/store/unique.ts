@@ -3,10 +3,12 @@
 // bytes for every name cost more than the write it named.
 import { randomBytes } from 'node:crypto';
 
-const processToken = randomBytes(6).toString('hex');
+// Drawn at the first name, not at load: a process that only reads state never starts OpenSSL.
+let processToken: string | undefined;
 let counter = 0;
 
 export function uniqueSuffix(): string {
+  processToken ??= randomBytes(6).toString('hex');
   counter = (counter + 1) % Number.MAX_SAFE_INTEGER;
   return `${process.pid}.${processToken}.${counter.toString(36)}`;
 }

@@ -95,7 +95,7 @@ describe('npm package', () => {
     // The CNI plugin from the installed package: `netplumb cni install` puts the prebuilt shim in place, and with
     // no daemon to answer, the shim runs the installed package's in-process entry.
     const cniBin = join(tmp, 'cni-bin');
-    run('node', [join(installed, 'dist/cli/main.js'), 'cni', 'install', '--bin-dir', cniBin], { cwd: app, env });
+    run('node', [join(installed, 'dist/cli/main.cjs'), 'cni', 'install', '--bin-dir', cniBin], { cwd: app, env });
     const version = spawnSync(join(cniBin, 'netplumb'), [], {
       input: '{"cniVersion":"1.0.0"}', encoding: 'utf8', env: { ...env, CNI_COMMAND: 'VERSION', NETPLUMB_HOST: `unix://${join(tmp, 'no-daemon.sock')}` },
     });

@@ -115,6 +115,13 @@ std::unique_ptr<Socket> Socket::adopt(int fd, int protocol) {
   return std::unique_ptr<Socket>(new Socket(fd, protocol, true));
 }
 
+void Socket::ensure_send_buffer(int bytes) {
+  if (send_buffer_ >= bytes) return;
+  if (setsockopt(fd_, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof bytes) < 0)
+    setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+  send_buffer_ = bytes;
+}
+
 int Socket::release() {
   int fd = fd_;
   fd_ = -1;
@@ -189,6 +196,14 @@ std::vector<Outcome> Socket::transact_each(std::vector<Message>& msgs) {
   return out;
 }
 
+std::vector<Outcome> Socket::transact_quiet(std::vector<Message>& msgs) {
+  std::vector<Outcome> out(msgs.size());
+  if (msgs.empty()) return out;
+  std::lock_guard<std::mutex> lock(mutex_);
+  exchange(msgs, {}, &out, false);
+  return out;
+}
+
 void Socket::transact(std::vector<Message>& msgs, const ReplyHandler& on_reply) {
   if (msgs.empty()) return;
   std::lock_guard<std::mutex> lock(mutex_);
@@ -198,14 +213,16 @@ void Socket::transact(std::vector<Message>& msgs, const ReplyHandler& on_reply) 
     if (out[i].err) throw NetlinkError(out[i].err, msgs[i].op(), msgs[i].object(), out[i].extack, out[i].offset);
 }
 
-void Socket::exchange(std::vector<Message>& msgs, const ReplyHandler& on_reply, std::vector<Outcome>* outcomes) {
+void Socket::exchange(std::vector<Message>& msgs, const ReplyHandler& on_reply, std::vector<Outcome>* outcomes, bool ack_each) {
   uint32_t first_seq = next_seq();
   for (size_t i = 0; i < msgs.size(); i++) {
     msgs[i].set_seq(i == 0 ? first_seq : next_seq());
-    msgs[i].add_flags(NLM_F_ACK);
+    if (ack_each || i + 1 == msgs.size()) msgs[i].add_flags(NLM_F_ACK);
   }
   send_all(msgs, nullptr, nullptr);
-  size_t pending = msgs.size();
+  // Without an ACK each, the answers end with the last message's: the kernel
+  // handles a sendmsg's messages in order, so every refusal comes before it.
+  size_t pending = ack_each ? msgs.size() : 1;
   while (pending) {
     size_t n = receive(false);
     for (auto* h = reinterpret_cast<const nlmsghdr*>(buf_.data()); NLMSG_OK(h, n);
@@ -216,7 +233,7 @@ void Socket::exchange(std::vector<Message>& msgs, const ReplyHandler& on_reply, 
       if (h->nlmsg_type == NLMSG_ERROR) {
         Failure f = read_error(h);
         (*outcomes)[idx] = Outcome{f.err, f.extack, f.offset};
-        pending--;
+        if (ack_each || idx + 1 == msgs.size()) pending--;
       } else if (h->nlmsg_type != NLMSG_NOOP && h->nlmsg_type != NLMSG_DONE) {
         if (on_reply) on_reply(idx, h);
       }

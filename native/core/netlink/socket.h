@@ -42,6 +42,11 @@ class Socket {
   int fd() const { return fd_; }
   int protocol() const { return protocol_; }
 
+  // Raises the send buffer to at least `bytes` (SO_SNDBUFFORCE, else as far
+  // as SO_SNDBUF may go); a socket that was raised that far already is left
+  // as it is, so a caller on a hot path pays the two calls once per socket.
+  void ensure_send_buffer(int bytes);
+
   // Sends every message in one sendmsg, each with NLM_F_ACK, and waits until
   // each is answered. Replies go to `on_reply`. If any request failed, the
   // first failure is thrown after all answers are read, so the socket stays
@@ -53,6 +58,11 @@ class Socket {
   // Like transact, but never throws for a refused request: returns each
   // request's outcome, so a caller can take back exactly what was applied.
   std::vector<Outcome> transact_each(std::vector<Message>& msgs);
+  // Like transact_each, but only the last message asks for an ACK. The kernel
+  // answers a request without NLM_F_ACK only when it refuses it, so a bulk
+  // change costs no answer per applied message (an skb queued, and a read
+  // of ours, each); the last ACK marks the end of the answers.
+  std::vector<Outcome> transact_quiet(std::vector<Message>& msgs);
 
   // Runs a dump request and hands each message to `on_message`. Throws
   // DumpInterrupted when the kernel flagged NLM_F_DUMP_INTR; with
@@ -80,13 +90,14 @@ class Socket {
   uint32_t next_seq() { return ++seq_; }
   void send_all(std::vector<Message>& msgs, const Message* head, const Message* tail);
   // Sends msgs with ACKs requested and records every answer; the caller holds mutex_.
-  void exchange(std::vector<Message>& msgs, const ReplyHandler& on_reply, std::vector<Outcome>* outcomes);
+  void exchange(std::vector<Message>& msgs, const ReplyHandler& on_reply, std::vector<Outcome>* outcomes, bool ack_each = true);
   // Reads one datagram into buf_, sized with MSG_PEEK|MSG_TRUNC; returns its length
   // or 0 when `dontwait` and nothing is queued.
   size_t receive(bool dontwait);
 
   int fd_ = -1;
   int protocol_;
+  int send_buffer_ = 0;
   uint32_t portid_ = 0;
   uint32_t seq_;
   std::vector<uint8_t> buf_;

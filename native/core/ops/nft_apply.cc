@@ -1,7 +1,8 @@
 // nft.apply: a whole nf_tables transaction in one batch, applied by the
 // kernel entirely or not at all.
 //
-// {genid?, changes: [{op, kind, ...object}]} → {handles, genid}
+// {genid?, readBack?, changes: [{op, kind, ...object}]} → {handles, genid}
+// (readBack: false leaves out genid, which costs a trip of its own)
 //   op:   add (idempotent for containers) | create (fails if it exists) |
 //         insert | replace (rules) | delete | flush (table, chain, set)
 //   kind: table | chain | rule | set | element
@@ -239,9 +240,7 @@ Value apply(OpContext& ctx, const Value& args) {
   const Array& changes = args["changes"].as_array("changes");
   Built b = build_all(changes);  // bad input fails before anything is sent
   nl::Socket& sock = ctx.ns.nfnl();
-  int sndbuf = kSendBuffer;
-  if (setsockopt(sock.fd(), SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) < 0)
-    setsockopt(sock.fd(), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  sock.ensure_send_buffer(kSendBuffer);
 
   std::vector<bool> created(changes.size(), false);
   for (size_t i = 0; i < changes.size(); i++) {
@@ -266,7 +265,8 @@ Value apply(OpContext& ctx, const Value& args) {
   }
   Value out{Object{}};
   out.set("handles", Value(std::move(handles)));
-  out.set("genid", static_cast<int64_t>(read_genid(sock)));
+  // The generation after the transaction costs another trip: skipped for a caller that does not use it.
+  if (args.bool_or("readBack", true)) out.set("genid", static_cast<int64_t>(read_genid(sock)));
   return out;
 }
 

@@ -28,6 +28,8 @@ namespace {
 // Requests per sendmsg: the kernel queues every answer of one sendmsg before
 // we read any, and they must fit the socket's receive buffer even where it
 // could not be raised past rmem_max (~200 answers of ~1 KB of skb each).
+// Only refusals and each slice's last request are answered (transact_quiet),
+// but a slice may be refused whole.
 constexpr size_t kSlice = 200;
 
 enum class Action { add, replace, remove };
@@ -130,7 +132,7 @@ std::vector<std::optional<nl::Outcome>> send_sliced(nl::Socket& sock, std::vecto
     std::vector<nl::Message> slice;
     slice.reserve(end - start);
     for (size_t i = start; i < end; i++) slice.push_back(std::move(*msgs[i]));
-    std::vector<nl::Outcome> got = sock.transact_each(slice);
+    std::vector<nl::Outcome> got = sock.transact_quiet(slice);
     bool refused = false;
     for (size_t i = start; i < end; i++) {
       *msgs[i] = std::move(slice[i - start]);
@@ -153,7 +155,7 @@ size_t take_back(nl::Socket& sock, std::vector<nl::Message>& inverses) {
                                    ptrs.begin() + static_cast<long>(std::min(ptrs.size(), start + kSlice)));
     std::vector<nl::Message> slice;
     for (auto* m : part) slice.push_back(*m);
-    for (const nl::Outcome& o : sock.transact_each(slice))
+    for (const nl::Outcome& o : sock.transact_quiet(slice))
       if (o.err && o.err != ENOENT && o.err != ESRCH) failed++;
   }
   return failed;

@@ -146,8 +146,8 @@ export type Change =
 export interface ApplyResult {
   /** Per change: the handle of the rule it added, inserted or replaced. */
   handles: (number | null)[];
-  /** The ruleset generation after the transaction (read just after it). */
-  genid: number;
+  /** The ruleset generation after the transaction (read just after it; not with readBack: false). */
+  genid?: number;
 }
 
 export interface Ruleset {

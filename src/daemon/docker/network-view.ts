@@ -46,7 +46,7 @@ export function derivedId(...parts: string[]): string {
 }
 
 function ipamConfig(p: NetworkRecord['ipv4']): DockerNetwork['IPAM']['Config'][number] {
-  return { Subnet: p.subnet, ...(p.ipRange ? { IPRange: p.ipRange } : {}), Gateway: p.gateway };
+  return { Subnet: p.subnet, ...(p.ipRange ? { IPRange: p.ipRange } : {}), Gateway: p.gateway, ...(p.auxAddresses ? { AuxiliaryAddresses: { ...p.auxAddresses } } : {}) };
 }
 
 /** dockerd's options of its default bridge network, with this one's values. */

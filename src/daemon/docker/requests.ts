@@ -79,7 +79,8 @@ export function createOptions(b: ReturnType<typeof networkCreateBody>): NetworkC
   if (driver !== 'bridge') o.driver = driver;
   let v4 = false;
   for (const cfg of ipam?.Config ?? []) {
-    if (cfg.AuxiliaryAddresses && Object.keys(cfg.AuxiliaryAddresses).length > 0) throw unsupported('auxiliary addresses');
+    // Each config's aux addresses belong to its subnet; the model sorts them by family again.
+    if (cfg.AuxiliaryAddresses) o.auxAddresses = { ...o.auxAddresses, ...cfg.AuxiliaryAddresses };
     const v6 = (cfg.Subnet ?? cfg.Gateway ?? cfg.IPRange ?? '').includes(':');
     if (v6) {
       if (!b.EnableIPv6) throw new RequestError(400, 'an IPv6 subnet needs EnableIPv6 (docker network create --ipv6)');

@@ -1,5 +1,6 @@
 // What every request passes before the router: one log line and metrics
-// when it is answered (method, route, status, duration), an answer in JSON
+// when it is answered (method, route, status, duration, and what the route
+// added with logFields: one line per request, not one per layer), an answer in JSON
 // even to a request too malformed to parse, and the count of requests in
 // flight, so that a stopping daemon answers them all before it exits.
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -35,7 +36,10 @@ export class HttpFront<S> {
       this.metrics.requestSeconds.observe({ route }, seconds);
       // Health checks and scrapes would drown the rest at info level.
       const quiet = route.endsWith('/_ping') || route.endsWith('/metrics');
-      this.log[quiet ? 'debug' : 'info']({ req: { id, method: req.method, url: req.url }, res: { status }, route, durationMs: Number((seconds * 1000).toFixed(3)) }, 'request');
+      this.log[quiet ? 'debug' : 'info'](
+        { req: { id, method: req.method, url: req.url }, res: { status }, route, durationMs: Number((seconds * 1000).toFixed(3)), ...Router.logFieldsOf(res) },
+        'request',
+      );
       this.inFlight--;
       if (this.inFlight === 0) this.drained?.();
     });

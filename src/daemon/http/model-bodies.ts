@@ -14,6 +14,7 @@ export const networkCreateBody: Check<NetworkCreateOptions> = object(
     subnet: str,
     gateway: str,
     ipRange: str,
+    auxAddresses: stringMap,
     ipv6: object({ subnet: str }, { gateway: str }),
     internal: bool,
     icc: bool,

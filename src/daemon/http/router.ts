@@ -27,6 +27,8 @@ export interface RequestContext<S> {
   readonly services: S;
   /** The body as JSON, checked; without `required`, an empty body is undefined. */
   body<T>(check: Check<T>, o?: { required?: boolean }): Promise<T | undefined>;
+  /** Adds fields to the request's one log line (written when it is answered), instead of a line of the route's own. */
+  logFields(fields: Record<string, unknown>): void;
 }
 
 export interface Route<S> {
@@ -90,6 +92,11 @@ export class Router<S> {
     return (res as ServerResponse & { netplumbRoute?: string }).netplumbRoute;
   }
 
+  /** The fields the route added to the request's log line. */
+  static logFieldsOf(res: ServerResponse): Record<string, unknown> | undefined {
+    return (res as ServerResponse & { netplumbLog?: Record<string, unknown> }).netplumbLog;
+  }
+
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let module: RouteModule<S> | undefined;
     let ctx: RequestContext<S> | undefined;
@@ -149,6 +156,10 @@ export class Router<S> {
         body: async <T>(check: Check<T>, o: { required?: boolean } = {}) => {
           const json = parseJsonBody(req, await readBody(req), o.required ?? false);
           return json === undefined ? undefined : check(json, 'body');
+        },
+        logFields: (fields) => {
+          const r = res as ServerResponse & { netplumbLog?: Record<string, unknown> };
+          r.netplumbLog = { ...r.netplumbLog, ...fields };
         },
       };
       await found.c.route.handle(ctx);

@@ -19,12 +19,10 @@ export const cniRoutes: RouteModule<DaemonServices> = {
       handle: async (c: RequestContext<DaemonServices>) => {
         const request = (await c.body(cniRequest, { required: true }))!;
         const answer = await c.services.ops.run('cni', () => runCni(request, c.services.engine));
-        // What a node's operator looks for first when a pod has no network: which runtime call, and how it ended.
+        // What a node's operator looks for first when a pod has no network: which runtime call, and how it
+        // ended, on the request's own log line (a runtime's every ADD and DEL is one line).
         const e = request.env;
-        c.services.log.info(
-          { cni: { command: e.CNI_COMMAND ?? '', containerId: e.CNI_CONTAINERID ?? '', netns: e.CNI_NETNS ?? '', ifname: e.CNI_IFNAME ?? '' }, exitCode: answer.exitCode },
-          'cni request',
-        );
+        c.logFields({ cni: { command: e.CNI_COMMAND ?? '', containerId: e.CNI_CONTAINERID ?? '', netns: e.CNI_NETNS ?? '', ifname: e.CNI_IFNAME ?? '' }, exitCode: answer.exitCode });
         sendJson(c.res, 200, answer);
       },
     },

@@ -10,6 +10,7 @@ import { connectOptions, createOptions, networkConnectBody, networkCreateBody, n
 import { errorAnswer, sendEmpty, sendJson } from '../http/reply.js';
 import type { RequestContext, RouteModule } from '../http/router.js';
 import type { DaemonServices } from '../services.js';
+import { byCodeUnits } from '../../core/order.js';
 
 type Ctx = RequestContext<DaemonServices>;
 
@@ -35,7 +36,7 @@ function refuseModeNetwork(c: Ctx, ref: string, what: string): void {
 async function list(c: Ctx): Promise<void> {
   const f = parseFilters(c.query.get('filters'), LIST_FILTERS);
   const s = c.services;
-  const records = (await s.state.networks()).sort((a, b) => a.name.localeCompare(b.name));
+  const records = (await s.state.networks()).sort((a, b) => byCodeUnits(a.name, b.name));
   const used = f.has('dangling') ? new Set((await s.state.sandboxes()).flatMap((x) => x.endpoints.map((e) => e.networkId))) : new Set<string>();
   const all: { net: DockerNetwork; builtin: boolean; used: boolean }[] = [
     ...records.map((n) => ({ net: dockerNetwork(n), builtin: n.isDefault, used: used.has(n.id) })),

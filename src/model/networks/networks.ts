@@ -45,6 +45,7 @@ const CREATE_OPTIONS = {
   subnet: option.string,
   gateway: option.string,
   ipRange: option.string,
+  auxAddresses: option.stringMap,
   ipv6: option.object,
   internal: option.boolean,
   icc: option.boolean,
@@ -89,6 +90,14 @@ function withDockerOptions(o: NetworkCreateOptions): NetworkCreateOptions {
       throw new ValidationError('options', `option ${key} is not supported by netplumb's bridge driver`);
   }
   return out;
+}
+
+/** --aux-address entries split by the family of their address, for the network's IPv4 and IPv6 pools. */
+function auxByFamily(aux: Record<string, string> = {}): [Record<string, string>, Record<string, string>] {
+  const v4: Record<string, string> = {};
+  const v6: Record<string, string> = {};
+  for (const [name, a] of Object.entries(aux)) (a.includes(':') ? v6 : v4)[name] = a;
+  return [v4, v6];
 }
 
 function poolConfig(p: PoolState): NetworkRecord['ipv4'] {
@@ -154,8 +163,10 @@ export class Networks {
       // Like dockerd, whose docker0 always exists first: the default network's subnet stays reserved for it.
       if (!existing.some((n) => n.isDefault)) taken.push({ subnet: this.ctx.defaultBridge.subnet ?? DEFAULT_BRIDGE_SUBNET, network: DEFAULT_NETWORK });
       const poolCtx = { networks: taken, inUse: await this.hostPrefixes(), ...(this.ctx.pools ? { pools: this.ctx.pools } : {}) };
-      const v4 = createPool({ subnet: o.subnet, gateway: o.gateway, ipRange: o.ipRange, family: 4 }, poolCtx);
-      const v6 = o.ipv6 ? createPool({ subnet: o.ipv6.subnet, gateway: o.ipv6.gateway, family: 6 }, { networks: existing.flatMap((n) => (n.ipv6 ? [{ subnet: n.ipv6.subnet, network: n.name }] : [])) }) : undefined;
+      const [aux4, aux6] = auxByFamily(o.auxAddresses);
+      const v4 = createPool({ subnet: o.subnet, gateway: o.gateway, ipRange: o.ipRange, family: 4, auxAddresses: aux4 }, poolCtx);
+      if (!o.ipv6 && Object.keys(aux6).length > 0) throw new ValidationError('auxAddresses', `no matching subnet for aux-address ${Object.values(aux6)[0]}: the network has no IPv6 subnet`);
+      const v6 = o.ipv6 ? createPool({ subnet: o.ipv6.subnet, gateway: o.ipv6.gateway, family: 6, auxAddresses: aux6 }, { networks: existing.flatMap((n) => (n.ipv6 ? [{ subnet: n.ipv6.subnet, network: n.name }] : [])) }) : undefined;
       const bridge = o.bridge ?? bridgeName(id);
       if (existing.some((n) => n.bridge === bridge))
         throw new ConflictError('name-in-use', `bridge ${bridge} already belongs to network '${existing.find((n) => n.bridge === bridge)?.name}'`);

@@ -88,7 +88,8 @@ function addressCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: EndpointRec
     plan.add(routeCalls.add({ destination: r.destination, gateway: r.gateway ?? (r.destination.includes(':') ? n.ipv6?.gateway : n.ipv4.gateway) }), sandbox);
   // The rest of an overlay's cluster CIDR is on other hosts, behind this host's gateway (internal overlays have no default route).
   if (n.overlay) plan.add(routeCalls.add({ destination: n.overlay.subnet, gateway: n.ipv4.gateway }), sandbox);
-  if (e.ports.length > 0) plan.add(nftCalls.apply(publishChanges(portMappings(e, owner))));
+  // The ruleset's generation after it is not used: not read.
+  if (e.ports.length > 0) plan.add(nftCalls.apply(publishChanges(portMappings(e, owner)), { readBack: false }));
 }
 
 /**
@@ -99,7 +100,7 @@ function addressCalls(plan: Plan, sandbox: NativeNetns | PlanRef, e: EndpointRec
  */
 export function unpublishCall(endpoints: readonly EndpointRecord[], only?: readonly PortMapping[]) {
   const mappings = only ?? endpoints.flatMap((e) => portMappings(e));
-  return mappings.length > 0 ? nftCalls.apply(unpublishChanges([...mappings])) : undefined;
+  return mappings.length > 0 ? nftCalls.apply(unpublishChanges([...mappings]), { readBack: false }) : undefined;
 }
 
 /**

@@ -86,7 +86,8 @@ export function sandboxFiles(
 export async function writeSandboxEtc(ctx: ModelContext, s: SandboxRecord, files: { hosts: string; resolvConf: string }, only?: 'netns' | 'filesDir'): Promise<void> {
   for (const dir of targets(ctx, s, only)) {
     try {
-      await writeSandboxFiles(dir, files);
+      // Our own directory of a sandbox being made is new (its files are written in place); the caller's is replaced atomically.
+      await writeSandboxFiles(dir, files, { fresh: s.pending === 'create' && only === 'netns' });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === undefined) throw e;

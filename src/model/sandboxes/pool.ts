@@ -36,6 +36,8 @@ export interface PoolOptions {
 export interface PoolEntry extends PoolRecord {
   /** The namespace, held open: a create's calls in it need no open. */
   handle: NativeNetns;
+  /** Its cookie (SO_NETNS_COOKIE), read when it was made. */
+  cookie: string;
 }
 
 /** The pooled pair's sandbox end, as vethCalls makes it. */
@@ -212,8 +214,9 @@ export class WarmPool {
     });
     if (!go) return;
     let handle: NativeNetns;
+    let cookie: string;
     try {
-      handle = await makeReadyPair(this.ctx, rec, n);
+      ({ handle, cookie } = await makeReadyPair(this.ctx, rec, n));
     } catch (e) {
       await this.ctx.state.locked(() => this.ctx.state.removePoolEntry(rec.id));
       throw e;
@@ -229,7 +232,7 @@ export class WarmPool {
     }
     let list = this.ready.get(n.id);
     if (!list) this.ready.set(n.id, (list = []));
-    list.push({ ...rec, handle });
+    list.push({ ...rec, handle, cookie });
   }
 }
 
@@ -248,13 +251,14 @@ export function readyRecord(n: NetworkRecord): PoolRecord {
   };
 }
 
-/** Makes the namespace with its pair on the network's bridge (sandbox end down); resolves to the namespace's handle. */
-export async function makeReadyPair(ctx: PoolContext, rec: PoolRecord, n: NetworkRecord): Promise<NativeNetns> {
+/** Makes the namespace with its pair on the network's bridge (sandbox end down); resolves to the namespace's handle and cookie. */
+export async function makeReadyPair(ctx: PoolContext, rec: PoolRecord, n: NetworkRecord): Promise<{ handle: NativeNetns; cookie: string }> {
   const plan = ctx.host.plan();
   const ns = plan.add<NativeNetns>(netnsCalls.create({ name: rec.netnsName, dir: ctx.netnsDir, loopbackUp: true }));
+  const cookie = plan.add<string>(netnsCalls.cookie(), ns);
   vethCalls(plan, ns, { hostIfname: rec.hostIfname, ifname: POOLED_IFNAME }, n, ctx.state.owner, false);
-  const [handle] = (await plan.run()) as [NativeNetns];
-  return handle;
+  const results = await plan.run();
+  return { handle: results[0] as NativeNetns, cookie: results[cookie.$result] as string };
 }
 
 /** A ready pair that will not become a sandbox: its namespace goes, its pair with it. */

@@ -58,8 +58,9 @@ export class PendingState {
   async ipamOf(networkId: string): Promise<IpamRecord> {
     let r = this.ipam.get(networkId);
     if (!r) {
-      this.cursors.set(networkId, await this.ctx.state.ipam.storedCursor(networkId));
-      r = await this.ctx.state.ipam.cursor(networkId);
+      const stored = await this.ctx.state.ipam.storedCursor(networkId);
+      this.cursors.set(networkId, stored);
+      r = this.ctx.state.ipam.recordAt(stored);
       this.ipam.set(networkId, r);
     }
     return r;

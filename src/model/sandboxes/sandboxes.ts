@@ -220,10 +220,12 @@ export class Sandboxes {
    * path later), and the engine's own namespace is refused.
    */
   private async adopt(target: NetnsTarget): Promise<{ ns: Netns; cookie: string }> {
-    const ns = await Netns.open(target);
+    this.hostCookie ??= this.ctx.host.cookie();
+    // Asked once per engine, alongside; awaited (and its failure reported) below.
+    this.hostCookie.catch(() => undefined);
+    const { ns, cookie } = await Netns.openWithCookie(target);
     try {
-      this.hostCookie ??= this.ctx.host.cookie();
-      const [cookie, hostCookie] = await Promise.all([ns.cookie(), this.hostCookie]);
+      const hostCookie = await this.hostCookie;
       if (cookie === hostCookie)
         throw new ValidationError(
           'netns',
@@ -279,11 +281,12 @@ export class Sandboxes {
       throw new ValidationError('idempotencyKey', `idempotency key '${String(key)}' must be 1-128 letters, digits, '_' or '-', starting with a letter or digit`);
     // Made before taking the lock: making it takes the lock itself.
     const network = mode.kind === 'network' ? await this.networks.get(mode.ref) : undefined;
-    const adopted = target ? await this.adopt(target) : undefined;
-    // What the host listens on is the kernel's to say, not the state's: asked now, its trip overlaps the wait for the lock.
+    // What the host listens on is the kernel's to say, not the state's: asked now, its trip overlaps
+    // opening an adopted namespace and the wait for the lock.
     const busy = network && ports.length > 0 && !isStacked(network) ? hostPortsInUse(this.ctx, ports, network.hostBinding) : undefined;
     // Awaited by planEndpoint under the lock (a refused host address is refused there, before anything changes).
     busy?.catch(() => undefined);
+    const adopted = target ? await this.adopt(target) : undefined;
 
     try {
       let replayed = false;
@@ -404,7 +407,8 @@ export class Sandboxes {
         let ns: NativeNetns | PlanRef;
         if (pooled) {
           // The pair is there already: the sandbox end gets its MAC and comes up, then addresses, routes, ports.
-          cookie = plan.add(netnsCalls.cookie(), pooled.handle).$result;
+          // Its namespace's cookie was read when it was made, so the pending record holds it already.
+          s.netns.cookie = pooled.cookie;
           for (const e of s.endpoints) activateEndpointCalls(plan, pooled.handle, e, network as NetworkRecord, this.ctx.state.owner);
         } else {
           if (s.netns.kind === 'owned') {
@@ -416,7 +420,9 @@ export class Sandboxes {
           for (const e of s.endpoints) addEndpointCalls(plan, ns, e, network as NetworkRecord, this.ctx.state.owner);
         }
       }
-      const files = s.netns.kind === 'owned' || s.filesDir !== undefined ? await this.filesOf(s, linked) : undefined;
+      // The sandbox is on this one network (if any): its record was read above, not again.
+      const known = new Map(network ? [[network.id, network]] : []);
+      const files = s.netns.kind === 'owned' || s.filesDir !== undefined ? await this.filesOf(s, linked, known) : undefined;
 
       // From here on something changes: first the name (an entry no record
       // backs is ignored by lookups), so that `rm -f NAME` after a crash at any
@@ -424,9 +430,9 @@ export class Sandboxes {
       await this.ctx.state.indexName(s);
       await this.ctx.state.writeSandbox(s);
       // The plan runs on an addon thread while this one writes what reserves
-      // the name, addresses and host ports and the sandbox's own files: the
-      // kernel's part is the longer one, so the state costs next to nothing
-      // on top. The pending record written above names all of it, so a crash
+      // the name, addresses and host ports and the sandbox's own files: with a
+      // free core the kernel's part is the longer one, so the state costs next
+      // to nothing on top. The pending record written above names all of it, so a crash
       // in between is rolled back like any other cut-short create.
       const kernel = plan?.run();
       // Awaited below; this keeps a failure that comes while the writes run from counting as unhandled.
@@ -450,7 +456,6 @@ export class Sandboxes {
           kernelDone = true;
           if (pooled) {
             pooled.handle.close();
-            s.netns.cookie = results[cookie as number] as string;
           } else if (s.netns.kind === 'owned') {
             Netns.fromHandle(results[0] as NativeNetns).close();
             s.netns.cookie = results[cookie as number] as string;
@@ -508,8 +513,8 @@ export class Sandboxes {
   }
 
   /** The sandbox's hosts and resolv.conf (computed, not written). */
-  private async filesOf(s: SandboxRecord, linked?: LinkedContainer[]): Promise<{ hosts: string; resolvConf: string }> {
-    const networks = await networksOf(this.ctx, s);
+  private async filesOf(s: SandboxRecord, linked?: LinkedContainer[], known?: ReadonlyMap<string, NetworkRecord>): Promise<{ hosts: string; resolvConf: string }> {
+    const networks = known ?? (await networksOf(this.ctx, s));
     const links = linked ?? (await this.linkedContainers(s, s.links.map((l) => ({ target: l.sandbox, alias: l.alias }))).catch(() => []));
     return sandboxFiles(this.ctx, s, networks, links);
   }

@@ -56,7 +56,12 @@ export class IpamStore {
 
   /** Where allocation resumes, with no allocation read: ask `isAllocated` per address. */
   async cursor(networkId: string): Promise<IpamRecord> {
-    const last = (await this.storedCursor(networkId)) ?? {};
+    return this.recordAt(await this.storedCursor(networkId));
+  }
+
+  /** cursor() from a stored cursor already read. */
+  recordAt(stored: Cursor): IpamRecord {
+    const last = stored ?? {};
     const r: IpamRecord = { ipv4: { allocated: {}, ...(last.ipv4 ? { last: last.ipv4 } : {}) } };
     if (last.ipv6) r.ipv6 = { allocated: {}, last: last.ipv6 };
     return r;
@@ -111,7 +116,9 @@ export class IpamStore {
   }
 
   async claim(networkId: string, allocations: readonly Allocation[], last: { ipv4?: string; ipv6?: string }): Promise<void> {
-    for (const a of allocations) await this.store.write(networkId, encode(a.address), { owner: a.owner });
+    // A free address has no document: it is made in place (IPAM documents are read under the state lock only).
+    for (const a of allocations)
+      if (!(await this.store.create(networkId, encode(a.address), { owner: a.owner }))) await this.store.write(networkId, encode(a.address), { owner: a.owner });
     if (last.ipv4 !== undefined || last.ipv6 !== undefined) await this.store.write(networkId, LAST, last);
   }
 

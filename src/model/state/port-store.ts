@@ -68,12 +68,15 @@ export class PortStore {
     for (const [id, mine] of byDocument(ports)) {
       let now: TakenPort[] | undefined;
       try {
-        now = await this.store.read<TakenPort[]>(PORTS, id, portDocCheck(id));
+        // Usually a port nobody publishes yet: a stat first, since a failed open costs a thrown error.
+        now = this.store.readSync<TakenPort[]>(PORTS, id, portDocCheck(id), { likelyMissing: true });
       } catch (e) {
         // A damaged document stays as it is: readers ask the records instead, and reconcile rebuilds it from them.
         if (e instanceof StateError) continue;
         throw e;
       }
+      // A port nobody publishes yet gets its document made in place (port documents are read under the state lock).
+      if (now === undefined && (await this.store.create(PORTS, id, mine))) continue;
       await this.store.write(PORTS, id, [...(now ?? []), ...mine]);
     }
   }

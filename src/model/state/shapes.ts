@@ -29,7 +29,7 @@ function problemOf(doc: unknown, shape: Shape, what: string): string | undefined
   return undefined;
 }
 
-const pool = (v: unknown): boolean => obj(v) && str(v.subnet) && str(v.gateway) && optStr(v.ipRange);
+const pool = (v: unknown): boolean => obj(v) && str(v.subnet) && str(v.gateway) && optStr(v.ipRange) && (v.auxAddresses === undefined || (obj(v.auxAddresses) && Object.values(v.auxAddresses).every(str)));
 
 const NETWORK: Shape = {
   id, name: str, bridge: str, ipv4: pool, internal: bool, icc: bool, masquerade: bool, isDefault: bool,

@@ -45,8 +45,7 @@ export class ModelState {
   readonly ipam: IpamStore;
   /** Published host ports: runtime state, one document per host port. */
   private readonly portDocs: PortStore;
-  /** Which state root this is, as the kernel objects and firewall entries it makes say. */
-  readonly owner: Owner;
+  #owner: Owner | undefined;
 
   constructor(readonly dirs: StateDirs) {
     this.config = new StateStore(dirs.config, 'persistent');
@@ -54,7 +53,12 @@ export class ModelState {
     this.runtime = new StateStore(dirs.runtime, 'boot');
     this.ipam = new IpamStore(join(dirs.runtime, IPAM));
     this.portDocs = new PortStore(this.runtime);
-    this.owner = ownerOf(dirs);
+  }
+
+  /** Which state root this is, as the kernel objects and firewall entries it makes say. */
+  get owner(): Owner {
+    // Hashed when first asked: a listing never needs it, and hashing starts OpenSSL.
+    return (this.#owner ??= ownerOf(this.dirs));
   }
 
   static fromOptions(opts: { stateDir?: string; runtimeDir?: string; configDir?: string }): ModelState {

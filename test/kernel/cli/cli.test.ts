@@ -1,4 +1,4 @@
-// The `netplumb` executable as a user runs it: the built dist/cli/main.js in
+// The `netplumb` executable as a user runs it: the built dist/cli/main.cjs in
 // a child process with its own --state-dir, checked by its output, its exit
 // codes, iproute2 as a witness, and bytes sent from another namespace.
 import { execFileSync, spawn } from 'node:child_process';
@@ -10,7 +10,7 @@ import { Netns, addrCalls, linkCalls } from '../../../src/index.js';
 import { assertSandbox, ip, ipJson } from '../support/witness.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const CLI = join(ROOT, 'dist', 'cli', 'main.cjs');
 // A client namespace joined to the host by a veth: traffic to published ports comes from outside.
 const CLIENT = 'cli-client';
 const HOST_ADDR = '192.0.2.1';

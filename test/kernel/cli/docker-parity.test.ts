@@ -8,10 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../../src/model/index.js';
 import { assertSandbox } from '../support/witness.js';
 import { CLI, ensureBuilt } from '../daemon/support/daemon.js';
-import { removeEverything } from '../model/support/engine.js';
+import { removeEverythingIn } from '../model/support/engine.js';
 
 let stateDir: string;
 
@@ -43,10 +42,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   if (!stateDir) return;
-  // The CLI made the default network `bridge` too, which Docker's rm refuses: the library takes everything away.
-  const engine = await Engine.open({ stateDir, dns: false });
-  await removeEverything(engine);
-  await engine.close();
+  await removeEverythingIn(stateDir);
   rmSync(stateDir, { recursive: true, force: true });
 });
 
@@ -68,7 +64,26 @@ describe('network commands as Docker has them', () => {
     expect(cli('network', 'ls', '--filter', 'colour=red')).toMatchObject({ code: 2, stderr: expect.stringContaining("invalid filter 'colour'") });
     expect(cli('network', 'ls', '--format', '{{range .Labels}}')).toMatchObject({ code: 2 });
     expect(cli('network', 'create', '--subnet', 'fd00:79::/64', 'v6only')).toMatchObject({ code: 2, stderr: expect.stringContaining('add --ipv6') });
-    expect(cli('network', 'create', '--aux-address', 'a=10.78.0.5', 'aux')).toMatchObject({ code: 2, stderr: expect.stringContaining('--aux-address is not supported') });
+  });
+
+  it('--aux-address keeps an address of the subnet from every sandbox, as the kernel shows', () => {
+    ok('network', 'create', '--subnet', '10.78.1.0/29', '--aux-address', 'router=10.78.1.2', '--aux-address', 'printer=10.78.1.4', 'aux');
+    expect(JSON.parse(ok('network', 'inspect', '--format', '{{json .IPAM.Config}}', 'aux'))).toEqual([
+      { Subnet: '10.78.1.0/29', Gateway: '10.78.1.1', AuxiliaryAddresses: { router: '10.78.1.2', printer: '10.78.1.4' } },
+    ]);
+    const addressOf = (name: string): string[] => {
+      const netns = ok('inspect', '--format', '{{.netnsPath}}', name).trim();
+      const r = spawnSync('nsenter', [`--net=${netns}`, 'ip', '-j', '-4', 'addr', 'show', 'dev', 'eth0'], { encoding: 'utf8' });
+      return (JSON.parse(r.stdout) as { addr_info: { local: string }[] }[]).flatMap((l) => l.addr_info.map((a) => a.local));
+    };
+    ok('create', '--name', 'aux1', '--network', 'aux');
+    ok('create', '--name', 'aux2', '--network', 'aux');
+    expect([...addressOf('aux1'), ...addressOf('aux2')]).toEqual(['10.78.1.3', '10.78.1.5']);
+    expect(cli('create', '--name', 'aux3', '--network', 'aux', '--ip', '10.78.1.2')).toMatchObject({ code: 4, stderr: expect.stringContaining("reserved as the network's aux-address 'router'") });
+    expect(cli('network', 'create', '--subnet', '10.78.2.0/24', '--aux-address', 'r=10.78.3.1', 'aux-out')).toMatchObject({ code: 2, stderr: expect.stringContaining('no matching subnet for aux-address 10.78.3.1') });
+    expect(cli('network', 'inspect', 'aux-out').code).toBe(3);
+    ok('rm', '-f', 'aux1', 'aux2');
+    ok('network', 'rm', 'aux');
   });
 
   it('rm -f ignores a missing network (Docker\'s meaning); --disconnect removes one in use', () => {

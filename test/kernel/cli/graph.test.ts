@@ -121,6 +121,34 @@ describe('the graph of a known topology', () => {
     expect((await engine.graph()).drift).toEqual([]);
   });
 
+  it('draws a macvlan network on its parent device: the sandbox interface is the macvlan the kernel has, with no host end and no isolation edge', async () => {
+    ip(HOST, 'link', 'add', 'gpar0', 'type', 'veth', 'peer', 'name', 'gpar1');
+    ip(HOST, 'link', 'set', 'gpar0', 'up');
+    try {
+      await engine.networks.create({ name: 'lan', driver: 'macvlan', subnet: '10.93.0.0/24', options: { parent: 'gpar0' } });
+      const mv = await engine.sandboxes.create({ name: 'mv', network: 'lan' });
+      const g = await engine.graph();
+      expect(node(g, 'network:lan')).toMatchObject({ driver: 'macvlan', subnet: '10.93.0.0/24', gateway: '10.93.0.1', device: 'gpar0', deviceUp: true, presence: 'both' });
+      // Witness: the interface inside is a macvlan on gpar0, with the address the graph gives it.
+      const [inside] = JSON.parse(execFileSync('nsenter', [`--net=${mv.netnsPath}`, 'ip', '-d', '-j', 'addr', 'show', 'eth0'], { encoding: 'utf8' })) as { address: string; linkinfo: { info_kind: string }; addr_info: { local: string; prefixlen: number; family: string }[] }[];
+      expect(inside!.linkinfo.info_kind).toBe('macvlan');
+      expect(node(g, 'if:mv/eth0')).toMatchObject({ linkKind: 'macvlan', mac: inside!.address, up: true, presence: 'both' });
+      expect((node(g, 'if:mv/eth0') as { addresses: string[] }).addresses).toEqual(inside!.addr_info.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`));
+      expect(edges(g, 'port-of')).toContain('if:mv/eth0 -> network:lan');
+      expect(g.edges.filter((e) => e.to === 'if:mv/eth0' && e.kind === 'veth')).toEqual([]);
+      expect(g.edges.filter((e) => e.kind === 'isolated' && (e.from === 'network:lan' || e.to === 'network:lan'))).toEqual([]);
+      expect(g.drift).toEqual([]);
+      const text = cli('graph');
+      expect(text.code).toBe(0);
+      expect(text.stdout).toContain('lan');
+      expect(text.stdout).toContain('macvlan');
+    } finally {
+      await engine.sandboxes.remove('mv', { force: true });
+      await engine.networks.remove('lan').catch(() => undefined);
+      ip(HOST, 'link', 'del', 'gpar0');
+    }
+  });
+
   it('the CLI draws the same graph as text, JSON, dot, mermaid and a self-contained SVG', async () => {
     const g = await engine.graph();
     const json = cli('graph', '--format', 'json');

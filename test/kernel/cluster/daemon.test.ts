@@ -94,6 +94,16 @@ describe('netplumbd with --cluster-store', () => {
       expect(await exchange(ns1, s2.networks[0]!.ipv4, 7100, 'x')).toBe(`c2 saw ${s1.networks[0]!.ipv4}: x`);
       expect(net.counters().bareClusterPackets).toBe(0);
       expect(net.counters().vxlanPackets).toBeGreaterThan(0);
+      // Host 1's picture: the overlay network on its bridge with this host's subnet of the cluster's, and c1 on it.
+      const g = (await request(daemons[0]!.socket, 'GET', '/netplumb/v1/graph?format=json')).json as { nodes: { id: string; [k: string]: unknown }[]; edges: { kind: string; from: string; to: string }[]; drift: unknown[] };
+      const ov = g.nodes.find((n) => n.id === 'network:ovc');
+      expect(ov).toMatchObject({ driver: 'overlay', deviceUp: true, presence: 'both', gateway: expect.stringMatching(/^10\.249\.\d+\.1$/) });
+      expect(s1.networks[0]!.ipv4.startsWith(String(ov!.gateway).replace(/\.1$/, '.'))).toBe(true);
+      expect(g.nodes.find((n) => n.id === 'if:c1/eth0')).toMatchObject({ linkKind: 'veth', addresses: [expect.stringMatching(new RegExp(`^${s1.networks[0]!.ipv4.replace(/\./g, '\\.')}/`))] });
+      const end = g.edges.find((e) => e.kind === 'veth' && e.to === 'if:c1/eth0')?.from;
+      expect(g.edges.filter((e) => e.kind === 'port-of' && e.from === end).map((e) => e.to)).toEqual(['network:ovc']);
+      expect(g.nodes.some((n) => n.id === 'if:c2/eth0')).toBe(false);
+      expect(g.drift).toEqual([]);
     } finally {
       server.close();
       ns1.close();

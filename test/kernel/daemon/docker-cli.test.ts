@@ -58,8 +58,8 @@ describe('docker CLI 20.10 against netplumbd', () => {
     expect(v.Os).toBe('linux');
   });
 
-  it('creates networks with subnet, gateway, ip-range, labels, options and --internal, as the kernel shows', async () => {
-    const id = (await ok('network', 'create', '--subnet', '10.61.0.0/24', '--gateway', '10.61.0.1', '--ip-range', '10.61.0.128/25',
+  it('creates networks with subnet, gateway, ip-range, aux-address, labels, options and --internal, as the kernel shows', async () => {
+    const id = (await ok('network', 'create', '--subnet', '10.61.0.0/24', '--gateway', '10.61.0.1', '--ip-range', '10.61.0.128/25', '--aux-address', 'router=10.61.0.128',
       '--label', 'team=a', '--label', 'env=test', '-o', 'com.docker.network.bridge.name=dk-br0', '-o', 'com.docker.network.driver.mtu=1400', 'dknet')).trim();
     expect(id).toMatch(/^[0-9a-f]{64}$/);
     await ok('network', 'create', '--internal', '--label', 'team=b', 'dkint');
@@ -68,7 +68,7 @@ describe('docker CLI 20.10 against netplumbd', () => {
     expect(br?.addr_info).toContainEqual(expect.objectContaining({ local: '10.61.0.1', prefixlen: 24 }));
     expect(br?.mtu).toBe(1400);
 
-    expect(JSON.parse(await ok('network', 'inspect', 'dknet', '--format', '{{json .IPAM.Config}}'))).toEqual([{ Subnet: '10.61.0.0/24', IPRange: '10.61.0.128/25', Gateway: '10.61.0.1' }]);
+    expect(JSON.parse(await ok('network', 'inspect', 'dknet', '--format', '{{json .IPAM.Config}}'))).toEqual([{ Subnet: '10.61.0.0/24', IPRange: '10.61.0.128/25', Gateway: '10.61.0.1', AuxiliaryAddresses: { router: '10.61.0.128' } }]);
     expect((await ok('network', 'inspect', 'dknet', '--format', '{{.Options}}')).trim()).toBe('map[com.docker.network.bridge.name:dk-br0 com.docker.network.driver.mtu:1400]');
     expect(JSON.parse(await ok('network', 'inspect', 'dknet', '--format', '{{json .Labels}}'))).toEqual({ team: 'a', env: 'test' });
     expect((await ok('network', 'inspect', 'dkint', '--format', '{{.Internal}} {{.Driver}} {{.Scope}}')).trim()).toBe('true bridge local');

@@ -194,6 +194,18 @@ describe('nf_tables over netlink', () => {
     expect(ok.genid).toBeGreaterThan(fresh);
   });
 
+  it('with readBack: false applies the transaction and leaves out the generation after it', async () => {
+    const before = await nf.genid();
+    const change = nf.transaction().addElements(blocked, [blocked.element('203.0.113.9')]).changes;
+    const [result] = (await ns.exec([nft.nftCalls.apply(change, { readBack: false })])) as [{ handles: unknown[]; genid?: number }];
+    expect(result.genid).toBeUndefined();
+    expect(result.handles).toHaveLength(1);
+    expect(nftText('list', 'set', 'inet', 'np', 'blocked')).toContain('203.0.113.9');
+    expect(await nf.genid()).toBeGreaterThan(before);
+    const [again] = (await ns.exec([nft.nftCalls.apply(nf.transaction().deleteElements(blocked, [blocked.element('203.0.113.9')]).changes)])) as [{ genid?: number }];
+    expect(again.genid).toBeGreaterThan(before);
+  });
+
   it('undoes a committed transaction when a later call of the same plan fails', async () => {
     const before = nftText('list', 'ruleset');
     const tx = nf.transaction()

@@ -5,7 +5,7 @@
 // dependencies packed from node_modules, so an install needs neither the
 // network nor an npm cache.
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const REPO = resolve(import.meta.dirname, '../../..');
@@ -65,6 +65,14 @@ export function stagePackage(stage: string): void {
   // dist/ as prepack makes it (exit status ignored: a colleague's half-written module elsewhere in
   // src/ must not fail the caller — `npm run typecheck` does that — as long as the entry points compile).
   spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.build.json'), '--outDir', join(stage, 'dist')], { encoding: 'utf8' });
+  // Then the bin, bundled by the stage's own script; it finds rolldown and commander through a node_modules
+  // borrowed from the repository for the while (npm pack would leave it out anyway).
+  symlinkSync(join(REPO, 'node_modules'), join(stage, 'node_modules'));
+  try {
+    run(process.execPath, [join(stage, 'scripts/bundle-cli.mjs')], { cwd: stage });
+  } finally {
+    unlinkSync(join(stage, 'node_modules'));
+  }
   // The prebuild: the addon already built for this machine, copied under build-native's lock.
   const addon = process.env.NETPLUMB_TEST_PREBUILD ? resolve(REPO, process.env.NETPLUMB_TEST_PREBUILD) : join(REPO, 'build/Release/netplumb.node');
   execFileSync('flock', [join(process.env.TMPDIR ?? '/tmp', 'netplumb-build.lock'), 'cp', addon, join(stage, PREBUILD)]);

@@ -155,3 +155,31 @@ describe('ipam addresses', () => {
     );
   });
 });
+
+describe('ipam aux-addresses', () => {
+  it('never hands out an aux-address and refuses it as a static address', () => {
+    const pool = createPool({ subnet: '10.30.0.0/29', auxAddresses: { router: '10.30.0.2', printer: '10.30.0.4' } });
+    expect(pool.auxAddresses).toEqual({ router: '10.30.0.2', printer: '10.30.0.4' });
+    // A /29 has .1 (gateway) to .6: what is left for sandboxes is .3, .5 and .6.
+    expect([1, 2, 3].map((i) => allocate(pool, `ep${i}`))).toEqual(['10.30.0.3', '10.30.0.5', '10.30.0.6']);
+    expect(() => allocate(pool, 'ep4')).toThrow(PoolExhaustedError);
+    expect(() => allocateStatic(pool, '10.30.0.4', 'x')).toThrow(/reserved as the network's aux-address 'printer'/);
+  });
+
+  it('fills the pool without them and then says it is exhausted', () => {
+    const pool = createPool({ subnet: '10.30.0.0/29', auxAddresses: { a: '10.30.0.6' } });
+    const got = [allocate(pool, 'a'), allocate(pool, 'b'), allocate(pool, 'c'), allocate(pool, 'd')];
+    expect(got).toEqual(['10.30.0.2', '10.30.0.3', '10.30.0.4', '10.30.0.5']);
+    expect(() => allocate(pool, 'e')).toThrow(PoolExhaustedError);
+  });
+
+  it('checks each as dockerd does, before anything is made', () => {
+    expect(() => createPool({ subnet: '10.30.0.0/24', auxAddresses: { r: '10.31.0.2' } })).toThrow(/no matching subnet for aux-address 10\.31\.0\.2: it is outside 10\.30\.0\.0\/24/);
+    expect(() => createPool({ auxAddresses: { r: '172.17.0.9' } })).toThrow(/give the network a --subnet/);
+    expect(() => createPool({ subnet: '10.30.0.0/24', auxAddresses: { r: '10.30.0.255' } })).toThrow(ValidationError);
+    expect(() => createPool({ subnet: '10.30.0.0/24', auxAddresses: { r: '10.30.0.1' } })).toThrow(AddressInUseError);
+    expect(() => createPool({ subnet: '10.30.0.0/24', auxAddresses: { r: '10.30.0.9', s: '10.30.0.9' } })).toThrow(/both 10\.30\.0\.9/);
+    expect(() => createPool({ subnet: '10.30.0.0/24', auxAddresses: { r: 'ten' } })).toThrow(ValidationError);
+    expect(createPool({ subnet: 'fd00:30::/64', family: 6, auxAddresses: { r: 'fd00:30::0:5' } }).auxAddresses).toEqual({ r: 'fd00:30::5' });
+  });
+});

@@ -9,6 +9,7 @@ import { createPool } from '../../../src/addressing/ipam.js';
 import { compare, parseAddress } from '../../../src/addressing/ipnet.js';
 import { acquireLock, processAlive, withLock } from '../../../src/store/lock.js';
 import { StateStore, stateDirs } from '../../../src/store/state-store.js';
+import { claimStateRoot } from '../../../src/store/daemon-claim.js';
 import { transpileTree } from '../fixtures/transpile.js';
 
 let scratch: string;
@@ -97,6 +98,42 @@ describe('StateStore', () => {
       Array.from({ length: 20 }, () => store.update<number>('counters', 'c', (n) => (n ?? 0) + 1)),
     );
     expect(await store.read('counters', 'c')).toBe(20);
+  });
+
+  it('a held lock: changes queue in this process, take no lock file each, and others wait until it is released', async () => {
+    const dir = join(scratch, 'held');
+    const store = new StateStore(dir);
+    const release = await store.hold();
+    const lock = join(dir, '.lock');
+    const holder = await fs.readFile(lock, 'utf8');
+    expect(holder).toMatch(new RegExp(`^${process.pid} `));
+    // Another store on the same directory in this process (the daemon's engine beside its claim) uses the held lock.
+    const other = new StateStore(dir);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? store : other).update<number>('counters', 'c', (n) => (n ?? 0) + 1)));
+    expect(await store.read('counters', 'c')).toBe(20);
+    expect(await fs.readFile(lock, 'utf8')).toBe(holder);
+    // A second hold in this process leaves the first holder's lock alone.
+    await (await other.hold())();
+    expect(await fs.readFile(lock, 'utf8')).toBe(holder);
+    // What another process's store does: take the lock file, here refused while it is held.
+    const err = await acquireLock(lock, { timeoutMs: 30 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LockTimeoutError);
+    await release();
+    await release();
+    await expect(fs.stat(lock)).rejects.toThrow(/ENOENT/);
+    await store.update<number>('counters', 'c', (n) => (n ?? 0) + 1);
+    expect(await store.read('counters', 'c')).toBe(21);
+  });
+
+  it("a daemon's claim holds the state lock of its runtime directory until it is released", async () => {
+    const dir = join(scratch, 'claimed');
+    const claim = await claimStateRoot(dir, { sockets: [], version: 'test' });
+    const err = await acquireLock(join(dir, '.lock'), { timeoutMs: 30 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LockTimeoutError);
+    await new StateStore(dir, 'boot').update<number>('counters', 'c', () => 1);
+    await claim.release();
+    await expect(fs.readdir(dir)).resolves.not.toContain('.lock');
+    await withLock(join(dir, '.lock'), () => undefined, { timeoutMs: 30 });
   });
 });
 

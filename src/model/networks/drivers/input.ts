@@ -6,6 +6,8 @@ export interface DriverCreateInput {
   subnet?: string;
   gateway?: string;
   ipRange?: string;
+  /** --aux-address NAME=IP: addresses of the subnets that sandboxes never get. */
+  auxAddresses?: Record<string, string>;
   /** --ipv6 with an IPv6 --subnet. */
   ipv6?: { subnet: string; gateway?: string };
   /** --internal: no route to or from anything outside the network. */

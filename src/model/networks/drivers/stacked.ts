@@ -84,7 +84,7 @@ export async function stackedNetworkRecord(
       throw new ConflictError('subnet-in-use', `parent ${parent.name} is already the parent of network '${n.name}', whose subnet ${n.ipv4.subnet} overlaps ${o.subnet}`);
   }
   const others = existing.filter((n) => n.parent?.name !== parent.name).map((n) => ({ subnet: n.ipv4.subnet, network: n.name }));
-  const pool: PoolState = createPool({ subnet: o.subnet, gateway: o.gateway, ipRange: o.ipRange, family: 4 }, { networks: others });
+  const pool: PoolState = createPool({ subnet: o.subnet, gateway: o.gateway, ipRange: o.ipRange, family: 4, auxAddresses: o.auxAddresses }, { networks: others });
   const { allocated: _a, last: _l, ...ipv4 } = pool;
   const n: NetworkRecord = {
     ...base,

@@ -104,7 +104,7 @@ export class CniLab {
   cniRequests(): LoggedCniRequest[] {
     return this.netplumbd
       .logs()
-      .filter((l) => l.msg === 'cni request')
+      .filter((l) => l.msg === 'request' && l.cni !== undefined)
       .map((l) => ({ ...(l.cni as Omit<LoggedCniRequest, 'exitCode'>), exitCode: l.exitCode as number }));
   }
 

@@ -37,6 +37,16 @@ export async function freshHost(name: string, dirs: { stateDir: string; etcDir: 
   return { host, engine: await Engine.open({ host, ...dirs, dns: false }) };
 }
 
+/** Everything a CLI test made in `stateDir` (the default network included, which `network rm` refuses), removed through the library. */
+export async function removeEverythingIn(stateDir: string): Promise<void> {
+  const engine = await Engine.open({ stateDir, dns: false });
+  try {
+    await removeEverything(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
 /** Removes every sandbox and network of the engine (what a test left, failed or not); the namespaces under /run/netns are every test file's. */
 export async function removeEverything(engine: Engine | undefined): Promise<void> {
   if (!engine) return;

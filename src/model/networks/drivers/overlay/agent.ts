@@ -40,7 +40,7 @@ import { detachNetwork } from '../../../sandboxes/sandbox-ops.js';
 import type { DriverCreateInput } from '../input.js';
 import { driverOf } from '../index.js';
 import { FIRST_AUTO_VNI, MAX_VNI, overlayRequest } from './spec.js';
-import { desiredObjects, diffObjects, kernelObjects, peerChanges, type PeerObjects } from './peers.js';
+import { NEXTHOP_THRESHOLD, desiredObjects, diffObjects, kernelObjects, peerChanges, type PeerObjects } from './peers.js';
 import { checkLocalConflicts, ensureLocal, makeLocal, removeLocal } from './membership.js';
 import { localNameRecords, remoteNames } from './names.js';
 import { vtepMac } from './device.js';
@@ -54,7 +54,7 @@ export interface ClusterOptions {
   leaseTtl?: number;
   /** VXLAN's UDP port for networks that name none (default 4789). */
   vxlanPort?: number;
-  /** Past this many remote hosts on a network, its routes go through nexthop objects (default 1000). */
+  /** Past this many remote hosts on a network, its routes go through nexthop objects (default 500, NEXTHOP_THRESHOLD). */
   nexthopThreshold?: number;
   /** Wait between attempts to reach an unreachable store (default 2000 ms). */
   retryMs?: number;
@@ -162,7 +162,7 @@ export class ClusterAgent implements ClusterDriver {
     if (options === null || typeof options !== 'object') throw new ValidationError('cluster', 'cluster must be { store, advertiseAddr }');
     parseStoreAddress(options.store);
     const leaseTtl = integer(options.leaseTtl ?? 15, 'cluster.leaseTtl', 2, 3600);
-    const nexthopThreshold = integer(options.nexthopThreshold ?? 1000, 'cluster.nexthopThreshold', 0, 2 ** 24);
+    const nexthopThreshold = integer(options.nexthopThreshold ?? NEXTHOP_THRESHOLD, 'cluster.nexthopThreshold', 0, 2 ** 24);
     const retryMs = integer(options.retryMs ?? 2000, 'cluster.retryMs', 10, 600_000);
     if (options.vxlanPort !== undefined) integer(options.vxlanPort, 'cluster.vxlanPort', 1, 65535);
     const underlay = await findUnderlay(ctx, options.advertiseAddr);

@@ -9,7 +9,7 @@ import { linkCalls } from '../../../../rtnl/link.js';
 import { sysctlCalls } from '../../../../rtnl/sysctl.js';
 import type { Call } from '../../../../addon/native.js';
 import { macFromIPv4 } from '../../../../addressing/mac.js';
-import { nthAddress, formatAddress, parsePrefix } from '../../../../addressing/ipnet.js';
+import { nthAddress, formatAddress, parsePrefix, type IpPrefix } from '../../../../addressing/ipnet.js';
 import type { OverlaySpec } from '../../../../cluster/records.js';
 import { bridgeName, shortId } from '../../../state/names.js';
 import type { NetworkRecord } from '../../../state/records.js';
@@ -34,7 +34,12 @@ export function isOurVxlanAlias(alias: string | null | undefined): string | unde
 
 /** A host subnet's VTEP address: its network address, which no sandbox gets. */
 export function vtepAddress(hostSubnet: string): string {
-  return formatAddress(nthAddress(parsePrefix(hostSubnet, 'subnet'), 0));
+  return vtepAddressOf(parsePrefix(hostSubnet, 'subnet'));
+}
+
+/** vtepAddress of a subnet already parsed. */
+export function vtepAddressOf(hostSubnet: IpPrefix): string {
+  return formatAddress(nthAddress(hostSubnet, 0));
 }
 
 /** The VXLAN device's MAC, fixed by the subnet so that it survives restarts and other hosts' entries stay right. */

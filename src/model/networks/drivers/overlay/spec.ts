@@ -35,7 +35,7 @@ export function overlayRequest(o: DriverCreateInput, defaults: { port?: number }
   // Host bits are dropped: every host's subnet is carved from the network.
   const subnet = formatPrefix(network(parsePrefix(o.subnet, 'subnet')));
   if (parsePrefix(subnet, 'subnet').family !== 4) throw new ValidationError('subnet', `an overlay's subnet must be IPv4, got ${o.subnet}`);
-  for (const [key, given] of [['gateway', o.gateway], ['ipRange', o.ipRange], ['ipv6', o.ipv6], ['bridge', o.bridge], ['hostBinding', o.hostBinding]] as const)
+  for (const [key, given] of [['gateway', o.gateway], ['ipRange', o.ipRange], ['auxAddresses', o.auxAddresses], ['ipv6', o.ipv6], ['bridge', o.bridge], ['hostBinding', o.hostBinding]] as const)
     if (given !== undefined)
       throw new ValidationError(key, `${key} is not an overlay option: each host takes a subnet of the network and its gateway is the subnet's first address`);
   if (o.icc === false || o.masquerade === false)

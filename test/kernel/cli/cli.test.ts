@@ -1,16 +1,15 @@
 // The `netplumb` executable as a user runs it: the built dist/cli/main.cjs in
 // a child process with its own --state-dir, checked by its output, its exit
 // codes, iproute2 as a witness, and bytes sent from another namespace.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Netns, addrCalls, linkCalls } from '../../../src/index.js';
 import { assertSandbox, ip, ipJson } from '../support/witness.js';
+import { CLI, ensureBuilt } from '../daemon/support/daemon.js';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
-const CLI = join(ROOT, 'dist', 'cli', 'main.cjs');
 // A client namespace joined to the host by a veth: traffic to published ports comes from outside.
 const CLIENT = 'cli-client';
 const HOST_ADDR = '192.0.2.1';
@@ -66,7 +65,7 @@ async function fetchFromClient(host: string, port: number, deadlineMs = 10_000):
 
 beforeAll(async () => {
   assertSandbox();
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+  ensureBuilt();
   stateDir = mkdtempSync(join(tmpdir(), 'netplumb-cli-'));
   await Netns.remove(CLIENT, { ifExists: true });
   client = await Netns.create({ name: CLIENT });

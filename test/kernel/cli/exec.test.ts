@@ -2,15 +2,14 @@
 // inside an existing sandbox with its hosts and resolv.conf, docker exec's
 // options up to SANDBOX and CMD's own after it, stdin only with -i, and the
 // exit status passed through.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertSandbox, ipJson } from '../support/witness.js';
+import { CLI, ensureBuilt } from '../daemon/support/daemon.js';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
-const CLI = join(ROOT, 'dist', 'cli', 'main.cjs');
 let stateDir: string;
 
 interface Result {
@@ -31,7 +30,7 @@ function cli(args: string[], input?: string): Promise<Result> {
 
 beforeAll(async () => {
   assertSandbox();
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+  ensureBuilt();
   stateDir = mkdtempSync(join(tmpdir(), 'netplumb-exec-'));
   for (const args of [['network', 'create', '--subnet', '10.96.0.0/24', 'execnet'], ['create', '--name', 'box', '--network', 'execnet', '--ip', '10.96.0.5', '--alias', 'box.internal'], ['create', '--name', 'peer', '--network', 'execnet', '--ip', '10.96.0.6']]) {
     const r = await cli(args);

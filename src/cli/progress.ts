@@ -31,16 +31,16 @@ export function progress(label: string, o: { json?: boolean } = {}): Progress {
     const line = `${FRAMES[frame++ % FRAMES.length]} ${text} (${secs} s)`;
     out.write(`\r\x1b[2K${line.slice(0, Math.max(10, (out.columns || 80) - 1))}`);
   };
-  const redraw = (): void => {
+  const startDrawing = (): void => {
     draw();
     timer = setInterval(draw, 100);
     timer.unref();
   };
   let timer: NodeJS.Timeout | undefined;
-  if (process.env.NETPLUMB_PROGRESS === '1') redraw();
+  if (process.env.NETPLUMB_PROGRESS === '1') startDrawing();
   else {
     // Nothing is drawn for what ends within 200 ms: a flash would be noise.
-    timer = setTimeout(redraw, 200);
+    timer = setTimeout(startDrawing, 200);
     timer.unref();
   }
   return {

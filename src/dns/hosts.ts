@@ -2,10 +2,9 @@
 // resolv.conf into a directory (a container's or /etc/netns/<name>/, where
 // `ip netns exec` bind-mounts them over /etc).
 import { syncFs as fs } from '../store/sync-fs.js';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValidationError } from '../core/errors.js';
-import { writeFileAtomic } from '../store/atomic-file.js';
+import { writeFileAtomic, writeNewFile } from '../store/atomic-file.js';
 import { canonicalAddress } from '../addressing/ipnet.js';
 
 export interface HostsRecord {
@@ -95,18 +94,7 @@ export async function writeSandboxFiles(dir: string, files: { hosts?: string; re
     const path = join(dir, name);
     // A sandbox being made has nobody reading its files yet, and a crash rolls them back with it: a file that is
     // not there yet is written in place. One that is there (someone's, or left over) is replaced atomically.
-    if (opts.fresh && writeNew(path, text)) continue;
+    if (opts.fresh && writeNewFile(path, text, 'none')) continue;
     await writeFileAtomic(path, text, { sync: 'none' });
-  }
-}
-
-/** Writes a file that must not exist yet; false when it does. */
-function writeNew(path: string, text: string): boolean {
-  try {
-    writeFileSync(path, text, { flag: 'wx', mode: 0o644 });
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
   }
 }

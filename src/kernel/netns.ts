@@ -64,19 +64,20 @@ export class Netns implements AsyncDisposable {
    */
   static async open(target: NetnsTarget, opts: { cookie?: string } = {}): Promise<Netns> {
     const call = netnsCalls.open(target, opts);
-    const args = call.args;
     const [handle] = (await exec(null, [call])) as [NativeNetns];
-    const name = typeof args.name === 'string' ? args.name : undefined;
-    return new Netns(handle, name, (args.dir as string | undefined) ?? DEFAULT_NETNS_DIR, false);
+    return Netns.opened(handle, call.args);
   }
 
   /** open() and cookie() in one trip to the addon (adopting a runtime's namespace needs both). */
   static async openWithCookie(target: NetnsTarget): Promise<{ ns: Netns; cookie: string }> {
     const call = netnsCalls.open(target);
-    const args = call.args;
     const [handle, cookie] = (await exec(null, [call, { ...netnsCalls.cookie(), netns: { $result: 0 } }])) as [NativeNetns, string];
-    const name = typeof args.name === 'string' ? args.name : undefined;
-    return { ns: new Netns(handle, name, (args.dir as string | undefined) ?? DEFAULT_NETNS_DIR, false), cookie };
+    return { ns: Netns.opened(handle, call.args), cookie };
+  }
+
+  /** A handle that open's call returned, named as its arguments named it; not ours to delete. */
+  private static opened(handle: NativeNetns, args: Record<string, unknown>): Netns {
+    return new Netns(handle, typeof args.name === 'string' ? args.name : undefined, (args.dir as string | undefined) ?? DEFAULT_NETNS_DIR, false);
   }
 
   /** The namespace's identity: SO_NETNS_COOKIE of a socket in it, unique per boot (an inode number is not: a later namespace may get it again). */

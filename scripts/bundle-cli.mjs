@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Makes the `netplumb` bin, dist/cli/main.cjs: the whole CLI as CommonJS, with
-// each command's modules in a chunk that is loaded only when that command runs
-// (program.ts imports them lazily). A command through the daemon then loads a
-// handful of files, and nothing of the model, the addon or DNS.
+// Makes the `netplumb` bin: the whole CLI as CommonJS, dist/cli/netplumb.cjs
+// (from main.ts), with each command's modules in a chunk that is loaded only
+// when that command runs (program.ts imports them lazily). A command through
+// the daemon then loads a handful of files, and nothing of the model, the
+// addon or DNS. The bin itself, dist/cli/main.cjs (from bin.ts), turns on the
+// code cache (code-cache.ts) and loads netplumb.cjs.
 //
 // CommonJS and not ES modules, because Node's ESM loader is most of what a
 // short command costs above Node's own start-up: every `import … from
@@ -15,7 +17,7 @@
 // so each class still exists once there. npm dependencies other than commander
 // stay require()s of node_modules.
 // Run after tsc: npm run build:ts does both.
-import { readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,22 +64,49 @@ const lazyBuiltins = {
   },
 };
 
-// Chunks and the bin of an earlier build would stay beside the new ones.
-for (const f of readdirSync(cliDir)) if (/^chunk-.*\.c?js$/.test(f) || f === 'main.cjs') rmSync(resolve(cliDir, f));
+// Dynamic imports of builtins become require()s: the code cache compiles the
+// bundle with vm.Script, whose import() would need Node's experimental loader
+// hook (and a warning on every use). The build checks that none is left.
+const builtinImports = {
+  name: 'netplumb-builtin-imports',
+  transform(code, id) {
+    if (!id.startsWith(`${resolve(root, 'dist')}/`)) return null;
+    return code.replace(/\bimport\((['`])(node:[a-z_/]+)\1\)/g, (_, q, mod) => `Promise.resolve().then(() => require('${mod}'))`);
+  },
+};
+
+// Chunks, the bin and the code cache of an earlier build would stay beside the new ones.
+for (const f of readdirSync(cliDir)) if (/^chunk-.*\.c?js$/.test(f) || f === 'main.cjs' || f === 'netplumb.cjs') rmSync(resolve(cliDir, f));
+rmSync(resolve(cliDir, '.code-cache'), { recursive: true, force: true });
 
 await build({
   input: entry,
   platform: 'node',
   logLevel: 'warn',
   external: [/^node:/, 'node-gyp-build', 'pino', 'prom-client', 'undici'],
-  plugins: [commanderChildProcess, lazyBuiltins],
+  plugins: [commanderChildProcess, lazyBuiltins, builtinImports],
   output: {
     dir: cliDir,
-    entryFileNames: 'main.cjs',
+    entryFileNames: 'netplumb.cjs',
     chunkFileNames: 'chunk-[name]-[hash].cjs',
     format: 'cjs',
     minify: process.env.BUNDLE_MINIFY !== '0',
   },
 });
-// tsc's ES module of the entry is not a second way in: the bin is main.cjs.
+for (const f of readdirSync(cliDir).filter((f) => f.endsWith('.cjs'))) {
+  const code = readFileSync(resolve(cliDir, f), 'utf8');
+  if (/\bimport\(/.test(code)) throw new Error(`dist/cli/${f} has a dynamic import(), which the code cache cannot run; make it a require() (see builtinImports)`);
+}
+
+// The bin: the code cache and one require of netplumb.cjs.
+const bin = resolve(cliDir, 'bin.js');
+await build({
+  input: bin,
+  platform: 'node',
+  logLevel: 'warn',
+  external: [/^node:/],
+  output: { file: resolve(cliDir, 'main.cjs'), format: 'cjs', minify: process.env.BUNDLE_MINIFY !== '0' },
+});
+// tsc's ES modules of the entries are not a second way in: the bin is main.cjs.
 rmSync(entry);
+rmSync(bin);

@@ -1,6 +1,6 @@
-#!/usr/bin/env node
-// The `netplumb` executable: parses the command line, runs the command, and
-// turns a failure into a message on stderr and its documented exit code.
+// The CLI (bundled as dist/cli/netplumb.cjs, loaded by bin.ts): parses the
+// command line, runs the command, and turns a failure into a message on stderr
+// and its documented exit code.
 import { CommanderError } from 'commander';
 import { packageVersion } from '../core/package.js';
 import { EXIT } from './exit-codes.js';

@@ -1,0 +1,41 @@
+// Where the CLI keeps its code cache: asked for, beside the bundle, or under
+// the user's cache directory when the bundle's directory cannot hold it.
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { codeCacheDir } from '../../../src/cli/code-cache.js';
+
+const version = `${process.version}-${process.arch}`;
+let scratch: string;
+
+beforeEach(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'np-cache-dir-'));
+});
+afterEach(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('codeCacheDir', () => {
+  it('is off with NETPLUMB_CODE_CACHE=0', () => {
+    expect(codeCacheDir({ NETPLUMB_CODE_CACHE: '0' }, scratch)).toBeUndefined();
+    expect(statSync(scratch).isDirectory()).toBe(true);
+  });
+
+  it('takes the asked directory, one per Node version, made private', () => {
+    const dir = codeCacheDir({ NETPLUMB_CODE_CACHE: join(scratch, 'asked') }, scratch);
+    expect(dir).toBe(join(scratch, 'asked', version));
+    expect(statSync(dir!).mode & 0o777).toBe(0o700);
+  });
+
+  it('lives beside the bundle when the user can make it there', () => {
+    expect(codeCacheDir({}, scratch)).toBe(join(scratch, '.code-cache', version));
+  });
+
+  it("falls back to the user's cache directory, then to none", () => {
+    writeFileSync(join(scratch, '.code-cache'), '');
+    const xdg = join(scratch, 'xdg');
+    expect(codeCacheDir({ XDG_CACHE_HOME: xdg }, scratch)).toBe(join(xdg, 'netplumb', 'code-cache', version));
+    mkdirSync(join(scratch, 'home'));
+    expect(codeCacheDir({ HOME: join(scratch, 'home') }, scratch)).toBe(join(scratch, 'home', '.cache', 'netplumb', 'code-cache', version));
+    expect(codeCacheDir({}, scratch)).toBeUndefined();
+  });
+});

@@ -3,15 +3,15 @@
 //   - the primitives: one plan of exactly the calls the Engine sends
 //     (netns.create, its cookie, owner-marked veth with the MAC, hairpin,
 //     address, route, the port's owner-marked map element) and the teardown
-//     plan (element delete, netns.delete with the host end as its peer);
+//     plan (element delete, netns.delete, netns.heldPeers for the host end);
 //   - the Engine, cold: engine.sandboxes.create / remove;
 //   - the Engine from its warm pool (refilled between rounds, untimed).
 // Rounds go round-robin between the three, so load on the machine falls on
 // all alike. A teardown removes the endpoint made LAG rounds earlier: the
 // kernel keeps references to a namespace that was just configured for a
 // few tens of ms (deferred work), and a remove that finds the namespace
-// still referenced waits for those references (up to 25 ms) before it
-// deletes the host end itself, as it must when a process holds it;
+// still referenced takes the host end down, as it must when a process
+// holds it (the engine's reaper deletes it later, untimed);
 // back-to-back create+remove is measured apart.
 import { Plan, linkCalls, netnsCalls, addrCalls, routeCalls } from '../../dist/index.js';
 import { nftCalls } from '../../dist/nft/nftables.js';
@@ -89,11 +89,12 @@ export function primitivePlan(i, bridge) {
   return p;
 }
 
-/** The Engine's teardown plan: the port's element, then the namespace (its pair goes with it; deleted here if someone still held it). */
+/** The Engine's teardown plan: the port's element, then the namespace (its pair goes with it; taken down here if someone still held it). */
 export function primitiveTeardown(i) {
   const p = new Plan(null);
   p.add(nftCalls.apply(unpublishChanges([port(i)]), { readBack: false }));
-  p.add(netnsCalls.remove(`pp${i}`, { peers: [`vpp${i}`] }));
+  p.add(netnsCalls.remove(`pp${i}`));
+  p.add(netnsCalls.heldPeers([`vpp${i}`], 'down'));
   return p;
 }
 

@@ -199,8 +199,9 @@ export const OPS = {
   'netns.create': op<{ name?: string; dir?: string; loopbackUp?: boolean }, NativeNetns>(),
   /** With `cookie`, refused (ESTALE) unless the namespace found is the one with that cookie. */
   'netns.open': op<{ name?: string; dir?: string; path?: string; pid?: number; cookie?: string }, NativeNetns>(),
-  /** `peers`: host ends of veths into this namespace, deleted when another process keeps it alive. */
-  'netns.delete': op<{ name: string; dir?: string; peers?: string[] } & IfExists, boolean>(),
+  'netns.delete': op<{ name: string; dir?: string } & IfExists, boolean>(),
+  /** Of these veth host ends, those whose peer's namespace someone still holds are taken down or deleted; their names. */
+  'netns.heldPeers': op<{ peers: string[]; action: 'down' | 'delete' }, string[]>(),
   'netns.list': op<{ dir?: string }, string[]>(),
   /** The call's namespace's SO_NETNS_COOKIE, as decimal text. */
   'netns.cookie': op<Record<string, never>, string>(),

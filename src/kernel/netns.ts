@@ -146,16 +146,18 @@ export const netnsCalls = {
     if (opts.loopbackUp === true) args.loopbackUp = true;
     return opCall('netns.create', args);
   },
+  /** Deletes a named namespace's mount; the kernel deletes the namespace once nobody holds it. */
+  remove(name: string, opts: { dir?: string; ifExists?: boolean } = {}): Call {
+    return opCall('netns.delete', { name: netnsName(name), dir: opts.dir, ifExists: opts.ifExists ?? false });
+  },
   /**
-   * Deletes a named namespace's mount. `peers` names the host ends (in the
-   * plan's namespace) of veths whose other end is inside: when another
-   * process still holds the namespace, so that the kernel does not delete
-   * them with it, they are deleted here.
+   * Of these veth host ends (in the call's namespace), takes down or deletes
+   * those whose other end's namespace someone still holds, asked once without
+   * waiting; the result names them. A namespace nobody holds takes its pairs
+   * along in the kernel's own cleanup.
    */
-  remove(name: string, opts: { dir?: string; ifExists?: boolean; peers?: string[] } = {}): Call {
-    const args: ArgsOf<'netns.delete'> = { name: netnsName(name), dir: opts.dir, ifExists: opts.ifExists ?? false };
-    if (opts.peers !== undefined && opts.peers.length > 0) args.peers = opts.peers.map((p) => interfaceName(p, 'peers'));
-    return opCall('netns.delete', args);
+  heldPeers(peers: readonly string[], action: 'down' | 'delete'): Call {
+    return opCall('netns.heldPeers', { peers: peers.map((p) => interfaceName(p, 'peers')), action });
   },
   /**
    * Opens an existing namespace by name, path or pid; the result is a handle

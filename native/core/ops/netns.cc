@@ -1,5 +1,6 @@
 // Operations on network namespaces: create (named like `ip netns add`, or
-// anonymous and held only by a handle), open, list, delete.
+// anonymous and held only by a handle), open, list, delete, and the veth
+// ends of a deleted namespace that someone still holds.
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/mount.h>
@@ -10,7 +11,6 @@
 #include <linux/rtnetlink.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <set>
@@ -28,8 +28,6 @@ namespace netplumb {
 namespace {
 
 const char* kDefaultDir = "/run/netns";
-// How long a namespace that still reads as held is asked again (see held_after_release).
-constexpr int kReleaseWaitMs = 25;
 
 std::string check_name(const std::string& name) {
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
@@ -193,71 +191,49 @@ bool nsid_alive(nl::Socket& sock, int32_t nsid) {
   }
 }
 
-// Whether someone still holds the namespace once the references that die
-// on their own have gone. A netlink socket (ours, from the plan that made or
-// configured the sandbox a moment ago) releases its hold on the namespace
-// only after an RCU grace period, so a namespace freshly used reads as held
-// for a few milliseconds: it is asked again, briefly, before the host ends
-// are deleted (which costs ~25 ms: the kernel waits for every RCU callback).
-bool held_after_release(nl::Socket& sock, int32_t nsid) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kReleaseWaitMs);
-  for (;;) {
-    if (!nsid_alive(sock, nsid)) return false;
-    if (std::chrono::steady_clock::now() > deadline) return true;
-    usleep(500);
-  }
-}
-
-// The host ends (in the plan's namespace) of veths whose other end is in the
-// namespace being deleted, with the nsid of that namespace; ends already gone
-// are left out.
-struct Peers {
-  std::vector<std::string> names;
-  int32_t nsid = -1;
-};
-
-Peers peers_of(OpContext& ctx, const Value& args) {
-  Peers p;
-  if (!args.has("peers")) return p;
-  for (const Value& v : args["peers"].as_array("peers")) {
-    const std::string& name = v.as_string("peers");
-    try {
-      Value link = rtnl::get_link(ctx.ns.rtnl(), 0, name);
-      p.names.push_back(name);
-      if (link["linkNetnsId"].is_int()) p.nsid = static_cast<int32_t>(link["linkNetnsId"].as_int());
-    } catch (const NetlinkError& e) {
-      if (e.err != ENODEV) throw;
-    }
-  }
-  return p;
-}
-
-// {name, dir?, ifExists?, peers?} → whether it existed. The kernel deletes
-// the namespace, and the veths with an end in it, once nobody holds it; when
-// another process still does, the host ends named in `peers` would stay
-// behind, so they are deleted here (only then: deleting a veth costs ~25 ms
-// of the kernel's time, the namespace's own teardown nothing of ours).
-Value remove(OpContext& ctx, const Value& args) {
+// {name, dir?, ifExists?} → whether it existed. The kernel deletes the
+// namespace, and the veths with an end in it, once nobody holds it; see
+// held_peers for the pairs of a namespace someone still holds.
+Value remove(OpContext&, const Value& args) {
   std::string name = check_name(args.str("name"));
   std::string path = dir_of(args) + "/" + name;
-  Peers peers = peers_of(ctx, args);
   struct stat st;
   bool existed = stat(path.c_str(), &st) == 0;
   if (!existed && (errno != ENOENT || !args.bool_or("ifExists", false)))
     throw SystemError(errno, "delete namespace", name);
   if (existed) remove_named(path);
-  // Also when the name was gone already: whoever removed it may not be the last holder.
-  if (!peers.names.empty() && (peers.nsid < 0 || held_after_release(ctx.ns.rtnl(), peers.nsid))) {
-    for (const std::string& link : peers.names) {
-      nl::Message m = rtnl::link_request(RTM_DELLINK, 0, 0, link, "RTM_DELLINK");
-      try {
-        ctx.ns.rtnl().request(m);
-      } catch (const NetlinkError& e) {
-        if (e.err != ENODEV) throw;  // gone with the namespace after all
-      }
+  return Value(existed);
+}
+
+// {peers, action: 'down'|'delete'} → the names acted on. Of these veth host
+// ends (in the call's namespace), those whose other end's namespace someone
+// still holds are taken down or deleted; a namespace nobody holds takes its
+// pairs along in the kernel's own cleanup. Asked once, without waiting: the
+// netlink and DNS sockets that used a namespace a moment ago release it only
+// after an RCU grace period, and waiting that out (or deleting a veth, ~25 ms
+// of the kernel's time) is most of a remove. A remove takes such ends down
+// (a down bridge port forwards nothing) and deletes them later, off the
+// caller's path (LinkReaper). Ends already gone are skipped.
+Value held_peers(OpContext& ctx, const Value& args) {
+  const std::string& action = args.str("action");
+  if (action != "down" && action != "delete")
+    throw InvalidArgument("action", "action must be 'down' or 'delete', got '" + action + "'");
+  Array acted;
+  for (const Value& v : args["peers"].as_array("peers")) {
+    const std::string& name = v.as_string("peers");
+    try {
+      Value link = rtnl::get_link(ctx.ns.rtnl(), 0, name);
+      // No nsid: the kernel no longer names the peer's namespace, or never did; act, to be sure.
+      if (link["linkNetnsId"].is_int() && !nsid_alive(ctx.ns.rtnl(), static_cast<int32_t>(link["linkNetnsId"].as_int())))
+        continue;
+      nl::Message m = action == "down" ? rtnl::up_request(0, name, false) : rtnl::link_request(RTM_DELLINK, 0, 0, name, "RTM_DELLINK");
+      ctx.ns.rtnl().request(m);
+      acted.push_back(Value(name));
+    } catch (const NetlinkError& e) {
+      if (e.err != ENODEV) throw;  // gone with its namespace meanwhile
     }
   }
-  return Value(existed);
+  return Value(std::move(acted));
 }
 
 Value list(OpContext&, const Value& args) {
@@ -281,6 +257,7 @@ NETPLUMB_OP("netns.open", open_ns);
 NETPLUMB_OP("netns.delete", remove);
 NETPLUMB_OP("netns.list", list);
 NETPLUMB_OP("netns.cookie", cookie);
+NETPLUMB_OP("netns.heldPeers", held_peers);
 
 }  // namespace
 }  // namespace netplumb

@@ -1,13 +1,14 @@
-// Host ends of veth pairs whose sandbox was removed while a runtime still
-// holds its namespace. Deleting a veth waits for the kernel's RCU grace
-// periods (~20 ms here, most of a CNI DEL), so a background removal takes
-// the host end down at once (a down bridge port forwards nothing) and
-// deletes it a little later, off the caller's path. A runtime deletes the
-// namespace right after a CNI DEL, which takes the pair with it: the late
-// delete then finds nothing and costs one lookup. A crash before the delete
-// leaves a stray npv… link that reconcile() deletes.
-import type { Netns } from '../../netns.js';
-import { linkCalls } from '../../rtnl/link.js';
+// Host ends of veth pairs whose sandbox was removed while its namespace
+// lives on: a runtime's, after a background removal (a CNI DEL), or ours,
+// while some process still holds it. Deleting a veth waits for the kernel's
+// RCU grace periods (~20 ms here, most of a CNI DEL), so a removal takes the
+// host end down at once (a down bridge port forwards nothing) and this
+// deletes it a little later, off the caller's path. By then the namespace
+// has usually gone (a runtime deletes it right after a CNI DEL; ours was
+// held only by sockets the kernel releases after a grace period) and took
+// the pair with it: the late check then costs one lookup. A crash before the
+// delete leaves a stray npv… link that reconcile() deletes.
+import { netnsCalls, type Netns } from '../../netns.js';
 
 interface Pending {
   /** The namespace the pair's other end is in, as the sandbox recorded it. */
@@ -56,10 +57,10 @@ export class LinkReaper {
       clearTimeout(this.pending.get(n)?.timer);
       this.pending.delete(n);
     }
-    // ifExists: the namespace's deletion usually took the pair already. Other
-    // failures are left to reconcile(), which deletes stray host ends.
+    // Only ends whose namespace is still held: a namespace on its way out takes
+    // its pairs along. Failures are left to reconcile(), which deletes stray host ends.
     const job = this.host
-      .exec(names.map((n) => linkCalls.delete(n, { ifExists: true })))
+      .exec([netnsCalls.heldPeers(names, 'delete')])
       .then(() => undefined, () => undefined)
       .finally(() => this.running.delete(job));
     this.running.add(job);

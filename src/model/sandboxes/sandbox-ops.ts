@@ -202,31 +202,36 @@ export interface TeardownOptions {
 /**
  * Removes a sandbox's kernel side in one trip: its published ports, and its
  * namespace when it is ours (its veth pairs go with it, in the kernel's
- * background work); an adopted namespace only loses our interfaces. When
- * some process still holds our namespace (so the kernel keeps it, and the
- * veths) the namespace deletion deletes the host ends itself, so nothing of
- * the sandbox is left on the host either way; when nobody holds it, no
- * process can use its addresses any more and the kernel takes its pairs
- * apart at once, so the host ends are not taken down first (that was half of
- * a remove's kernel time). Adopted pairs left for the background reaper are
- * taken down, since the runtime's namespace lives on. Safe to repeat; a
- * vanished namespace or element is fine.
+ * background work); an adopted namespace only loses our interfaces. Host ends
+ * whose namespace lives on (an adopted one removed in the background, or ours
+ * when some process still holds it, so that the kernel keeps it and its
+ * veths) are taken down at once, so that nothing of the sandbox forwards on
+ * the host, and deleted later by the LinkReaper: deleting a veth costs the
+ * kernel ~25 ms, and a namespace used a moment ago reads as held until the
+ * kernel releases the sockets that used it. Safe to repeat; a vanished
+ * namespace or element is fine.
  */
 export async function teardownKernel(ctx: ModelContext, s: SandboxRecord, opts: TeardownOptions & { checked?: boolean } = {}): Promise<void> {
   const only = opts.checked ? await ownedMappings(ctx, s.endpoints) : undefined;
   const plan = ctx.host.plan();
   const linger = opts.background === true && s.netns.kind === 'adopted';
+  const hostEnds = s.endpoints.map((e) => e.hostIfname).filter((h) => h !== '');
+  let held: PlanRef<string[]> | undefined;
   if ((s.netns.kind === 'owned' && s.netns.name !== undefined) || linger) {
     const unpublish = unpublishCall(s.endpoints, only);
     if (unpublish) plan.add(unpublish);
-    if (linger) for (const e of s.endpoints) if (e.hostIfname !== '') plan.add(linkCalls.set(e.hostIfname, { up: false }));
-    if (!linger) plan.add(netnsCalls.remove(s.netns.name as string, { dir: ctx.netnsDir, ifExists: true, peers: s.endpoints.map((e) => e.hostIfname).filter((h) => h !== '') }));
+    if (linger) for (const h of hostEnds) plan.add(linkCalls.set(h, { up: false }));
+    else {
+      plan.add(netnsCalls.remove(s.netns.name as string, { dir: ctx.netnsDir, ifExists: true }));
+      if (hostEnds.length > 0) held = plan.add<string[]>(netnsCalls.heldPeers(hostEnds, 'down'));
+    }
   } else {
     const ns = s.netns.kind === 'host' ? undefined : sandboxRefFor(plan, s, s.endpoints);
     for (const e of s.endpoints) removeEndpointCalls(plan, e, ns, only);
   }
-  if (plan.calls.length > 0) await runTolerant(ctx, plan);
-  if (linger) ctx.reaper.schedule(s.netns.path, s.endpoints.map((e) => e.hostIfname));
+  const results = plan.calls.length > 0 ? await runTolerant(ctx, plan) : [];
+  const lingering = linger ? hostEnds : held ? ((results[held.$result] as string[] | undefined) ?? []) : [];
+  if (lingering.length > 0) ctx.reaper.schedule(s.netns.path, lingering);
 }
 
 /** The sandbox's namespace opened as the plan's first call, when an endpoint without a host end must be deleted inside it. */
@@ -257,22 +262,26 @@ async function ownedMappings(ctx: ModelContext, endpoints: readonly EndpointReco
 const GONE = new Set(['ENOENT', 'ENODEV']);
 
 /**
- * Runs a teardown plan; when a step fails because its object is already gone
- * (a crash, someone's `ip link del` or `nft flush`), runs the steps one by one
- * and skips those that find nothing to remove.
+ * Runs a teardown plan and returns its results; when a step fails because
+ * its object is already gone (a crash, someone's `ip link del` or `nft
+ * flush`), runs the steps one by one and skips those that find nothing to
+ * remove (their result stays undefined).
  */
-async function runTolerant(ctx: ModelContext, plan: Plan): Promise<void> {
+async function runTolerant(ctx: ModelContext, plan: Plan): Promise<unknown[]> {
   try {
-    await plan.run();
+    return await plan.run();
   } catch (e) {
     if (!GONE.has((e as { code?: string }).code ?? '')) throw e;
+    const results: unknown[] = [];
     for (const c of plan.calls) {
       try {
-        await ctx.host.exec([c]);
+        results.push(...(await ctx.host.exec([c])));
       } catch (err) {
         if (!GONE.has((err as { code?: string }).code ?? '')) throw err;
+        results.push(undefined);
       }
     }
+    return results;
   }
 }
 

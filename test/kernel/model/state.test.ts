@@ -322,9 +322,13 @@ describe('teardown is idempotent', () => {
         try {
           if (how === 'lost its name') ip(undefined, 'netns', 'del', s.netnsName!);
           await engine.sandboxes.remove('held');
-          // The kernel keeps the held namespace, and would keep the veth pair with it: remove deleted it.
-          expect(hostLinks().map((l) => l.ifname)).not.toContain(s.networks[0]!.hostIfname);
+          // The kernel keeps the held namespace, and would keep the veth pair with it: remove took
+          // the host end down at once (it forwards nothing), and settle() deletes it.
+          const hostEnd = hostLinks().find((l) => l.ifname === s.networks[0]!.hostIfname);
+          expect(hostEnd?.flags).not.toContain('UP');
           expect(namespaces()).not.toContain(s.netnsName);
+          await engine.settle();
+          expect(hostLinks().map((l) => l.ifname)).not.toContain(s.networks[0]!.hostIfname);
           const report = await engine.reconcile();
           expect(report.removedLinks).toEqual([]);
         } finally {

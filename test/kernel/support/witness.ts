@@ -21,9 +21,26 @@ export function nftJson(netns: string | undefined, ...args: string[]): { nftable
   return JSON.parse(out) as { nftables: Record<string, unknown>[] };
 }
 
+/**
+ * `ip -d link show` once the kernel has finished taking apart the pairs of
+ * namespaces already deleted: a link whose peer namespace has no name any
+ * more (`link-netnsid N`) goes in the kernel's background work, so a snapshot
+ * taken right after a removal would hold it, and a later one not. Waits up
+ * to 3 s; a peer namespace that stays unnamed (a runtime's) is then part of
+ * the state. iproute2's warnings about such peers are dropped.
+ */
+export function settledLinks(netns: string | undefined): string {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const links = execFileSync('ip', [...(netns ? ['-n', netns] : []), '-d', 'link', 'show'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    if (!/ link-netnsid \d+/.test(links) || Date.now() > deadline) return links;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  }
+}
+
 /** The network state of a namespace as iproute2 and nft see it, for before/after comparisons. */
 export function snapshot(netns?: string): string {
-  const parts = [ip(netns, '-d', 'link', 'show'), ip(netns, 'addr', 'show'), ip(netns, 'route', 'show', 'table', 'all')];
+  const parts = [settledLinks(netns), ip(netns, 'addr', 'show'), ip(netns, 'route', 'show', 'table', 'all')];
   try {
     const cmd = netns ? ['ip', 'netns', 'exec', netns, 'nft', 'list', 'ruleset'] : ['nft', 'list', 'ruleset'];
     parts.push(execFileSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8' }));

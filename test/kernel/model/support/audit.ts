@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Netns, tcpProbe } from '../../../../src/index.js';
 import { ownerOf } from '../../../../src/model/state/owner.js';
+import { settledLinks } from '../../support/witness.js';
 
 /** `ip -j [-n NS] ARGS` parsed, its stderr dropped (iproute2 warns about peers of namespaces being torn down). */
 function ipJson<T>(netns: string | undefined, ...args: string[]): T {
@@ -417,23 +418,6 @@ export function stateFiles(root: Root): string {
 }
 
 /** Kernel state of the host and the namespace list, as iproute2 and nft report it (for before/after comparisons). */
-/**
- * The host's links once the kernel has finished taking apart the pairs of
- * namespaces already deleted: a host end whose peer namespace has no name any
- * more (`link-netnsid N`) goes in the kernel's background work, so a snapshot
- * taken right after an earlier removal would hold it, and a later one not.
- * Waits up to 3 s; a peer namespace that stays unnamed (a runtime's) is then
- * part of the state.
- */
-function settledLinks(host: string): string {
-  const deadline = Date.now() + 3000;
-  for (;;) {
-    const links = ipText(host, '-d', 'link', 'show');
-    if (!/ link-netnsid \d+/.test(links) || Date.now() > deadline) return links;
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
-  }
-}
-
 export function kernelState(host: string): string {
   const parts = [settledLinks(host), ipText(host, 'addr', 'show'), ipText(host, 'route', 'show', 'table', 'all'), ipText(undefined, 'netns', 'list')];
   parts.push(execFileSync('ip', ['netns', 'exec', host, 'nft', 'list', 'ruleset'], { encoding: 'utf8' }));

@@ -3,6 +3,7 @@
 // whose answer a daemon restart swallowed is sent again and answered with
 // the sandbox it made, never a second one.
 import { NoSuchObjectError } from '../core/errors.js';
+import { netnsEtcDir } from '../core/netns-paths.js';
 import type { ChildProcess } from 'node:child_process';
 import type { ExecResult, LaunchOptions, LaunchTarget } from '../kernel/launch.js';
 import type { NetworkConnectOptions, PublishedPort, SandboxCreateOptions, SandboxInfo, SandboxesApi } from '../model/index.js';
@@ -78,7 +79,7 @@ export class RemoteSandboxes implements SandboxesApi {
 
   /** Where the sandbox's processes run, for a process this client starts itself (it needs the rights to enter the namespace). */
   async launchTarget(ref: string): Promise<LaunchTarget> {
-    const [s, daemon, { netnsEtcDir }] = await Promise.all([this.inspect(ref), this.daemon(), import('../core/netns-paths.js')]);
+    const [s, daemon] = await Promise.all([this.inspect(ref), this.daemon()]);
     if (s.mode === 'host' || s.netnsPath === '') return { netnsPath: `/proc/${daemon.pid}/ns/net` };
     // A namespace the daemon named is one it made (owned): its processes get the sandbox's hostname, as in process.
     return s.netnsName === undefined ? { netnsPath: s.netnsPath } : { netnsPath: s.netnsPath, etcDir: netnsEtcDir(s.netnsName, daemon.etcDir), hostname: s.hostname };

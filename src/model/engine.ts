@@ -250,7 +250,7 @@ export class Engine implements EngineApi {
     return [...this.ctx.state.damaged.values()];
   }
 
-  /** Finishes background work now: deletes the veth pairs of sandboxes removed with `background`. */
+  /** Finishes background work now: deletes the veth pairs that removed sandboxes left down (with `background`, or whose namespace something still held). */
   settle(): Promise<void> {
     return this.ctx.reaper.flush();
   }

@@ -591,7 +591,8 @@ export class Sandboxes {
    * gone is not an error (as a CNI DEL). A sandbox whose namespace others
    * joined stays hidden until the last of them is removed. With `background`,
    * an adopted namespace's veth pairs are taken down now and deleted later
-   * (Engine.settle() and close() finish them).
+   * (Engine.settle() and close() finish them); so are those of our own
+   * namespace when something still holds it.
    */
   async remove(name: string, opts: { force?: boolean } & TeardownOptions = {}): Promise<void> {
     checkRef(name, 'sandbox');

@@ -17,7 +17,7 @@
 // and nobody else may write, and never followed through a symbolic link.
 import Module from 'node:module';
 import { Script } from 'node:vm';
-import { lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** What the cache did in this process (for tests and NETPLUMB_CODE_CACHE_REPORT). */
@@ -48,17 +48,26 @@ interface ModuleStatics {
  * Where the cache lives: $NETPLUMB_CODE_CACHE if set ("0" turns it off), else
  * beside the bundle when the running user owns it (a root install run by root,
  * a checkout), else under the user's cache directory. One directory per Node
- * version, so that two Nodes do not keep replacing each other's files.
+ * version, so that two Nodes do not keep replacing each other's files, and
+ * (outside the bundle) per bundle directory, so that two installs do not
+ * prune each other's (see pruneStale).
  */
 export function codeCacheDir(env: NodeJS.ProcessEnv, bundleDir: string): string | undefined {
   const version = `${process.version}-${process.arch}`;
   const asked = env.NETPLUMB_CODE_CACHE;
   if (asked === '0') return undefined;
-  if (asked) return ownedDir(join(asked, version));
+  if (asked) return ownedDir(join(asked, version, pathTag(bundleDir)));
   const beside = ownedDir(join(bundleDir, '.code-cache', version));
   if (beside) return beside;
   const home = env.XDG_CACHE_HOME || (env.HOME && join(env.HOME, '.cache'));
-  return home ? ownedDir(join(home, 'netplumb', 'code-cache', version)) : undefined;
+  return home ? ownedDir(join(home, 'netplumb', 'code-cache', version, pathTag(bundleDir))) : undefined;
+}
+
+/** A short name for a directory (FNV-1a of its path: crypto would load OpenSSL, which costs more than the cache saves). */
+function pathTag(dir: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < dir.length; i++) h = Math.imul(h ^ dir.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
 }
 
 /** The directory, made if missing, when only the running user may write it. */
@@ -117,6 +126,7 @@ export function enableCodeCache(cacheDir: string, bundleDir: string): CodeCacheS
         // Full disk or a read-only directory: the next run compiles from source again.
       }
     }
+    if (stats.written > 0) pruneStale(cacheDir, bundleDir);
     if (process.env.NETPLUMB_CODE_CACHE_REPORT === '1') process.stderr.write(`netplumb code cache: ${JSON.stringify(stats)}\n`);
   });
   return stats;
@@ -126,6 +136,31 @@ export function enableCodeCache(cacheDir: string, bundleDir: string): CodeCacheS
 function cacheFile(cacheDir: string, filename: string): string {
   const st = statSync(filename, { bigint: true });
   return join(cacheDir, `${basename(filename)}.${st.ino}-${st.size}-${st.mtimeNs}.v8`);
+}
+
+/**
+ * Deletes the caches of files that are gone or rebuilt since, and writes cut
+ * short more than a minute ago: run after a rebuild's first command (the only
+ * time anything is written), so a directory holds one build's caches.
+ */
+function pruneStale(cacheDir: string, bundleDir: string): void {
+  try {
+    for (const f of readdirSync(cacheDir)) {
+      const path = join(cacheDir, f);
+      const cached = /^(.+)\.\d+-\d+-\d+\.v8$/.exec(f);
+      let stale: boolean;
+      if (cached) {
+        try {
+          stale = cacheFile(cacheDir, join(bundleDir, cached[1] as string)) !== path;
+        } catch {
+          stale = true;
+        }
+      } else stale = f.endsWith('.tmp') && Date.now() - lstatSync(path).mtimeMs > 60_000;
+      if (stale) rmSync(path, { force: true });
+    }
+  } catch {
+    // Another process pruning at the same time: what it leaves, the next rebuild's first run takes.
+  }
 }
 
 /** The `require` a module's wrapper is given, as Node makes it. */

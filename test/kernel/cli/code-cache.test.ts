@@ -9,6 +9,7 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, r
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeCacheDir } from '../../../src/cli/code-cache.js';
 import { CLI, ROOT, ensureBuilt } from '../daemon/support/daemon.js';
 import { assertSandbox } from '../support/witness.js';
 
@@ -19,7 +20,6 @@ interface Stats {
 }
 
 let scratch: string;
-const version = `${process.version}-${process.arch}`;
 
 function help(bin: string, cacheRoot: string): { stdout: string; stats?: Stats } {
   const r = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8', env: { ...process.env, NETPLUMB_CODE_CACHE: cacheRoot, NETPLUMB_CODE_CACHE_REPORT: '1' } });
@@ -34,7 +34,9 @@ function uncached(bin: string): string {
   return r.stdout;
 }
 
-const cacheFiles = (cacheRoot: string): string[] => readdirSync(join(cacheRoot, version)).filter((f) => f.endsWith('.v8'));
+/** The directory the bin at `bin` keeps its cache in under NETPLUMB_CODE_CACHE=`cacheRoot`. */
+const cacheDirOf = (cacheRoot: string, bin = CLI): string => codeCacheDir({ NETPLUMB_CODE_CACHE: cacheRoot }, dirname(bin))!;
+const cacheFiles = (cacheRoot: string, bin = CLI): string[] => readdirSync(cacheDirOf(cacheRoot, bin)).filter((f) => f.endsWith('.v8'));
 
 beforeAll(() => {
   assertSandbox();
@@ -53,8 +55,8 @@ describe('the CLI code cache', () => {
     expect(first.stats).toMatchObject({ used: 0, rejected: 0 });
     expect(first.stats!.written).toBeGreaterThan(0);
     expect(cacheFiles(root)).toHaveLength(first.stats!.written);
-    expect(statSync(join(root, version)).mode & 0o777).toBe(0o700);
-    for (const f of cacheFiles(root)) expect(statSync(join(root, version, f)).mode & 0o777).toBe(0o600);
+    expect(statSync(cacheDirOf(root)).mode & 0o777).toBe(0o700);
+    for (const f of cacheFiles(root)) expect(statSync(join(cacheDirOf(root), f)).mode & 0o777).toBe(0o600);
 
     const second = help(CLI, root);
     expect(second.stats).toEqual({ used: first.stats!.written, rejected: 0, written: 0 });
@@ -67,16 +69,16 @@ describe('the CLI code cache', () => {
     const { stats } = help(CLI, root);
     const files = cacheFiles(root);
     for (const f of files) {
-      const path = join(root, version, f);
+      const path = join(cacheDirOf(root), f);
       writeFileSync(path, Buffer.alloc(statSync(path).size, 0x5a));
     }
     const again = help(CLI, root);
     expect(again.stats).toEqual({ used: 0, rejected: stats!.written, written: stats!.written });
     expect(again.stdout).toBe(uncached(CLI));
-    for (const f of files) expect(readFileSync(join(root, version, f)).every((b) => b === 0x5a)).toBe(false);
+    for (const f of files) expect(readFileSync(join(cacheDirOf(root), f)).every((b) => b === 0x5a)).toBe(false);
   });
 
-  it('never runs a cache made for an earlier build of the same file', () => {
+  it('never runs a cache made for an earlier build of the same file, and deletes it', () => {
     // A copy of the package's bin, rebuilt in place with a change of the same
     // length: V8 alone would take the old cache (it checks only the length).
     const bin = join(scratch, 'package', 'dist', 'cli', 'main.cjs');
@@ -91,24 +93,28 @@ describe('the CLI code cache', () => {
     const changed = source.replace('http.server 80', 'http.server 81');
     expect(changed).not.toBe(source);
     writeFileSync(bundle, changed);
+    const old = cacheFiles(root, bin).filter((f) => f.startsWith('netplumb.cjs.'));
+    expect(old).toHaveLength(1);
     const after = help(bin, root);
     expect(after.stdout).toBe(before.replace('http.server 80', 'http.server 81'));
     expect(after.stats!.written).toBe(1);
+    const now = cacheFiles(root, bin);
+    expect(now.filter((f) => f.startsWith('netplumb.cjs.'))).toHaveLength(1);
+    expect(now).not.toContain(old[0]);
   });
 
   it('is neither read nor written in a directory that others may write or that is a symbolic link', () => {
-    const open = join(scratch, 'open');
-    mkdirSync(join(open, version), { recursive: true });
-    chmodSync(join(open, version), 0o777);
-    expect(help(CLI, open).stats).toBeUndefined();
-    expect(readdirSync(join(open, version))).toEqual([]);
+    const open = cacheDirOf(join(scratch, 'open'));
+    chmodSync(open, 0o777);
+    expect(help(CLI, join(scratch, 'open')).stats).toBeUndefined();
+    expect(readdirSync(open)).toEqual([]);
 
     const target = join(scratch, 'target');
     mkdirSync(target, { mode: 0o700 });
-    const linked = join(scratch, 'linked');
-    mkdirSync(linked);
-    symlinkSync(target, join(linked, version));
-    expect(help(CLI, linked).stats).toBeUndefined();
+    const linked = cacheDirOf(join(scratch, 'linked'));
+    rmSync(linked, { recursive: true });
+    symlinkSync(target, linked);
+    expect(help(CLI, join(scratch, 'linked')).stats).toBeUndefined();
     expect(readdirSync(target)).toEqual([]);
   });
 });

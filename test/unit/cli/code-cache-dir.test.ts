@@ -2,7 +2,7 @@
 // the user's cache directory when the bundle's directory cannot hold it.
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { codeCacheDir } from '../../../src/cli/code-cache.js';
 
@@ -20,10 +20,13 @@ describe('codeCacheDir', () => {
     expect(statSync(scratch).isDirectory()).toBe(true);
   });
 
-  it('takes the asked directory, one per Node version, made private', () => {
+  it('takes the asked directory, one per Node version and bundle, made private', () => {
     const dir = codeCacheDir({ NETPLUMB_CODE_CACHE: join(scratch, 'asked') }, scratch);
-    expect(dir).toBe(join(scratch, 'asked', version));
+    expect(dirname(dir!)).toBe(join(scratch, 'asked', version));
     expect(statSync(dir!).mode & 0o777).toBe(0o700);
+    const other = codeCacheDir({ NETPLUMB_CODE_CACHE: join(scratch, 'asked') }, join(scratch, 'other'));
+    expect(dirname(other!)).toBe(dirname(dir!));
+    expect(other).not.toBe(dir);
   });
 
   it('lives beside the bundle when the user can make it there', () => {
@@ -33,9 +36,9 @@ describe('codeCacheDir', () => {
   it("falls back to the user's cache directory, then to none", () => {
     writeFileSync(join(scratch, '.code-cache'), '');
     const xdg = join(scratch, 'xdg');
-    expect(codeCacheDir({ XDG_CACHE_HOME: xdg }, scratch)).toBe(join(xdg, 'netplumb', 'code-cache', version));
+    expect(dirname(codeCacheDir({ XDG_CACHE_HOME: xdg }, scratch)!)).toBe(join(xdg, 'netplumb', 'code-cache', version));
     mkdirSync(join(scratch, 'home'));
-    expect(codeCacheDir({ HOME: join(scratch, 'home') }, scratch)).toBe(join(scratch, 'home', '.cache', 'netplumb', 'code-cache', version));
+    expect(dirname(codeCacheDir({ HOME: join(scratch, 'home') }, scratch)!)).toBe(join(scratch, 'home', '.cache', 'netplumb', 'code-cache', version));
     expect(codeCacheDir({}, scratch)).toBeUndefined();
   });
 });

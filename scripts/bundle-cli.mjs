@@ -25,7 +25,9 @@ import { build } from 'rolldown';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cliDir = resolve(root, 'dist', 'cli');
-const entry = resolve(cliDir, 'main.js');
+// The bundle's entries (tsc's ES modules) and their bins, each a file of dist/cli.
+const entries = { netplumb: resolve(cliDir, 'main.js'), cni: resolve(root, 'dist', 'cni', 'main.js') };
+const bins = { main: resolve(cliDir, 'bin.js'), 'cni-plugin': resolve(root, 'dist', 'cni', 'bin.js') };
 
 // Commander requires child_process at load, for git-style executable
 // subcommands that netplumb does not use; child_process loads net, dgram and
@@ -85,41 +87,45 @@ const builtinImports = {
 // --help does not load the chunk).
 const CLIENT_CHUNK = /[\\/]dist[\\/](client[\\/]|core[\\/](?!package\.js)|store[\\/]daemon-info\.js|cli[\\/](engine|output|errors|format|progress)\.js)/;
 
-// Chunks, the bin and the code cache of an earlier build would stay beside the new ones.
-for (const f of readdirSync(cliDir)) if (/^chunk-.*\.c?js$/.test(f) || f === 'main.cjs' || f === 'netplumb.cjs') rmSync(resolve(cliDir, f));
+// Chunks, the bins and the code cache of an earlier build would stay beside the new ones.
+for (const f of readdirSync(cliDir)) if (/^chunk-.*\.c?js$/.test(f) || /^(main|netplumb|cni|cni-plugin)\.cjs$/.test(f)) rmSync(resolve(cliDir, f));
 rmSync(resolve(cliDir, '.code-cache'), { recursive: true, force: true });
 
-await build({
-  input: entry,
-  platform: 'node',
-  logLevel: 'warn',
-  external: [/^node:/, 'node-gyp-build', 'pino', 'prom-client', 'undici'],
-  plugins: [commanderChildProcess, lazyBuiltins, builtinImports],
-  // The entry is a script: nothing imports its exports, so rolldown may place modules without keeping them.
-  preserveEntrySignatures: false,
-  output: {
-    dir: cliDir,
-    entryFileNames: 'netplumb.cjs',
-    chunkFileNames: 'chunk-[name]-[hash].cjs',
-    codeSplitting: { includeDependenciesRecursively: false, groups: [{ name: 'client', test: CLIENT_CHUNK }] },
-    format: 'cjs',
-    minify: process.env.BUNDLE_MINIFY !== '0',
-  },
-});
+// One build per entry: chunks shared by two entries could end up requiring
+// the other entry's file, which runs that program.
+for (const [name, entry] of Object.entries(entries))
+  await build({
+    input: { [name]: entry },
+    platform: 'node',
+    logLevel: 'warn',
+    external: [/^node:/, 'node-gyp-build', 'pino', 'prom-client', 'undici'],
+    plugins: [commanderChildProcess, lazyBuiltins, builtinImports],
+    // The entry is a script: nothing imports its exports, so rolldown may place modules without keeping them.
+    preserveEntrySignatures: false,
+    output: {
+      dir: cliDir,
+      entryFileNames: '[name].cjs',
+      chunkFileNames: 'chunk-[name]-[hash].cjs',
+      codeSplitting: { includeDependenciesRecursively: false, groups: [{ name: 'client', test: CLIENT_CHUNK }] },
+      format: 'cjs',
+      minify: process.env.BUNDLE_MINIFY !== '0',
+    },
+  });
 for (const f of readdirSync(cliDir).filter((f) => f.endsWith('.cjs'))) {
   const code = readFileSync(resolve(cliDir, f), 'utf8');
   if (/\bimport\(/.test(code)) throw new Error(`dist/cli/${f} has a dynamic import(), which the code cache cannot run; make it a require() (see builtinImports)`);
 }
 
-// The bin: the code cache and one require of netplumb.cjs.
-const bin = resolve(cliDir, 'bin.js');
-await build({
-  input: bin,
-  platform: 'node',
-  logLevel: 'warn',
-  external: [/^node:/],
-  output: { file: resolve(cliDir, 'main.cjs'), format: 'cjs', minify: process.env.BUNDLE_MINIFY !== '0' },
-});
-// tsc's ES modules of the entries are not a second way in: the bin is main.cjs.
-rmSync(entry);
-rmSync(bin);
+// The bins, main.cjs (`netplumb`) and cni-plugin.cjs (the CNI shim's
+// fallback): the code cache and one require of their entry. Each is whole,
+// so that nothing of the bundle is compiled before the cache is on.
+for (const [name, bin] of Object.entries(bins))
+  await build({
+    input: bin,
+    platform: 'node',
+    logLevel: 'warn',
+    external: [/^node:/],
+    output: { file: resolve(cliDir, `${name}.cjs`), format: 'cjs', minify: process.env.BUNDLE_MINIFY !== '0' },
+  });
+// tsc's ES modules of the entries are not a second way in.
+for (const f of [...Object.values(entries), ...Object.values(bins)]) rmSync(f);

@@ -14,7 +14,7 @@
 //                                exec-plugin, and through Node's spawnSync for comparison)
 // and afterwards, with netplumbd stopped (a live daemon owns the firewall table
 // and its state root, so nothing else may write them meanwhile):
-//   netplumb, shim in-process    the same shim with no daemon: it execs Node on dist/cni/main.js
+//   netplumb, shim in-process    the same shim with no daemon: it execs Node on dist/cli/cni-plugin.cjs
 //
 // The daemon's own work per request is read from its metrics
 // (netplumb_operation_duration_seconds{operation="cni"}, sum before and after
@@ -51,7 +51,7 @@ const EXEC = `${WORK}/exec-plugin`;
 execFileSync('cc', ['-O2', '-Wall', '-o', EXEC, fileURLToPath(new URL('./exec-plugin.c', import.meta.url))], { stdio: 'inherit' });
 const shim = join(ROOT, 'build/Release/netplumb-cni');
 if (!existsSync(shim)) throw new Error(`${shim} is missing: npm run build:native`);
-await installCni({ shim, node: process.execPath, entry: join(ROOT, 'dist/cni/main.js'), binDir: BIN });
+await installCni({ shim, node: process.execPath, entry: join(ROOT, 'dist/cli/cni-plugin.cjs'), binDir: BIN });
 const missing = ['bridge', 'host-local', 'portmap'].filter((p) => !existsSync(`${CNI_PLUGINS}/${p}`));
 for (const p of ['bridge', 'host-local', 'portmap']) if (!missing.includes(p)) symlinkSync(`${CNI_PLUGINS}/${p}`, `${BIN}/${p}`);
 

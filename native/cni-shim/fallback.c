@@ -47,7 +47,7 @@ static int entry_beside_package(char *entry, size_t entry_len) {
   if (n < 0) return -1;
   self[n] = '\0';
   char *dir = dirname(dirname(dirname(self)));
-  int w = snprintf(entry, entry_len, "%s/dist/cni/main.js", dir);
+  int w = snprintf(entry, entry_len, "%s/dist/cli/cni-plugin.cjs", dir);
   return w > 0 && (size_t)w < entry_len ? 0 : -1;
 }
 

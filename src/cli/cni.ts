@@ -1,7 +1,7 @@
 // `netplumb cni install`: puts the CNI plugin where a container runtime finds
 // it (BIN_DIR/netplumb, the native shim) and, with --name and --subnet, a
 // conflist for a network. The shim comes from the local build or the
-// package's prebuilt one; it falls back to this Node and dist/cni/main.js
+// package's prebuilt one; it falls back to this Node and dist/cli/cni-plugin.cjs
 // when no netplumbd answers.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -63,7 +63,7 @@ function installCommand(): Command {
         const done = await installCni({
           shim: shimBinary(),
           node: process.execPath,
-          entry: join(PACKAGE_ROOT, 'dist', 'cni', 'main.js'),
+          entry: join(PACKAGE_ROOT, 'dist', 'cli', 'cni-plugin.cjs'),
           binDir: o.binDir,
           confDir: o.confDir,
           ...(list ? { conflist: list } : {}),

@@ -25,7 +25,7 @@ export interface ConflistOptions {
 export interface InstallOptions {
   /** The shim as built (build/Release/netplumb-cni or prebuilds/<platform>/netplumb-cni). */
   shim: string;
-  /** Node and the in-process entry (dist/cni/main.js), for the shim's fallback. */
+  /** Node and the in-process entry (dist/cli/cni-plugin.cjs), for the shim's fallback. */
   node: string;
   entry: string;
   binDir: string;

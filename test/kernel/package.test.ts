@@ -40,7 +40,7 @@ describe('npm package', () => {
     // What ships: the compiled JS with its types, the prebuild, and what a source build needs.
     const { tarball, files, deps } = packWithDependencies(stage, dest);
     expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'binding.gyp', prebuildName,
-      'dist/index.js', 'dist/index.d.ts', 'dist/addon/native.js', 'dist/cni/main.js', 'native/cni-shim/main.c', SHIM, 'dist/testing/index.js', 'dist/testing/index.d.ts',
+      'dist/index.js', 'dist/index.d.ts', 'dist/addon/native.js', 'dist/cli/cni-plugin.cjs', 'native/cni-shim/main.c', SHIM, 'dist/testing/index.js', 'dist/testing/index.d.ts',
       'dist/testing/vitest-setup.js', 'native/binding/addon.cc', 'native/core/value.h']));
     const leaked = files.filter((f) => /^(src|test|bench|build|docs|examples|native\/tests|node_modules)\/|^scripts\/(?!sandbox$)|\.map$|^tsconfig|^\.|\.tgz$/.test(f));
     expect(leaked).toEqual([]);

@@ -9,7 +9,7 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, r
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeCacheDir } from '../../../src/cli/code-cache.js';
+import { codeCacheDir } from '../../../src/core/code-cache.js';
 import { CLI, ROOT, ensureBuilt } from '../daemon/support/daemon.js';
 import { assertSandbox } from '../support/witness.js';
 

@@ -19,10 +19,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('installCni', () => {
   it('installs BIN_DIR/netplumb, executable, with the trailer the shim reads, and nothing else without a conflist', async () => {
-    const done = await installCni({ shim: join(dir, 'shim'), node: '/usr/bin/node', entry: '/pkg/dist/cni/main.js', binDir: join(dir, 'bin') });
+    const done = await installCni({ shim: join(dir, 'shim'), node: '/usr/bin/node', entry: '/pkg/dist/cli/cni-plugin.cjs', binDir: join(dir, 'bin') });
     expect(done).toEqual({ binary: join(dir, 'bin', 'netplumb') });
     const bytes = readFileSync(done.binary);
-    const text = 'ELF-ish bytes/usr/bin/node\0/pkg/dist/cni/main.js\0';
+    const text = 'ELF-ish bytes/usr/bin/node\0/pkg/dist/cli/cni-plugin.cjs\0';
     expect(bytes.subarray(0, text.length).toString('latin1')).toBe(text);
     // length (LE) then the magic, as native/cni-shim/fallback.h describes it
     expect(bytes.readUInt32LE(text.length)).toBe(text.length - 'ELF-ish bytes'.length);

@@ -105,7 +105,7 @@ describe('the shim on the daemon path', () => {
 describe('the shim with no daemon', () => {
   const entry = (): string => {
     const p = join(dir, 'entry.mjs');
-    // Stands in for dist/cni/main.js: echoes what it was given.
+    // Stands in for dist/cli/cni-plugin.cjs: echoes what it was given.
     writeFileSync(p, `let s='';process.stdin.setEncoding('utf8');for await (const c of process.stdin) s+=c;
 process.stdout.write(JSON.stringify({stdin:s,command:process.env.CNI_COMMAND,other:process.env.OTHER}));process.exit(3);`);
     return p;

@@ -1,6 +1,6 @@
 // A CNI_PATH for tests: netplumb installed as `netplumb cni install` does
 // (the shim built by node-gyp with its trailer pointing at this Node and the
-// built dist/cni/main.js), beside Debian's reference plugins.
+// built dist/cli/cni-plugin.cjs), beside Debian's reference plugins.
 import { existsSync, promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { installCni } from '../../../../src/cni/install.js';
@@ -8,7 +8,7 @@ import { ensureBuilt } from '../../daemon/support/daemon.js';
 
 export const ROOT = resolve(import.meta.dirname, '../../../..');
 export const SHIM = join(ROOT, 'build', 'Release', 'netplumb-cni');
-export const ENTRY = join(ROOT, 'dist', 'cni', 'main.js');
+export const ENTRY = join(ROOT, 'dist', 'cli', 'cni-plugin.cjs');
 /** Debian's containernetworking-plugins. */
 export const REFERENCE_PLUGINS = '/usr/lib/cni';
 

@@ -1,4 +1,5 @@
-// A V8 code cache for the CLI's own bundle: what Node 22's
+// A V8 code cache for netplumb's CommonJS bundle (the CLI and the CNI
+// plugin's in-process path, dist/cli/): what Node 22's
 // module.enableCompileCache() does, for the Node 20 netplumb runs on.
 //
 // Most of what a short command costs above Node's own start-up is V8 parsing
@@ -15,10 +16,22 @@
 //
 // A cache is code: it is read only from a directory the running user owns
 // and nobody else may write, and never followed through a symbolic link.
-import Module from 'node:module';
+import Module, { createRequire } from 'node:module';
 import { Script } from 'node:vm';
 import { lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * What a bin of the bundle does: turns the cache on for the files beside it
+ * (before the first of them is compiled), then loads `entry` from there.
+ */
+export function loadWithCodeCache(binUrl: string, entry: string): void {
+  const here = dirname(fileURLToPath(binUrl));
+  const cacheDir = codeCacheDir(process.env, here);
+  if (cacheDir) enableCodeCache(cacheDir, here);
+  createRequire(binUrl)(entry);
+}
 
 /** What the cache did in this process (for tests and NETPLUMB_CODE_CACHE_REPORT). */
 export interface CodeCacheStats {

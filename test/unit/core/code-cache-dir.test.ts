@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { codeCacheDir } from '../../../src/cli/code-cache.js';
+import { codeCacheDir } from '../../../src/core/code-cache.js';
 
 const version = `${process.version}-${process.arch}`;
 let scratch: string;

@@ -29,22 +29,7 @@ import type { EndpointRoute, NetworkRecord, PublishedPort, SandboxRecord } from 
 import { execIn, spawnIn, type ExecOptions, type ExecResult, type LaunchOptions } from '../../kernel/launch.js';
 import { launchTarget } from './processes.js';
 import { isStacked } from '../networks/drivers/index.js';
-import { destroySandbox, detachNetwork, forgetSandbox, PendingState, planEndpoint, teardownKernel, type EndpointRequest, type TeardownOptions } from './sandbox-ops.js';
-
-/** The networks a sandbox is on, read one by one (never every network). */
-async function networksOf(ctx: ModelContext, s: Pick<SandboxRecord, 'endpoints'>): Promise<Map<string, NetworkRecord>> {
-  const out = new Map<string, NetworkRecord>();
-  for (const e of s.endpoints) {
-    if (out.has(e.networkId)) continue;
-    // A damaged network document is left out, as listings leave it out.
-    const n = await ctx.state.network(e.networkId).catch((err: unknown) => {
-      if (err instanceof StateError) return undefined;
-      throw err;
-    });
-    if (n) out.set(e.networkId, n);
-  }
-  return out;
-}
+import { destroySandbox, detachNetwork, forgetSandbox, networksOf, PendingState, planEndpoint, teardownKernel, type EndpointRequest, type TeardownOptions } from './sandbox-ops.js';
 
 /** `bridge` (the default network), `host`, `none`, `container:<name or id>`, or a network's name. */
 export type NetworkMode = string;

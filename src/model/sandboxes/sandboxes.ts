@@ -264,14 +264,24 @@ export class Sandboxes {
     const key = o.idempotencyKey;
     if (key !== undefined && (typeof key !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(key)))
       throw new ValidationError('idempotencyKey', `idempotency key '${String(key)}' must be 1-128 letters, digits, '_' or '-', starting with a letter or digit`);
-    // Made before taking the lock: making it takes the lock itself.
-    const network = mode.kind === 'network' ? await this.networks.get(mode.ref) : undefined;
+    // Opening an adopted namespace is a trip to an addon thread: started first, it overlaps the network's
+    // lookup. Awaited below (this keeps a failure meanwhile from counting as unhandled).
+    const adopting = target ? this.adopt(target) : undefined;
+    adopting?.catch(() => undefined);
+    let network: NetworkRecord | undefined;
+    try {
+      // Made before taking the lock: making it takes the lock itself.
+      network = mode.kind === 'network' ? await this.networks.get(mode.ref) : undefined;
+    } catch (e) {
+      void adopting?.then((a) => a.ns.close(), () => undefined);
+      throw e;
+    }
     // What the host listens on is the kernel's to say, not the state's: asked now, its trip overlaps
     // opening an adopted namespace and the wait for the lock.
     const busy = network && ports.length > 0 && !isStacked(network) ? hostPortsInUse(this.ctx, ports, network.hostBinding) : undefined;
     // Awaited by planEndpoint under the lock (a refused host address is refused there, before anything changes).
     busy?.catch(() => undefined);
-    const adopted = target ? await this.adopt(target) : undefined;
+    const adopted = await adopting;
 
     try {
       let replayed = false;

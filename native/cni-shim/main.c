@@ -100,6 +100,10 @@ int main(void) {
 
   const char *path = socket_path(why, sizeof why);
   if (!path) return fail("invalid NETPLUMB_HOST", why);
+  /* The request is whole before the connection is made: the daemon wakes for
+   * the connection and finds the request there, instead of waiting for it. */
+  struct buf body = {0};
+  request_body(&body, &in);
   int fd = connect_unix(path);
   if (fd < 0 && (errno == ENOENT || errno == ECONNREFUSED)) {
     exec_in_process(&in, why, sizeof why);
@@ -110,8 +114,6 @@ int main(void) {
     return fail("netplumbd is not reachable", why);
   }
 
-  struct buf body = {0};
-  request_body(&body, &in);
   int status = 0;
   struct buf answer = {0};
   if (http_post_json(fd, CNI_PATH_ON_DAEMON, &body, &status, &answer) < 0) {

@@ -186,18 +186,22 @@ export class Engine implements EngineApi {
     if (o.guardFirewall) engine.guard = await FirewallGuard.start(ctx);
     if (dns) {
       await dns.start(await ctx.state.networks(), await ctx.state.sandboxes());
-      const { dirs } = ctx.state;
-      dns.follow(
-        { networks: join(dirs.config, 'networks'), sandboxes: join(dirs.runtime, 'sandboxes') },
-        {
-          // A record still being made (pending) answers no names yet.
-          sandbox: async (id) => {
-            const s = await ctx.state.sandbox(id);
-            return s?.pending === undefined ? s : undefined;
+      // The daemon that claimed this state root is its only writer (it holds the state lock for good), and
+      // tells the DNS service of each change itself: watching would read every record it writes again.
+      if (daemon?.pid !== process.pid) {
+        const { dirs } = ctx.state;
+        dns.follow(
+          { networks: join(dirs.config, 'networks'), sandboxes: join(dirs.runtime, 'sandboxes') },
+          {
+            // A record still being made (pending) answers no names yet.
+            sandbox: async (id) => {
+              const s = await ctx.state.sandbox(id);
+              return s?.pending === undefined ? s : undefined;
+            },
+            all: async () => ({ networks: await ctx.state.networks(), sandboxes: await ctx.state.sandboxes() }),
           },
-          all: async () => ({ networks: await ctx.state.networks(), sandboxes: await ctx.state.sandboxes() }),
-        },
-      );
+        );
+      }
     }
     if (o.cluster) {
       try {

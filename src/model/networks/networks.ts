@@ -105,6 +105,9 @@ function poolConfig(p: PoolState): NetworkRecord['ipv4'] {
   return config;
 }
 
+/** A network's whole id: 64 hex digits. */
+const FULL_ID = /^[0-9a-f]{64}$/;
+
 export class Networks {
   /**
    * Network ids by name (the default network's under DEFAULT_NETWORK), as
@@ -313,6 +316,14 @@ export class Networks {
     if (typeof ref !== 'string') throw new ValidationError('network', `a network is named by a string, got ${typeof ref}`);
     const hinted = await this.hinted(ref, (n) => n.name === ref);
     if (hinted) return hinted;
+    // A full id names its document (as a CNI ADD passes the network it found): one read, not a listing.
+    if (FULL_ID.test(ref)) {
+      const byId = await this.ctx.state.network(ref).catch((e: unknown) => {
+        if (e instanceof StateError) return undefined;
+        throw e;
+      });
+      if (byId) return byId;
+    }
     const all = await this.ctx.state.networks();
     this.remember(all);
     const exact = all.find((n) => n.name === ref || n.id === ref);

@@ -285,6 +285,21 @@ async function runTolerant(ctx: ModelContext, plan: Plan): Promise<unknown[]> {
   }
 }
 
+/** The networks a sandbox is on, read one by one (never every network). */
+export async function networksOf(ctx: ModelContext, s: Pick<SandboxRecord, 'endpoints'>): Promise<Map<string, NetworkRecord>> {
+  const out = new Map<string, NetworkRecord>();
+  for (const e of s.endpoints) {
+    if (out.has(e.networkId)) continue;
+    // A damaged network document is left out, as listings leave it out.
+    const n = await ctx.state.network(e.networkId).catch((err: unknown) => {
+      if (err instanceof StateError) return undefined;
+      throw err;
+    });
+    if (n) out.set(e.networkId, n);
+  }
+  return out;
+}
+
 /**
  * Everything of a sandbox, kernel and state; the caller holds the lock. With
  * `checked`, only port elements that are there with this state's mark go (a
@@ -314,6 +329,7 @@ export async function forgetSandbox(ctx: ModelContext, s: SandboxRecord): Promis
   if (failure === undefined) await step(() => ctx.state.removeSandbox(s));
   ctx.dns?.removeSandbox(s.id);
   if (failure !== undefined) throw failure;
-  if (ctx.events.listening) ctx.events.sandbox('remove', s, await ctx.state.networks());
+  // The sandbox's own networks name its endpoints in the events, not a listing of every network.
+  if (ctx.events.listening) ctx.events.sandbox('remove', s, [...(await networksOf(ctx, s)).values()]);
 }
 

@@ -29,22 +29,7 @@ import type { EndpointRoute, NetworkRecord, PublishedPort, SandboxRecord } from 
 import { execIn, spawnIn, type ExecOptions, type ExecResult, type LaunchOptions } from '../../kernel/launch.js';
 import { launchTarget } from './processes.js';
 import { isStacked } from '../networks/drivers/index.js';
-import { destroySandbox, detachNetwork, forgetSandbox, PendingState, planEndpoint, teardownKernel, type EndpointRequest, type TeardownOptions } from './sandbox-ops.js';
-
-/** The networks a sandbox is on, read one by one (never every network). */
-async function networksOf(ctx: ModelContext, s: Pick<SandboxRecord, 'endpoints'>): Promise<Map<string, NetworkRecord>> {
-  const out = new Map<string, NetworkRecord>();
-  for (const e of s.endpoints) {
-    if (out.has(e.networkId)) continue;
-    // A damaged network document is left out, as listings leave it out.
-    const n = await ctx.state.network(e.networkId).catch((err: unknown) => {
-      if (err instanceof StateError) return undefined;
-      throw err;
-    });
-    if (n) out.set(e.networkId, n);
-  }
-  return out;
-}
+import { destroySandbox, detachNetwork, forgetSandbox, networksOf, PendingState, planEndpoint, teardownKernel, type EndpointRequest, type TeardownOptions } from './sandbox-ops.js';
 
 /** `bridge` (the default network), `host`, `none`, `container:<name or id>`, or a network's name. */
 export type NetworkMode = string;
@@ -279,14 +264,24 @@ export class Sandboxes {
     const key = o.idempotencyKey;
     if (key !== undefined && (typeof key !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(key)))
       throw new ValidationError('idempotencyKey', `idempotency key '${String(key)}' must be 1-128 letters, digits, '_' or '-', starting with a letter or digit`);
-    // Made before taking the lock: making it takes the lock itself.
-    const network = mode.kind === 'network' ? await this.networks.get(mode.ref) : undefined;
+    // Opening an adopted namespace is a trip to an addon thread: started first, it overlaps the network's
+    // lookup. Awaited below (this keeps a failure meanwhile from counting as unhandled).
+    const adopting = target ? this.adopt(target) : undefined;
+    adopting?.catch(() => undefined);
+    let network: NetworkRecord | undefined;
+    try {
+      // Made before taking the lock: making it takes the lock itself.
+      network = mode.kind === 'network' ? await this.networks.get(mode.ref) : undefined;
+    } catch (e) {
+      void adopting?.then((a) => a.ns.close(), () => undefined);
+      throw e;
+    }
     // What the host listens on is the kernel's to say, not the state's: asked now, its trip overlaps
     // opening an adopted namespace and the wait for the lock.
     const busy = network && ports.length > 0 && !isStacked(network) ? hostPortsInUse(this.ctx, ports, network.hostBinding) : undefined;
     // Awaited by planEndpoint under the lock (a refused host address is refused there, before anything changes).
     busy?.catch(() => undefined);
-    const adopted = target ? await this.adopt(target) : undefined;
+    const adopted = await adopting;
 
     try {
       let replayed = false;

@@ -51,7 +51,8 @@ export function modelClock() {
   };
   const proto = ModelState.prototype;
   for (const name of Object.getOwnPropertyNames(proto)) {
-    if (name === 'constructor' || name === 'locked' || typeof proto[name] !== 'function') continue;
+    // Methods only: reading a getter (owner) on the prototype would run it without an instance.
+    if (name === 'constructor' || name === 'locked' || typeof Object.getOwnPropertyDescriptor(proto, name)?.value !== 'function') continue;
     const orig = proto[name];
     proto[name] = async function (...args) {
       const t0 = now();

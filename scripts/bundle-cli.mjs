@@ -44,10 +44,11 @@ const commanderChildProcess = {
 
 // Builtins that cost milliseconds to load (crypto starts OpenSSL, which reads
 // its configuration and the CA bundle; child_process loads net, dgram and the
-// streams) are loaded at the first call of what a module imports from them: a
-// listing reads state and never makes an id or spawns. Only functions can be
-// deferred so, which the build checks.
-const LAZY_BUILTINS = ['crypto', 'child_process'];
+// streams; net loads the streams, ~4 ms) are loaded at the first call of what
+// a module imports from them: a listing in process reads state and never
+// makes an id, spawns or connects. Only functions can be deferred so, which
+// the build checks.
+const LAZY_BUILTINS = ['crypto', 'child_process', 'net'];
 const require = createRequire(import.meta.url);
 const lazyBuiltins = {
   name: 'netplumb-lazy-builtins',

@@ -3,7 +3,7 @@
 // headers and body (Content-Length or chunked). node:http does the same
 // with more machinery than one request needs, and loading it is a sizeable
 // part of what a short-lived client (the CLI) costs to start.
-import net from 'node:net';
+import { connect } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
 
 export interface RawAnswer {
@@ -59,7 +59,7 @@ export function parseAnswer(data: Buffer): RawAnswer {
 export function requestOnce(socketPath: string, method: string, path: string, headers: Record<string, string | number>, payload?: Buffer): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const s = net.connect(socketPath);
+    const s = connect(socketPath);
     s.on('data', (c: Buffer) => chunks.push(c));
     s.once('error', reject);
     s.once('end', () => {

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Makes the `netplumb` bin: the whole CLI as CommonJS, dist/cli/netplumb.cjs
-// (from main.ts), with each command's modules in a chunk that is loaded only
-// when that command runs (program.ts imports them lazily). A command through
-// the daemon then loads a handful of files, and nothing of the model, the
-// addon or DNS. The bin itself, dist/cli/main.cjs (from bin.ts), turns on the
-// code cache (code-cache.ts) and loads netplumb.cjs.
+// (from cli/main.ts), with each command's modules in a chunk that is loaded
+// only when that command runs (program.ts imports them lazily). A command
+// through the daemon then loads a handful of files, and nothing of the model,
+// the addon or DNS. The bin itself, dist/cli/main.cjs (from cli/bin.ts),
+// turns on the code cache (core/code-cache.ts) and loads netplumb.cjs. The
+// CNI plugin's in-process path is made the same way: dist/cli/cni.cjs (from
+// cni/main.ts) and its bin dist/cli/cni-plugin.cjs (from cni/bin.ts).
 //
 // CommonJS and not ES modules, because Node's ESM loader is most of what a
 // short command costs above Node's own start-up: every `import … from
@@ -113,7 +115,8 @@ for (const [name, entry] of Object.entries(entries))
     },
   });
 for (const f of readdirSync(cliDir).filter((f) => f.endsWith('.cjs'))) {
-  const code = readFileSync(resolve(cliDir, f), 'utf8');
+  // Comment lines left out (an unminified build keeps JSDoc's `import("…")` types).
+  const code = readFileSync(resolve(cliDir, f), 'utf8').split('\n').filter((l) => !/^\s*(\*|\/\/)/.test(l)).join('\n');
   if (/\bimport\(/.test(code)) throw new Error(`dist/cli/${f} has a dynamic import(), which the code cache cannot run; make it a require() (see builtinImports)`);
 }
 

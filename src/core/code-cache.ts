@@ -83,12 +83,28 @@ function pathTag(dir: string): string {
   return h.toString(16).padStart(8, '0');
 }
 
-/** The directory, made if missing, when only the running user may write it. */
+/**
+ * The directory, made if missing, when only the running user may write it.
+ * It is made only under a directory of that user's or a sticky one (/tmp):
+ * root running another user's checkout must not leave directories there that
+ * the user cannot remove (their next build would fail on them).
+ */
 function ownedDir(dir: string): string | undefined {
+  const uid = process.geteuid?.() ?? -1;
   try {
+    let existing = dir;
+    for (;;) {
+      try {
+        const st = lstatSync(existing);
+        if (existing !== dir && st.uid !== uid && (st.mode & 0o1000) === 0) return undefined;
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(existing) === existing) return undefined;
+        existing = dirname(existing);
+      }
+    }
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const st = lstatSync(dir);
-    const uid = process.geteuid?.() ?? -1;
     return st.isDirectory() && st.uid === uid && (st.mode & 0o022) === 0 ? dir : undefined;
   } catch {
     return undefined;

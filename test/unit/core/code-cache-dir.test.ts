@@ -1,6 +1,6 @@
 // Where the CLI keeps its code cache: asked for, beside the bundle, or under
 // the user's cache directory when the bundle's directory cannot hold it.
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -40,5 +40,22 @@ describe('codeCacheDir', () => {
     mkdirSync(join(scratch, 'home'));
     expect(dirname(codeCacheDir({ HOME: join(scratch, 'home') }, scratch)!)).toBe(join(scratch, 'home', '.cache', 'netplumb', 'code-cache', version));
     expect(codeCacheDir({}, scratch)).toBeUndefined();
+  });
+
+  it("makes nothing in another user's directory (root running someone's checkout), but may in a sticky one", (ctx) => {
+    const theirs = join(scratch, 'theirs');
+    mkdirSync(theirs);
+    try {
+      chownSync(theirs, 65534, 65534);
+    } catch (e) {
+      // Inside scripts/sandbox only root is mapped: no other owner can be made here.
+      if ((e as NodeJS.ErrnoException).code === 'EINVAL' || (e as NodeJS.ErrnoException).code === 'EPERM') return ctx.skip();
+      throw e;
+    }
+    expect(codeCacheDir({ NETPLUMB_CODE_CACHE: join(theirs, 'cache') }, scratch)).toBeUndefined();
+    expect(codeCacheDir({}, theirs)).toBeUndefined();
+    expect(readdirSync(theirs)).toEqual([]);
+    chmodSync(theirs, 0o1777);
+    expect(codeCacheDir({ NETPLUMB_CODE_CACHE: join(theirs, 'cache') }, scratch)).toMatch(new RegExp(`^${join(theirs, 'cache')}/`));
   });
 });

@@ -72,12 +72,55 @@ export class Containerd {
   }
 
   async stop(): Promise<void> {
+    // A container's shim outlives containerd by design (the container keeps
+    // running); one is left when a test fails half way (`ctr run --rm` cut short).
+    const shims = await this.shims();
     if (this.child.exitCode === null) {
       const exited = new Promise((r) => this.child.once('exit', r));
       this.child.kill('SIGTERM');
       await exited;
     }
+    await endProcesses([...(await childrenOf(shims)), ...shims]);
     // Overlay snapshots are mounts of containerd's namespace: they went with it.
     await fs.rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
   }
+
+  /** The PIDs of the runc shims this containerd started (their `-address` is its socket). */
+  private async shims(): Promise<number[]> {
+    const pids: number[] = [];
+    for (const entry of await fs.readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const argv = (await fs.readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
+      const at = argv.indexOf('-address');
+      if (/containerd-shim/.test(argv[0] ?? '') && at > 0 && argv[at + 1] === this.socket) pids.push(Number(entry));
+    }
+    return pids;
+  }
+}
+
+/** The PIDs whose parent is one of `parents` (a shim's container processes). */
+async function childrenOf(parents: readonly number[]): Promise<number[]> {
+  if (parents.length === 0) return [];
+  const out: number[] = [];
+  for (const entry of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    // The parent PID is the second field after the command's closing parenthesis.
+    const stat = await fs.readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (parents.includes(ppid)) out.push(Number(entry));
+  }
+  return out;
+}
+
+/** SIGKILL to each PID, then waits (up to 5 s) until they are gone. */
+async function endProcesses(pids: readonly number[]): Promise<void> {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
+  const deadline = Date.now() + 5000;
+  while (pids.some((pid) => existsSync(`/proc/${pid}`)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }

@@ -91,12 +91,16 @@ function pathTag(dir: string): string {
  */
 function ownedDir(dir: string): string | undefined {
   const uid = process.geteuid?.() ?? -1;
+  const usable = (st: { uid: number; mode: number; isDirectory(): boolean }): string | undefined =>
+    st.isDirectory() && st.uid === uid && (st.mode & 0o022) === 0 ? dir : undefined;
   try {
+    // Every run but the first finds it: one lstat.
     let existing = dir;
     for (;;) {
       try {
         const st = lstatSync(existing);
-        if (existing !== dir && st.uid !== uid && (st.mode & 0o1000) === 0) return undefined;
+        if (existing === dir) return usable(st);
+        if (st.uid !== uid && (st.mode & 0o1000) === 0) return undefined;
         break;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(existing) === existing) return undefined;
@@ -104,8 +108,7 @@ function ownedDir(dir: string): string | undefined {
       }
     }
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const st = lstatSync(dir);
-    return st.isDirectory() && st.uid === uid && (st.mode & 0o022) === 0 ? dir : undefined;
+    return usable(lstatSync(dir));
   } catch {
     return undefined;
   }

@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <set>
 
@@ -219,13 +220,19 @@ Value held_peers(OpContext& ctx, const Value& args) {
   if (action != "down" && action != "delete")
     throw InvalidArgument("action", "action must be 'down' or 'delete', got '" + action + "'");
   Array acted;
+  // Peers in one namespace (a sandbox on several networks) ask about it once.
+  std::map<int32_t, bool> alive;
   for (const Value& v : args["peers"].as_array("peers")) {
     const std::string& name = v.as_string("peers");
     try {
       Value link = rtnl::get_link(ctx.ns.rtnl(), 0, name);
       // No nsid: the kernel no longer names the peer's namespace, or never did; act, to be sure.
-      if (link["linkNetnsId"].is_int() && !nsid_alive(ctx.ns.rtnl(), static_cast<int32_t>(link["linkNetnsId"].as_int())))
-        continue;
+      if (link["linkNetnsId"].is_int()) {
+        auto nsid = static_cast<int32_t>(link["linkNetnsId"].as_int());
+        auto known = alive.find(nsid);
+        if (known == alive.end()) known = alive.emplace(nsid, nsid_alive(ctx.ns.rtnl(), nsid)).first;
+        if (!known->second) continue;
+      }
       nl::Message m = action == "down" ? rtnl::up_request(0, name, false) : rtnl::link_request(RTM_DELLINK, 0, 0, name, "RTM_DELLINK");
       ctx.ns.rtnl().request(m);
       acted.push_back(Value(name));

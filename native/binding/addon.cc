@@ -5,6 +5,7 @@
 #include "binding/event_watch.h"
 #include "binding/exec.h"
 #include "binding/netns_handle.h"
+#include "binding/one_shot_server.h"
 #include "core/netns/netns.h"
 
 namespace netplumb::binding {
@@ -13,6 +14,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new AddonData());
   NetnsHandle::define(env, exports);
   EventWatch::define(env, exports);
+  OneShotServer::define(env, exports);
   define_exec(env, exports);
   exports.Set("processNetns", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
                 return NetnsHandle::wrap(info.Env(), Netns::process());

@@ -31,6 +31,16 @@ export interface EventWatchInstance {
   close(): void;
 }
 
+/** A unix socket where each connection carries one request (until the client's EOF) and gets one answer. */
+export interface OneShotServerInstance {
+  /** Sends the answer and closes the connection; false when the client is gone. */
+  reply(id: number, answer: string): boolean;
+  /** Stops listening and closes connections still sending; requests handed out still get their answers. */
+  close(): void;
+  /** Connections open (sending, or waiting for their answer). */
+  connections(): number;
+}
+
 /** What exec resolves to when asked for timings. */
 export interface TimedResults {
   results: unknown[];
@@ -48,6 +58,8 @@ interface NativeModule {
   processNetns(): NativeNetns;
   NetnsHandle: new (...args: never[]) => NativeNetns;
   EventWatch: new (fd: number, protocol: number, onEvents: (events: unknown[]) => void) => EventWatchInstance;
+  /** Binds and listens on `path` at once (the caller's umask applies to the socket file). */
+  OneShotServer: new (path: string, maxRequestBytes: number, onRequest: (id: number, request: Buffer) => void) => OneShotServerInstance;
 }
 
 const require = createRequire(import.meta.url);

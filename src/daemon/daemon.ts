@@ -19,6 +19,7 @@ import { EventLog } from './event-log.js';
 import { HttpFront } from './http/front.js';
 import { Router } from './http/router.js';
 import { listenAll, type Listener } from './listen.js';
+import { listenCniSocket, type CniSocket } from './cni-socket.js';
 import type { Logger } from './logger.js';
 import { DaemonMetrics } from './metrics.js';
 import { Operations } from './operations.js';
@@ -41,6 +42,7 @@ function defaultBridge(o: DaemonOptions): EngineOptions['defaultBridge'] {
 
 export class Daemon {
   private readonly listeners: Listener[] = [];
+  private readonly cniSockets: CniSocket[] = [];
   private stopped: Promise<void> | undefined;
 
   private constructor(
@@ -143,6 +145,12 @@ export class Daemon {
           daemon.listeners.push(l);
           log.info({ listen: l.label }, 'listening');
         }
+        if (address.kind !== 'unix') continue;
+        const cni = await listenCniSocket(address.path, services, front, o.group);
+        if (cni) {
+          daemon.cniSockets.push(cni);
+          log.info({ listen: `unix://${cni.path}`, for: 'the CNI plugin' }, 'listening');
+        }
       }
       const labels = daemon.listeners.map((l) => l.label);
       if (labels.join() !== hosts.join()) {
@@ -169,6 +177,7 @@ export class Daemon {
       l.server.close();
       l.server.closeIdleConnections();
     }
+    for (const c of this.cniSockets) c.close();
     this.feed.close();
     this.events.closeAll();
     const drained = await this.front.drain(this.o.shutdownTimeoutMs);
@@ -177,6 +186,7 @@ export class Daemon {
       l.server.closeAllConnections();
       l.cleanup();
     }
+    for (const c of this.cniSockets) c.cleanup();
     await this.engine.close();
     if (this.o.pidfile !== undefined) {
       try {

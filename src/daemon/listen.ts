@@ -61,7 +61,13 @@ function listening(server: net.Server, ...args: unknown[]): Promise<void> {
   });
 }
 
-async function listenUnix(path: string, server: http.Server, group: string, log: Logger): Promise<void> {
+/**
+ * Makes a unix socket at `path` with `bind` (which must create it
+ * synchronously or before it resolves): mode 0660 from the start, the
+ * group's when it exists. A socket file left by a process that died is
+ * replaced; one a live process answers on is refused.
+ */
+export async function bindUnix(path: string, bind: () => unknown, group: string, log: Logger): Promise<void> {
   mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
   if (existsSync(path)) {
     if (await answers(path)) throw new Error(`${path} is in use: another process answers on it; stop it or choose another socket with -H`);
@@ -70,7 +76,7 @@ async function listenUnix(path: string, server: http.Server, group: string, log:
   // Created 0660 from the start: no moment in which anyone else may connect.
   const umask = process.umask(0o117);
   try {
-    await listening(server, path);
+    await bind();
   } finally {
     process.umask(umask);
   }
@@ -146,7 +152,7 @@ export async function listen(
   if (address.kind === 'unix') {
     const server = http.createServer();
     attach(server);
-    await listenUnix(address.path, server, o.group, o.log);
+    await bindUnix(address.path, () => listening(server, address.path), o.group, o.log);
     return {
       server,
       label,

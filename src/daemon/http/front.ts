@@ -9,7 +9,10 @@ import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
 import { Router } from './router.js';
 
-let nextId = 0;
+let lastId = 0;
+
+/** The id of a request on the daemon's log lines (HTTP and the CNI socket alike). */
+export const nextRequestId = (): number => ++lastId;
 
 export class HttpFront<S> {
   private inFlight = 0;
@@ -22,10 +25,19 @@ export class HttpFront<S> {
     private readonly metrics: DaemonMetrics,
   ) {}
 
+  /** Counts a request in flight until the returned function is called (a stopping daemon waits for it). */
+  admit(): () => void {
+    this.inFlight++;
+    return () => {
+      this.inFlight--;
+      if (this.inFlight === 0) this.drained?.();
+    };
+  }
+
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     const start = process.hrtime.bigint();
-    const id = ++nextId;
-    this.inFlight++;
+    const id = nextRequestId();
+    const done = this.admit();
     // A stopping daemon still answers, then closes the connection so the client goes elsewhere.
     if (this.stopping) res.setHeader('Connection', 'close');
     res.once('close', () => {
@@ -40,8 +52,7 @@ export class HttpFront<S> {
         { req: { id, method: req.method, url: req.url }, res: { status }, route, durationMs: Number((seconds * 1000).toFixed(3)), ...Router.logFieldsOf(res) },
         'request',
       );
-      this.inFlight--;
-      if (this.inFlight === 0) this.drained?.();
+      done();
     });
     void this.router.handle(req, res);
   };

@@ -33,6 +33,8 @@ async function withServer<T>(ns: Netns, port: number, tag: string, fn: () => Pro
 describe('VERSION and version negotiation', () => {
   it('lists 1.0.0 and 1.1.0 on both paths; a chain with 1.0.0-only plugins settles on 1.0.0', async () => {
     for (const d of [lab.daemon, lab.inProcess]) expect(await d.version('netplumb')).toEqual({ cniVersion: '1.1.0', supportedVersions: ['1.0.0', '1.1.0'] });
+    // The shim's request reached netplumbd on its CNI socket (<socket>.cni), not over HTTP.
+    expect(lab.cniRequests().at(-1)).toMatchObject({ command: 'VERSION', exitCode: 0, route: 'cni-socket' });
     expect(await lab.daemon.negotiate(lab.conflist('cadd-v', { subnet: '10.91.0.0/24' }))).toBe('1.1.0');
     const chain = lab.conflist('cadd-v', { subnet: '10.91.0.0/24' }, [{ type: 'tuning' }]);
     expect((await lab.daemon.version('tuning')).supportedVersions).not.toContain('1.1.0');

@@ -75,7 +75,7 @@ describe('containerd through CRI, as the kubelet drives it', () => {
     await cri.runtime('StopPodSandbox', str(1, podId));
     await cri.runtime('RemovePodSandbox', str(1, podId));
     const asked = lab.cniRequests().slice(sent);
-    expect(asked[0]).toMatchObject({ command: 'ADD', containerId: podId, exitCode: 0 });
+    expect(asked[0]).toMatchObject({ command: 'ADD', containerId: podId, exitCode: 0, route: 'cni-socket' });
     // containerd 1.6 sends DEL on stop with the namespace, and again on removal with CNI_NETNS empty.
     const dels = asked.filter((r) => r.command === 'DEL');
     expect(dels.every((r) => r.exitCode === 0 && r.containerId === podId)).toBe(true);

@@ -1,14 +1,16 @@
 // The native shim (build/Release/netplumb-cni) as a runtime execs it, against
 // a daemon played here: what it sends (the CNI_* environment and stdin, as
-// JSON, to POST /netplumb/v1/cni), how it reads the answer (Content-Length
-// or chunked, escapes, keys it does not know), what it prints when the
-// daemon answers wrong, and its fallback when no daemon listens: Node on the
-// in-process entry with stdin passed on. No privileges: nothing here touches
-// the network.
+// JSON, on the daemon's CNI socket <socket>.cni or to POST /netplumb/v1/cni),
+// how it reads the answer (Content-Length or chunked, escapes, keys it does
+// not know), what it prints when the daemon answers wrong, and its fallbacks:
+// HTTP when the CNI socket does not answer, Node on the in-process entry with
+// stdin passed on when no daemon listens at all. No privileges: nothing here
+// touches the network. (test/kernel/cni/add.test.ts checks that netplumbd's
+// own CNI socket is the one a pod's requests take.)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,6 +98,62 @@ describe('the shim on the daemon path', () => {
       expect(err.details).toContain('404');
       const tcp = await shim({ NETPLUMB_HOST: 'tcp://127.0.0.1:2375', CNI_COMMAND: 'ADD' }, '{}');
       expect(JSON.parse(tcp.stdout)).toMatchObject({ code: 5, msg: 'invalid NETPLUMB_HOST' });
+    } finally {
+      server.close();
+    }
+  });
+});
+
+/** A daemon's CNI socket played here: it reads the request to the shim's EOF, then does what `answer` says. */
+async function cniSocket(socket: string, answer: (request: string, conn: Socket) => void): Promise<NetServer> {
+  const server = createNetServer((conn) => {
+    let request = '';
+    conn.setEncoding('utf8').on('data', (d: string) => (request += d)).on('end', () => answer(request, conn));
+  });
+  await new Promise<void>((r) => server.listen(`${socket}.cni`, r));
+  return server;
+}
+
+describe("the shim on the daemon's CNI socket", () => {
+  it('sends the request on <socket>.cni, shuts its side, and prints the answer with its exit code; HTTP is not asked', async () => {
+    let http = 0;
+    const { socket, server } = await daemon('oneshot', (_req, _body, res) => {
+      http++;
+      res.writeHead(500).end();
+    });
+    let seen: unknown;
+    const cni = await cniSocket(socket, (request, conn) => {
+      seen = JSON.parse(request);
+      conn.end(JSON.stringify({ exitCode: 2, stdout: '{"cniVersion":"1.1.0","code":7,"msg":"é"}\n' }));
+    });
+    try {
+      const r = await shim({ NETPLUMB_HOST: `unix://${socket}`, CNI_COMMAND: 'CHECK', CNI_IFNAME: 'eth0', OTHER: 'not sent' }, awkward);
+      expect(r).toMatchObject({ status: 2, stdout: '{"cniVersion":"1.1.0","code":7,"msg":"é"}\n', stderr: '' });
+      expect(seen).toEqual({ env: { CNI_COMMAND: 'CHECK', CNI_IFNAME: 'eth0' }, stdin: awkward });
+      expect(http).toBe(0);
+    } finally {
+      cni.close();
+      server.close();
+    }
+  });
+
+  it('takes HTTP when nobody listens on the CNI socket, and says so (code 5) when the CNI socket closes without an answer', async () => {
+    const { socket, server } = await daemon('fallback', (_req, body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ exitCode: 0, stdout: `http ${JSON.parse(body).env.CNI_COMMAND}` }));
+    });
+    try {
+      // A file where the CNI socket would be, with no listener behind it (as a daemon that died leaves it): connect() is refused.
+      writeFileSync(`${socket}.cni`, '');
+      expect(await shim({ NETPLUMB_HOST: `unix://${socket}`, CNI_COMMAND: 'DEL' }, '{}')).toMatchObject({ status: 0, stdout: 'http DEL' });
+      rmSync(`${socket}.cni`);
+      const cni = await cniSocket(socket, (_request, conn) => conn.destroy());
+      try {
+        const r = await shim({ NETPLUMB_HOST: `unix://${socket}`, CNI_COMMAND: 'ADD' }, '{}');
+        expect(r.status).toBe(1);
+        expect(JSON.parse(r.stdout)).toMatchObject({ code: 5, msg: 'netplumbd did not answer', details: `netplumbd at ${socket}.cni closed the connection without an answer` });
+      } finally {
+        cni.close();
+      }
     } finally {
       server.close();
     }

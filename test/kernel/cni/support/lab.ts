@@ -30,6 +30,8 @@ export interface LoggedCniRequest {
   netns: string;
   ifname: string;
   exitCode: number;
+  /** How it reached netplumbd: 'cni-socket' (the shim's own socket) or the HTTP route. */
+  route: string;
 }
 
 export class CniLab {
@@ -105,7 +107,7 @@ export class CniLab {
     return this.netplumbd
       .logs()
       .filter((l) => l.msg === 'request' && l.cni !== undefined)
-      .map((l) => ({ ...(l.cni as Omit<LoggedCniRequest, 'exitCode'>), exitCode: l.exitCode as number }));
+      .map((l) => ({ ...(l.cni as Omit<LoggedCniRequest, 'exitCode' | 'route'>), exitCode: l.exitCode as number, route: l.route as string }));
   }
 
   /** A conflist of netplumb alone (and `more` plugins after it), on this lab's state. */

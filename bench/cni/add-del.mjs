@@ -19,7 +19,10 @@
 // The daemon's own work per request is read from its metrics
 // (netplumb_operation_duration_seconds{operation="cni"}, sum before and after
 // each round); the shim's overhead = (shim exec, wall time) − that work, and
-// beyond that the exec of /bin/true (a dynamically linked program). One
+// beyond that the exec of /bin/true (a dynamically linked program). Every
+// tool's round starts after a short idle pause: the scrape just before it
+// leaves netplumbd work to finish (the answer's garbage), which would
+// otherwise be timed as part of the ADD, and no runtime scrapes before an ADD. One
 // untimed warm-up round per tool proves its host port with a TCP connection
 // from a "wan" namespace.
 //
@@ -36,6 +39,8 @@ import { HOST_WAN, Netns, debVersion, machineLine, makeWan, proveTcp } from '../
 
 assertSandbox();
 const N = Number(process.env.BENCH_ITER ?? 30);
+/** The pause before each timed round (see above). */
+const IDLE_MS = 20;
 const ROOT = new URL('../..', import.meta.url).pathname;
 const CNI_PLUGINS = process.env.CNI_PLUGINS ?? '/usr/lib/cni';
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -183,6 +188,7 @@ async function timeRounds(tools) {
     for (const t of tools) {
       const c = await pod();
       const w0 = t.daemonTimed ? await cniSeconds() : 0;
+      await new Promise((r) => setTimeout(r, IDLE_MS));
       const a = await t.add(c);
       const d = await t.del(c);
       await c.ns.delete();
@@ -192,7 +198,7 @@ async function timeRounds(tools) {
       if (t.daemonTimed) {
         const work = ((await cniSeconds()) - w0) * 1000;
         t.samples.work.push(work);
-        // Per request: what the exec, the connection and HTTP cost beyond netplumbd's own work.
+        // Per request: what the exec, the connection and the transfer cost beyond netplumbd's own work.
         t.samples.overhead.push((a + d - work) / 2);
       }
     }
@@ -270,7 +276,7 @@ if (!reference.skip) {
 }
 const overhead = viaDaemon.skip ? NaN : m(viaDaemon.samples.overhead);
 const own = overhead - m(exec0);
-console.log(`\n  per request, the shim's wall time beyond netplumbd's own work (exec, connect, HTTP, JSON): median ${fmt(overhead)} ms;` +
+console.log(`\n  per request, the shim's wall time beyond netplumbd's own work (exec, connect, request and answer): median ${fmt(overhead)} ms;` +
   ` an exec of /bin/true alone takes ${fmt(m(exec0))} ms, so the shim's own part beyond any exec is ${fmt(own)} ms`);
 if (!reference.skip && !viaDaemon.skip) {
   const r = total(reference) / total(viaDaemon);

@@ -5,7 +5,6 @@
 // /netplumb/v1/cni, served by the addon on this thread's loop without Node's
 // HTTP and stream objects, which cost about as much of the daemon's CPU per
 // request as the rest of a CNI DEL (bench/cni/add-del.mjs measures both).
-import { unlinkSync } from 'node:fs';
 import { native, type OneShotServerInstance } from '../addon/native.js';
 import { RequestError } from '../core/errors.js';
 import { MAX_BODY_BYTES } from './http/body.js';
@@ -25,10 +24,8 @@ const SUN_PATH_BYTES = 108;
 
 export interface CniSocket {
   readonly path: string;
-  /** Stops taking connections; requests being answered still get their answers. */
+  /** Stops taking connections and removes the socket file (libuv does, as it closes); requests being answered still get their answers. */
   close(): void;
-  /** Removes the socket file. */
-  cleanup(): void;
 }
 
 /** What one request's bytes come to: the text to send back, and what its log line and metrics say. */
@@ -86,12 +83,5 @@ export async function listenCniSocket(
   return {
     path,
     close: () => server?.close(),
-    cleanup: () => {
-      try {
-        unlinkSync(path);
-      } catch {
-        // already gone
-      }
-    },
   };
 }

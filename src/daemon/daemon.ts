@@ -186,7 +186,6 @@ export class Daemon {
       l.server.closeAllConnections();
       l.cleanup();
     }
-    for (const c of this.cniSockets) c.cleanup();
     await this.engine.close();
     if (this.o.pidfile !== undefined) {
       try {

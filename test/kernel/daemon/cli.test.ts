@@ -131,8 +131,10 @@ describe('netplumb daemon', () => {
     const exited = new Promise<number | null>((r) => child.on('exit', r));
     try {
       await expect.poll(async () => (await request(socket, 'GET', '/_ping').catch(() => ({ status: 0 }))).status, { timeout: 30_000, interval: 100 }).toBe(200);
-      // Only root (and group netplumb, which this machine has not got) may use the socket.
+      // Only root (and group netplumb, which this machine has not got) may use the socket, and the CNI shim's beside it.
       expect(statSync(socket).mode & 0o777).toBe(0o660);
+      expect(statSync(`${socket}.cni`).isSocket()).toBe(true);
+      expect(statSync(`${socket}.cni`).mode & 0o777).toBe(0o660);
       expect(readFileSync(pidfile, 'utf8')).toBe(`${child.pid}\n`);
       const info = await request(socket, 'GET', '/netplumb/v1/info');
       expect(info.json).toMatchObject({ name: 'netplumbd', pid: child.pid, stateDirs: { runtime: join(state, 'run') } });
@@ -144,6 +146,7 @@ describe('netplumb daemon', () => {
     }
     expect(await exited).toBe(0);
     expect(existsSync(pidfile)).toBe(false);
+    expect(existsSync(`${socket}.cni`)).toBe(false);
     await own.delete();
   });
 });

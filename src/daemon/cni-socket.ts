@@ -16,7 +16,7 @@ import type { DaemonServices } from './services.js';
 /** Where the shim looks for it, beside netplumbd's socket at `path`. */
 export const cniSocketPath = (path: string): string => `${path}.cni`;
 
-/** What its requests are counted and logged under. */
+/** The route its requests are logged under. */
 const ROUTE = 'cni-socket';
 
 /** The kernel's limit on a unix socket's path (sun_path, its NUL included). */
@@ -28,7 +28,7 @@ export interface CniSocket {
   close(): void;
 }
 
-/** What one request's bytes come to: the text to send back, and what its log line and metrics say. */
+/** What one request's bytes come to: the text to send back, and what its log line says. */
 async function answerOf(body: Buffer, services: DaemonServices): Promise<{ text: string; status: number; fields: Record<string, unknown> }> {
   try {
     let json: unknown;
@@ -65,9 +65,8 @@ export async function listenCniSocket(
     const done = front.admit();
     void answerOf(body, services).then(({ text, status, fields }) => {
       server?.reply(id, text);
+      // Counted and timed as the operation 'cni' (not as HTTP requests, which these are not).
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      services.metrics.requests.inc({ method: 'CNI', route: ROUTE, status: String(status) });
-      services.metrics.requestSeconds.observe({ route: ROUTE }, seconds);
       services.log.info({ req: { id: logId, socket: path }, res: { status }, route: ROUTE, durationMs: Number((seconds * 1000).toFixed(3)), ...fields }, 'request');
       done();
     });

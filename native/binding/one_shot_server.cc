@@ -1,5 +1,8 @@
 #include "binding/one_shot_server.h"
 
+#include <algorithm>
+#include <vector>
+
 namespace netplumb::binding {
 
 namespace {
@@ -17,12 +20,13 @@ void OneShotServer::define(Napi::Env env, Napi::Object exports) {
 
 OneShotServer::OneShotServer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<OneShotServer>(info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 3 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsFunction()) {
-    Napi::TypeError::New(env, "OneShotServer(path, maxRequestBytes, onRequest)").ThrowAsJavaScriptException();
+  if (info.Length() < 4 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsNumber() || !info[3].IsFunction()) {
+    Napi::TypeError::New(env, "OneShotServer(path, maxRequestBytes, requestTimeoutMs, onRequest)").ThrowAsJavaScriptException();
     return;
   }
   std::string path = info[0].As<Napi::String>().Utf8Value();
   max_request_ = static_cast<size_t>(info[1].As<Napi::Number>().Int64Value());
+  request_timeout_ms_ = static_cast<uint64_t>(std::max<int64_t>(1, info[2].As<Napi::Number>().Int64Value()));
   uv_loop_t* loop = nullptr;
   napi_get_uv_event_loop(env, &loop);
   listener_ = new uv_pipe_t;
@@ -38,7 +42,13 @@ OneShotServer::OneShotServer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
     e.ThrowAsJavaScriptException();
     return;
   }
-  on_request_ = Napi::Persistent(info[2].As<Napi::Function>());
+  sweeper_ = new uv_timer_t;
+  uv_timer_init(loop, sweeper_);
+  sweeper_->data = this;
+  // A connection lives at most twice the timeout before it is whole; the sweep alone keeps no process alive.
+  uv_timer_start(sweeper_, sweep, request_timeout_ms_, request_timeout_ms_);
+  uv_unref(reinterpret_cast<uv_handle_t*>(sweeper_));
+  on_request_ = Napi::Persistent(info[3].As<Napi::Function>());
   async_ = new Napi::AsyncContext(env, "netplumb.OneShotServer");
   Ref();  // stays alive while it listens, even if JS drops it
 }
@@ -54,7 +64,7 @@ void OneShotServer::free_connection(uv_handle_t* h) { delete static_cast<Connect
 void OneShotServer::on_connection(uv_stream_t* listener, int status) {
   auto* self = static_cast<OneShotServer*>(listener->data);
   if (!self || status < 0) return;
-  auto* c = new Connection{self, ++self->next_id_, {}, {}, {}, {}, false};
+  auto* c = new Connection{self, ++self->next_id_, {}, {}, {}, {}, uv_now(listener->loop), false};
   uv_pipe_init(listener->loop, &c->pipe, 0);
   c->pipe.data = c;
   if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&c->pipe)) != 0 || self->open_.size() >= kMaxOpen) {
@@ -89,6 +99,15 @@ void OneShotServer::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* 
   } else if (nread < 0) {
     self->drop(c);
   }
+}
+
+void OneShotServer::sweep(uv_timer_t* timer) {
+  auto* self = static_cast<OneShotServer*>(timer->data);
+  uint64_t now = uv_now(timer->loop);
+  std::vector<Connection*> late;
+  for (auto& [id, c] : self->open_)
+    if (!c->dispatched && now - c->opened >= self->request_timeout_ms_) late.push_back(c);
+  for (Connection* c : late) self->drop(c);
 }
 
 void OneShotServer::dispatch(Connection* c) {
@@ -144,6 +163,9 @@ void OneShotServer::stop_listening() {
   listener_->data = nullptr;
   uv_close(reinterpret_cast<uv_handle_t*>(listener_), [](uv_handle_t* h) { delete reinterpret_cast<uv_pipe_t*>(h); });
   listener_ = nullptr;
+  uv_timer_stop(sweeper_);
+  uv_close(reinterpret_cast<uv_handle_t*>(sweeper_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+  sweeper_ = nullptr;
 }
 
 void OneShotServer::drop_all() {

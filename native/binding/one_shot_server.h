@@ -18,7 +18,7 @@ namespace netplumb::binding {
 class OneShotServer : public Napi::ObjectWrap<OneShotServer> {
  public:
   static void define(Napi::Env env, Napi::Object exports);
-  // (path, maxRequestBytes, onRequest(id, request: Buffer)); binds and listens at once.
+  // (path, maxRequestBytes, requestTimeoutMs, onRequest(id, request: Buffer)); binds and listens at once.
   explicit OneShotServer(const Napi::CallbackInfo& info);
   ~OneShotServer() override;
 
@@ -30,6 +30,7 @@ class OneShotServer : public Napi::ObjectWrap<OneShotServer> {
     std::string request;
     std::string answer;
     uv_write_t write;
+    uint64_t opened;  // the loop's time at accept, ms
     bool dispatched = false;  // handed to JS: closed only once answered (or with the server)
   };
 
@@ -41,6 +42,8 @@ class OneShotServer : public Napi::ObjectWrap<OneShotServer> {
 
   static void on_connection(uv_stream_t* listener, int status);
   static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  // Closes connections whose request is not whole after the timeout, as an HTTP server's request timeout does.
+  static void sweep(uv_timer_t* timer);
   void dispatch(Connection* c);
   void drop(Connection* c);
   void stop_listening();
@@ -49,6 +52,8 @@ class OneShotServer : public Napi::ObjectWrap<OneShotServer> {
 
   uv_pipe_t* listener_ = nullptr;
   size_t max_request_ = 0;
+  uint64_t request_timeout_ms_ = 0;
+  uv_timer_t* sweeper_ = nullptr;
   uint64_t next_id_ = 0;
   std::unordered_map<uint64_t, Connection*> open_;
   Napi::FunctionReference on_request_;

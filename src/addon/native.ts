@@ -58,8 +58,11 @@ interface NativeModule {
   processNetns(): NativeNetns;
   NetnsHandle: new (...args: never[]) => NativeNetns;
   EventWatch: new (fd: number, protocol: number, onEvents: (events: unknown[]) => void) => EventWatchInstance;
-  /** Binds and listens on `path` at once (the caller's umask applies to the socket file). */
-  OneShotServer: new (path: string, maxRequestBytes: number, onRequest: (id: number, request: Buffer) => void) => OneShotServerInstance;
+  /**
+   * Binds and listens on `path` at once (the caller's umask applies to the socket file). A connection
+   * whose request is not whole within `requestTimeoutMs` (at most twice that) is closed unanswered.
+   */
+  OneShotServer: new (path: string, maxRequestBytes: number, requestTimeoutMs: number, onRequest: (id: number, request: Buffer) => void) => OneShotServerInstance;
 }
 
 const require = createRequire(import.meta.url);

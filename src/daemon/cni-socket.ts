@@ -19,6 +19,9 @@ export const cniSocketPath = (path: string): string => `${path}.cni`;
 /** The route its requests are logged under. */
 const ROUTE = 'cni-socket';
 
+/** A shim sends its request at once: one not whole by then is a stuck client (the HTTP front's headers timeout). */
+const REQUEST_TIMEOUT_MS = 30_000;
+
 /** The kernel's limit on a unix socket's path (sun_path, its NUL included). */
 const SUN_PATH_BYTES = 108;
 
@@ -74,7 +77,7 @@ export async function listenCniSocket(
   await bindUnix(
     path,
     () => {
-      server = new native.OneShotServer(path, MAX_BODY_BYTES, onRequest);
+      server = new native.OneShotServer(path, MAX_BODY_BYTES, REQUEST_TIMEOUT_MS, onRequest);
     },
     group,
     services.log,

@@ -1,7 +1,7 @@
 // The addon's OneShotServer (netplumbd's CNI socket): one request per
 // connection, read to the client's EOF, one answer, then the close; a request
-// over the limit is dropped unread; close() stops new connections while the
-// requests being handled still get their answers. No privileges: a unix
+// over the limit, or not whole in time, is dropped unanswered; close() stops
+// new connections while the requests being handled still get their answers. No privileges: a unix
 // socket in a temp directory.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -31,7 +31,7 @@ describe('OneShotServer', () => {
   it('hands each request whole to the callback and sends each its own answer, many at once', async () => {
     const path = join(dir, 'many.sock');
     const seen: string[] = [];
-    const server = new native.OneShotServer(path, 1 << 20, (id, request) => {
+    const server = new native.OneShotServer(path, 1 << 20, 60_000, (id, request) => {
       seen.push(request.toString());
       // Answered out of order, after the others came in.
       setTimeout(() => expect(server.reply(id, `re: ${request.toString().length}`)).toBe(true), Math.random() * 20);
@@ -52,7 +52,7 @@ describe('OneShotServer', () => {
   it('drops a request over its limit unread, never calls back for it, and answers an id once', async () => {
     const path = join(dir, 'limit.sock');
     const ids: number[] = [];
-    const server = new native.OneShotServer(path, 1000, (id) => {
+    const server = new native.OneShotServer(path, 1000, 60_000, (id) => {
       ids.push(id);
       server.reply(id, 'ok');
       expect(server.reply(id, 'again')).toBe(false);
@@ -72,7 +72,7 @@ describe('OneShotServer', () => {
     let pending: number | undefined;
     let arrived: () => void = () => undefined;
     const handed = new Promise<void>((r) => (arrived = r));
-    const server = new native.OneShotServer(path, 1000, (id) => {
+    const server = new native.OneShotServer(path, 1000, 60_000, (id) => {
       pending = id;
       arrived();
     });
@@ -86,11 +86,29 @@ describe('OneShotServer', () => {
     expect(server.connections()).toBe(0);
   });
 
+  it('closes a connection whose request is not whole in time, and serves the others meanwhile', async () => {
+    const path = join(dir, 'slow.sock');
+    const server = new native.OneShotServer(path, 1000, 100, (id, request) => server.reply(id, `re: ${request.toString()}`));
+    try {
+      const stuck = connect(path);
+      stuck.write('never ended');
+      const closed = new Promise<string>((r) => {
+        let got = '';
+        stuck.setEncoding('utf8').on('data', (d: string) => (got += d)).on('close', () => r(got));
+      });
+      expect(await ask(path, 'quick')).toEqual({ answer: 're: quick' });
+      expect(await closed).toBe('');
+      expect(server.connections()).toBe(0);
+    } finally {
+      server.close();
+    }
+  });
+
   it('refuses a path where a socket already is, with the reason', () => {
     const path = join(dir, 'twice.sock');
-    const first = new native.OneShotServer(path, 10, () => undefined);
+    const first = new native.OneShotServer(path, 10, 60_000, () => undefined);
     try {
-      expect(() => new native.OneShotServer(path, 10, () => undefined)).toThrow(expect.objectContaining({ code: 'EADDRINUSE', message: expect.stringContaining(path) }));
+      expect(() => new native.OneShotServer(path, 10, 60_000, () => undefined)).toThrow(expect.objectContaining({ code: 'EADDRINUSE', message: expect.stringContaining(path) }));
     } finally {
       first.close();
     }

@@ -8,8 +8,10 @@
 // IPv6-less options and by the C program, comparing the first and last
 // hundred. Then the Docker model's endpoint (one sandbox with one published
 // port) by the Engine, cold and from its warm pool, beside the same plan made
-// of primitives (bench/endpoint/model.mjs): set up, tear down, growth over
-// GROWTH sandboxes; and one caller against two (bench/endpoint/concurrent.mjs).
+// of primitives (bench/endpoint/model.mjs) and, for the pool, the C program's
+// same kernel steps on a pair made ready the same way: set up, tear down,
+// growth over GROWTH sandboxes; and one caller against two
+// (bench/endpoint/concurrent.mjs).
 // BENCH_MODEL=0 skips the model's part, BENCH_CONCURRENT=0 the two callers.
 // Run inside scripts/sandbox.
 import { execFileSync } from 'node:child_process';
@@ -209,6 +211,15 @@ if (MODEL) {
   console.log('  CPU time of this process (all threads, system calls included), ms: ' + model.rows.map((r) => `${r.name} ${fmt(r.setupCpu)} + ${fmt(r.teardownCpu)}`).join('; '));
   console.log(`  Engine cold ÷ primitives: set up ${(cold.setup / prim.setup).toFixed(2)}×, tear down ${(cold.teardown / prim.teardown).toFixed(2)}× (issue 14: ≤1.2× each); in CPU time ${(cold.setupCpu / prim.setupCpu).toFixed(2)}× and ${(cold.teardownCpu / prim.teardownCpu).toFixed(2)}×`);
   console.log(`  Engine from the pool: set up ${fmt(pool.setup)} ms (issue 14: ≤0.3 ms)${cRow ? `, ${(pool.setup / cRow.setup).toFixed(2)}× the C reference's cold set up` : ''}`);
+  if (baseline) {
+    // The pool's floor: the C program's same kernel steps on a pair made ready as the pool makes it (no port element).
+    await settle();
+    const ready = runBaseline(55000, N, 'ready');
+    model.cReady = { setup: median(ready.map((l) => l[0])), up: median(ready.map((l) => l[1])), addrRoute: median(ready.map((l) => l[2])) };
+    console.log(
+      `  C in-process from a ready pair (the pool's kernel floor, no port element): ${fmt(model.cReady.setup)} ms (sandbox end up ${fmt(model.cReady.up)}, address and route ${fmt(model.cReady.addrRoute)}); the Engine from the pool ${(pool.setup / model.cReady.setup).toFixed(2)}× that`,
+    );
+  }
   console.log(`  Engine remove back to back with its create (the kernel still references the namespace): ${fmt(model.backToBackRemove)} ms`);
 }
 

@@ -9,6 +9,10 @@
 //   endpoint BRIDGE FIRST COUNT keep    set up all, then tear down all: "setup_ms" a line
 //   endpoint BRIDGE FIRST COUNT steps   as keep, each line followed by the steps' ms:
 //                                       "setup_ms netns lo veth peer_up host_up addr_route"
+//   endpoint BRIDGE FIRST COUNT ready   the warm pool's floor: each endpoint made ready
+//                                       untimed (host end up, sandbox end down, no
+//                                       address), then timed: the sandbox end up, the
+//                                       address and route: "ms up_ms addr_route_ms" a line
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -105,7 +109,7 @@ static void quiet_up(struct msg *m, int index, const char *name) {
 enum { STEP_NETNS, STEP_LO, STEP_VETH, STEP_PEER_UP, STEP_HOST_UP, STEP_ADDR, STEPS };
 struct endpoint { int nsfd, rtnl; char path[64]; double step[STEPS]; };
 
-static void setup(struct endpoint *e, int host, int home, unsigned bridge, int i) {
+static void setup(struct endpoint *e, int host, int home, unsigned bridge, int i, int ready) {
   struct msg m[2];
   double t = now_ms(), t1;
 #define STEP(k) (t1 = now_ms(), e->step[k] = t1 - t, t = t1)
@@ -143,12 +147,25 @@ static void setup(struct endpoint *e, int host, int home, unsigned bridge, int i
   transact(host, m, 1);
   STEP(STEP_VETH);
 
-  quiet_up(m, 0, "eth0");
-  transact(e->rtnl, m, 2);
-  STEP(STEP_PEER_UP);
-  quiet_up(m, 0, name);
-  transact(host, m, 2);
-  STEP(STEP_HOST_UP);
+  if (ready) {
+    // As the pool leaves it: the host end up, the sandbox end configured but down.
+    quiet_up(m, 0, name);
+    transact(host, m, 2);
+    quiet_up(m, 0, "eth0");
+    transact(e->rtnl, m, 1);
+    // Made ahead: whatever the kernel does in the background for the new port is done before it is used.
+    usleep(5000);
+    t = now_ms();
+    transact(e->rtnl, &m[1], 1);
+    STEP(STEP_PEER_UP);
+  } else {
+    quiet_up(m, 0, "eth0");
+    transact(e->rtnl, m, 2);
+    STEP(STEP_PEER_UP);
+    quiet_up(m, 0, name);
+    transact(host, m, 2);
+    STEP(STEP_HOST_UP);
+  }
 
   // ifindexes are per namespace: eth0 is the first link made after lo.
   struct ifaddrmsg ifa = {.ifa_family = AF_INET, .ifa_prefixlen = 16, .ifa_index = 2};
@@ -174,17 +191,21 @@ static void teardown(struct endpoint *e) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 5) DIE("usage: endpoint BRIDGE FIRST COUNT cycle|keep|steps");
+  if (argc != 5) DIE("usage: endpoint BRIDGE FIRST COUNT cycle|keep|steps|ready");
   unsigned bridge = if_nametoindex(argv[1]);
   if (!bridge) DIE("no bridge %s", argv[1]);
-  int first = atoi(argv[2]), count = atoi(argv[3]), steps = !strcmp(argv[4], "steps");
-  int keep = steps || !strcmp(argv[4], "keep");
+  int first = atoi(argv[2]), count = atoi(argv[3]), steps = !strcmp(argv[4], "steps"), ready = !strcmp(argv[4], "ready");
+  int keep = steps || ready || !strcmp(argv[4], "keep");
   int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), host = rtnl_socket();
   struct endpoint *eps = calloc(count, sizeof *eps);
   for (int k = 0; k < count; k++) {
     double t0 = now_ms();
-    setup(&eps[k], host, home, bridge, first + k);
+    setup(&eps[k], host, home, bridge, first + k, ready);
     double t1 = now_ms();
+    if (ready) {
+      printf("%.4f %.4f %.4f\n", eps[k].step[STEP_PEER_UP] + eps[k].step[STEP_ADDR], eps[k].step[STEP_PEER_UP], eps[k].step[STEP_ADDR]);
+      continue;
+    }
     if (keep) {
       printf("%.4f", t1 - t0);
       if (steps)

@@ -164,13 +164,33 @@ export async function planEndpoint(
   return e;
 }
 
-/** Forgets an endpoint's addresses and ports in the state (the kernel side is already gone). */
-export async function forgetEndpoints(ctx: ModelContext, endpoints: readonly EndpointRecord[]): Promise<void> {
-  for (const e of endpoints)
-    await ctx.state.ipam.release(e.networkId, [e.ipv4, ...(e.ipv6 ? [e.ipv6] : [])].map((address) => ({ address, owner: e.id })));
+/** What forgetting a sandbox freed in the state, so that it can be put back when its kernel side stays after all. */
+interface Freed {
+  addresses: { networkId: string; allocations: Allocation[] }[];
+  ports: TakenPort[];
+  names: { name: boolean; key: boolean };
+}
+
+/**
+ * Forgets an endpoint's addresses and ports in the state (the kernel side is
+ * gone, or going); what was freed is added to `freed` as it goes.
+ */
+export async function forgetEndpoints(ctx: ModelContext, endpoints: readonly EndpointRecord[], freed?: Freed): Promise<void> {
+  for (const e of endpoints) {
+    const owned = [e.ipv4, ...(e.ipv6 ? [e.ipv6] : [])].map((address) => ({ address, owner: e.id }));
+    const released = await ctx.state.ipam.release(e.networkId, owned);
+    freed?.addresses.push({ networkId: e.networkId, allocations: owned.filter((a) => released.includes(a.address)) });
+  }
   // Only the documents of the endpoints' own ports; one that never held them (an attach undone before its state was written) is untouched.
   const ports = endpoints.flatMap((e) => e.ports.map((p) => ({ protocol: p.protocol, hostPort: p.hostPort, endpoint: e.id })));
-  if (ports.length > 0) await ctx.state.unpublishPorts(ports);
+  if (ports.length > 0) freed?.ports.push(...(await ctx.state.unpublishPorts(ports)));
+}
+
+/** Puts back what forgetSandbox freed before its kernel part failed (the sandbox stays, whole). */
+async function putBack(ctx: ModelContext, s: SandboxRecord, freed: Freed): Promise<void> {
+  for (const a of freed.addresses) if (a.allocations.length > 0) await ctx.state.ipam.claim(a.networkId, a.allocations, {});
+  if (freed.ports.length > 0) await ctx.state.publishPorts(freed.ports);
+  await ctx.state.reindex(s, freed.names);
 }
 
 /** Takes one network's endpoint out of a sandbox whose namespace stays. */
@@ -306,16 +326,24 @@ export async function networksOf(ctx: ModelContext, s: Pick<SandboxRecord, 'endp
  * record whose creation never finished).
  */
 export async function destroySandbox(ctx: ModelContext, s: SandboxRecord, opts: TeardownOptions & { checked?: boolean } = {}): Promise<void> {
-  await teardownKernel(ctx, s, opts);
-  await forgetSandbox(ctx, s);
+  await forgetSandbox(ctx, s, teardownKernel(ctx, s, opts));
 }
 
 /**
- * The state side of destroySandbox alone: addresses, ports, files, record and
- * name. Each step is tried even when one before it failed (the record goes
- * last, so that what is left stays named by it); the first failure is thrown after.
+ * The state side of destroySandbox: addresses, ports, name, files and
+ * record. Given the `kernel` teardown under way, the addresses, ports and
+ * name are freed while it runs (nobody sees them before the lock is
+ * released), and the files and the record go only once it has succeeded: the
+ * record names what the kernel is taking apart until then, so a crash
+ * in between leaves a whole record that reconcile rebuilds the rest from or
+ * removes with its namespace. A kernel teardown that fails puts back what
+ * was freed. Each step is tried even when one before it failed (the record
+ * goes last, so that what is left stays named by it); the first failure is
+ * thrown after.
  */
-export async function forgetSandbox(ctx: ModelContext, s: SandboxRecord): Promise<void> {
+export async function forgetSandbox(ctx: ModelContext, s: SandboxRecord, kernel?: Promise<void>): Promise<void> {
+  // Awaited below; this keeps a failure while the state is written from counting as unhandled.
+  kernel?.catch(() => undefined);
   let failure: unknown;
   const step = async (fn: () => Promise<void>): Promise<void> => {
     try {
@@ -324,9 +352,20 @@ export async function forgetSandbox(ctx: ModelContext, s: SandboxRecord): Promis
       failure ??= e;
     }
   };
-  await step(() => forgetEndpoints(ctx, s.endpoints));
+  const freed: Freed = { addresses: [], ports: [], names: { name: false, key: false } };
+  await step(() => forgetEndpoints(ctx, s.endpoints, freed));
+  if (failure === undefined)
+    await step(async () => {
+      freed.names = await ctx.state.unindex(s);
+    });
+  try {
+    await kernel;
+  } catch (e) {
+    await putBack(ctx, s, freed).catch(() => undefined);
+    throw e;
+  }
   await step(() => removeSandboxEtc(ctx, s));
-  if (failure === undefined) await step(() => ctx.state.removeSandbox(s));
+  if (failure === undefined) await step(() => ctx.state.removeRecord(s.id));
   ctx.dns?.removeSandbox(s.id);
   if (failure !== undefined) throw failure;
   // The sandbox's own networks name its endpoints in the events, not a listing of every network.

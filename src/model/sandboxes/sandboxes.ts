@@ -419,16 +419,24 @@ export class Sandboxes {
       const known = new Map(network ? [[network.id, network]] : []);
       const files = s.netns.kind === 'owned' || s.filesDir !== undefined ? await this.filesOf(s, linked, known) : undefined;
 
-      // From here on something changes: first the name (an entry no record
-      // backs is ignored by lookups), so that `rm -f NAME` after a crash at any
-      // later instant finds the record; then the record, naming all of it.
-      await this.ctx.state.indexName(s);
-      await this.ctx.state.writeSandbox(s);
+      // From here on something changes. A namespace of our own making is
+      // named by the record before the plan makes it: first the name (an entry
+      // no record backs is ignored by lookups), so that `rm -f NAME` after a
+      // crash at any later instant finds the record; then the record, pending,
+      // naming all of it. A pooled namespace is named by its pool entry until
+      // the whole record is written: a crash before then leaves a dead
+      // engine's entry, which reconcile deletes with its namespace, and
+      // state files no record backs, which it rebuilds from the records; so
+      // its plan starts at once.
+      if (!pooled) {
+        await this.ctx.state.indexName(s);
+        await this.ctx.state.writeSandbox(s);
+      }
       // The plan runs on an addon thread while this one writes what reserves
       // the name, addresses and host ports and the sandbox's own files: with a
       // free core the kernel's part is the longer one, so the state costs next
-      // to nothing on top. The pending record written above names all of it, so a crash
-      // in between is rolled back like any other cut-short create.
+      // to nothing on top. Nothing written under the lock is seen by anyone
+      // before it is released.
       const kernel = plan?.run();
       // Awaited below; this keeps a failure that comes while the writes run from counting as unhandled.
       kernel?.catch(() => undefined);
@@ -437,8 +445,7 @@ export class Sandboxes {
       try {
         let writeError: unknown;
         try {
-          // The pool's entry goes once this record names its namespace (a crash leaves it named by one or the other).
-          if (pooled) await this.ctx.state.removePoolEntry(pooled.id);
+          if (pooled) await this.ctx.state.indexName(s);
           await pending.commit();
           if (files) await writeSandboxEtc(this.ctx, s, files, 'netns');
         } catch (e) {
@@ -461,6 +468,9 @@ export class Sandboxes {
         if (files && s.filesDir !== undefined) await writeSandboxEtc(this.ctx, s, files, 'filesDir');
         delete s.pending;
         await this.ctx.state.writeSandbox(s);
+        // The pool's entry goes once the record names its namespace (a crash in between leaves both naming it:
+        // reconcile then keeps the sandbox and drops the entry).
+        if (pooled) await this.ctx.state.removePoolEntry(pooled.id);
         if (joined) await this.ctx.state.writeSandbox({ ...joined, joiners: [...(joined.joiners ?? []), s.id] });
       } catch (e) {
         // Whatever failed, kernel and state go back to what they were (and
@@ -469,8 +479,8 @@ export class Sandboxes {
         if (kernelDone) await destroySandbox(this.ctx, s).catch(() => undefined);
         else await forgetSandbox(this.ctx, s).catch(() => undefined);
         // A pooled namespace the plan did not finish is not the pool's any more: it goes, its pair with it.
-        if (pooled && !kernelDone) {
-          await discardReady(this.ctx, pooled);
+        if (pooled) {
+          if (!kernelDone) await discardReady(this.ctx, pooled);
           await this.ctx.state.removePoolEntry(pooled.id).catch(() => undefined);
         }
         await pending.restoreCursors().catch(() => undefined);

@@ -325,13 +325,14 @@ export async function networksOf(ctx: ModelContext, s: Pick<SandboxRecord, 'endp
  * `checked`, only port elements that are there with this state's mark go (a
  * record whose creation never finished).
  */
-export async function destroySandbox(ctx: ModelContext, s: SandboxRecord, opts: TeardownOptions & { checked?: boolean } = {}): Promise<void> {
-  await forgetSandbox(ctx, s, teardownKernel(ctx, s, opts));
+export async function destroySandbox(ctx: ModelContext, s: SandboxRecord, opts: TeardownOptions & { checked?: boolean; indexed?: boolean } = {}): Promise<void> {
+  await forgetSandbox(ctx, s, teardownKernel(ctx, s, opts), opts.indexed === true);
 }
 
 /**
  * The state side of destroySandbox: addresses, ports, name, files and
- * record. Given the `kernel` teardown under way, the addresses, ports and
+ * record (`indexed`: the caller read under the lock that the name's index
+ * entry points at this sandbox). Given the `kernel` teardown under way, the addresses, ports and
  * name are freed while it runs (nobody sees them before the lock is
  * released), and the files and the record go only once it has succeeded: the
  * record names what the kernel is taking apart until then, so a crash
@@ -341,7 +342,7 @@ export async function destroySandbox(ctx: ModelContext, s: SandboxRecord, opts: 
  * goes last, so that what is left stays named by it); the first failure is
  * thrown after.
  */
-export async function forgetSandbox(ctx: ModelContext, s: SandboxRecord, kernel?: Promise<void>): Promise<void> {
+export async function forgetSandbox(ctx: ModelContext, s: SandboxRecord, kernel?: Promise<void>, indexed = false): Promise<void> {
   // Awaited below; this keeps a failure while the state is written from counting as unhandled.
   kernel?.catch(() => undefined);
   let failure: unknown;
@@ -356,7 +357,7 @@ export async function forgetSandbox(ctx: ModelContext, s: SandboxRecord, kernel?
   await step(() => forgetEndpoints(ctx, s.endpoints, freed));
   if (failure === undefined)
     await step(async () => {
-      freed.names = await ctx.state.unindex(s);
+      freed.names = await ctx.state.unindex(s, indexed);
     });
   try {
     await kernel;

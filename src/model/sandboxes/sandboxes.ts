@@ -189,14 +189,20 @@ export class Sandboxes {
    * record can only be a dead process's).
    */
   async find(name: string, opts: { pending?: boolean } = {}): Promise<SandboxRecord | undefined> {
+    return (await this.locate(name, opts)).record;
+  }
+
+  /** find(), and whether the name index entry `name` is known to point at the record found (a removal then frees it unread). */
+  private async locate(name: string, opts: { pending?: boolean }): Promise<{ record: SandboxRecord | undefined; indexed: boolean }> {
     checkRef(name, 'sandbox');
-    const id = (await this.ctx.state.sandboxIdByName(name)) ?? (/^[0-9a-f]{64}$/.test(name) ? name : undefined);
+    const byName = await this.ctx.state.sandboxIdByName(name);
+    const id = byName ?? (/^[0-9a-f]{64}$/.test(name) ? name : undefined);
     const direct = id === undefined ? undefined : await this.ctx.state.sandbox(id);
-    if (direct && !direct.removed && (direct.pending === undefined || opts.pending)) return direct;
-    if (!/^[0-9a-f]{3,63}$/.test(name)) return undefined;
+    if (direct && !direct.removed && (direct.pending === undefined || opts.pending)) return { record: direct, indexed: byName === direct.id && direct.name === name };
+    if (!/^[0-9a-f]{3,63}$/.test(name)) return { record: undefined, indexed: false };
     const matches = (await this.ctx.state.sandboxes(opts)).filter((s) => s.id.startsWith(name) && !s.removed);
     if (matches.length > 1) throw new ConflictError('name-in-use', `sandbox id prefix '${name}' is ambiguous`);
-    return matches[0];
+    return { record: matches[0], indexed: false };
   }
 
   /**
@@ -604,7 +610,7 @@ export class Sandboxes {
     checkOptions(opts, { force: option.boolean, background: option.boolean }, 'remove options');
     const run = () => this.ctx.state.locked(async () => {
       // A record whose creation died half way is removed too (it is what `rm -f NAME` after a killed create finds).
-      const s = await this.find(name, { pending: true });
+      const { record: s, indexed } = await this.locate(name, { pending: true });
       if (!s) {
         if (opts.force) return;
         throw new NoSuchObjectError('sandbox', name);
@@ -620,7 +626,7 @@ export class Sandboxes {
         this.ctx.events.emit({ type: 'sandbox', action: 'remove', sandbox: { id: s.id, name: s.name } });
         return;
       }
-      await destroySandbox(this.ctx, s, { background: opts.background === true });
+      await destroySandbox(this.ctx, s, { background: opts.background === true, indexed });
       if (s.joinedTo !== undefined) {
         const owner = await this.ctx.state.sandbox(s.joinedTo);
         if (!owner) return;

@@ -89,8 +89,9 @@ export class ModelState {
   networks(): Promise<NetworkRecord[]> {
     return this.readAll<NetworkRecord>(this.config, NETWORKS, networkCheck);
   }
-  network(id: string): Promise<NetworkRecord | undefined> {
-    return this.config.read<NetworkRecord>(NETWORKS, id, networkCheck(id));
+  /** One network's record; kept in this process while a stat finds the same file (every attach and refill asks). */
+  async network(id: string): Promise<NetworkRecord | undefined> {
+    return this.config.readKnown<NetworkRecord>(NETWORKS, id, networkCheck(id));
   }
   writeNetwork(n: NetworkRecord): Promise<void> {
     return this.config.write(NETWORKS, n.id, n);
@@ -131,9 +132,13 @@ export class ModelState {
   async removeRecord(id: string): Promise<void> {
     await this.runtime.remove(SANDBOXES, id);
   }
-  /** Frees the sandbox's name and idempotency key where they still point at it; says which it freed (see reindex). */
-  async unindex(s: Pick<SandboxRecord, 'id' | 'name' | 'idempotencyKey'>): Promise<{ name: boolean; key: boolean }> {
-    const name = await this.unindexName(s);
+  /**
+   * Frees the sandbox's name and idempotency key where they still point at
+   * it (`indexed`: the caller read under the lock that the name's entry does);
+   * says which it freed (see reindex).
+   */
+  async unindex(s: Pick<SandboxRecord, 'id' | 'name' | 'idempotencyKey'>, indexed = false): Promise<{ name: boolean; key: boolean }> {
+    const name = indexed ? await this.runtime.remove(SANDBOX_NAMES, s.name) : await this.unindexName(s);
     return { name, key: await this.forgetKey(s) };
   }
   /** Puts back what unindex freed (a removal whose kernel part failed: the sandbox stays). */

@@ -15,7 +15,7 @@ import { hostVethName, newId } from '../state/names.js';
 import { resolvePorts, type BusyPort, type TakenPort } from './ports.js';
 import { hostPortsInUse } from './host-ports.js';
 import type { EndpointRecord, EndpointRoute, IpamRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
-import { removeSandboxEtc } from './etc-files.js';
+import { linksAmong, removeSandboxEtc, sandboxFiles, writeSandboxEtc } from './etc-files.js';
 import { isStacked } from '../networks/drivers/index.js';
 import { StateError, ValidationError } from '../../core/errors.js';
 import type { NativeNetns } from '../../addon/native.js';
@@ -186,11 +186,13 @@ export async function forgetEndpoints(ctx: ModelContext, endpoints: readonly End
   if (ports.length > 0) freed?.ports.push(...(await ctx.state.unpublishPorts(ports)));
 }
 
-/** Puts back what forgetSandbox freed before its kernel part failed (the sandbox stays, whole). */
+/** Puts back what forgetSandbox freed before its kernel part failed (the sandbox stays): state entries, then its files. */
 async function putBack(ctx: ModelContext, s: SandboxRecord, freed: Freed): Promise<void> {
   for (const a of freed.addresses) if (a.allocations.length > 0) await ctx.state.ipam.claim(a.networkId, a.allocations, {});
   if (freed.ports.length > 0) await ctx.state.publishPorts(freed.ports);
   await ctx.state.reindex(s, freed.names);
+  // A record whose creation never finished gets none: its rollback would remove them again.
+  if (s.pending === undefined) await writeSandboxEtc(ctx, s, sandboxFiles(ctx, s, await networksOf(ctx, s), linksAmong(s, await ctx.state.sandboxes())), 'netns');
 }
 
 /** Takes one network's endpoint out of a sandbox whose namespace stays. */
@@ -332,13 +334,13 @@ export async function destroySandbox(ctx: ModelContext, s: SandboxRecord, opts: 
 /**
  * The state side of destroySandbox: addresses, ports, name, files and
  * record (`indexed`: the caller read under the lock that the name's index
- * entry points at this sandbox). Given the `kernel` teardown under way, the addresses, ports and
- * name are freed while it runs (nobody sees them before the lock is
- * released), and the files and the record go only once it has succeeded: the
- * record names what the kernel is taking apart until then, so a crash
- * in between leaves a whole record that reconcile rebuilds the rest from or
- * removes with its namespace. A kernel teardown that fails puts back what
- * was freed. Each step is tried even when one before it failed (the record
+ * entry points at this sandbox). Given the `kernel` teardown under way, the
+ * addresses, ports, name and /etc/netns files are freed while it runs
+ * (nobody sees them before the lock is released), and the record goes only
+ * once it has succeeded: the record names what the kernel is taking apart
+ * until then, so a crash in between leaves a whole record that reconcile
+ * rebuilds the rest from or removes with its namespace. A kernel teardown
+ * that fails puts back what was freed. Each step is tried even when one before it failed (the record
  * goes last, so that what is left stays named by it); the first failure is
  * thrown after.
  */
@@ -359,13 +361,13 @@ export async function forgetSandbox(ctx: ModelContext, s: SandboxRecord, kernel?
     await step(async () => {
       freed.names = await ctx.state.unindex(s, indexed);
     });
+  await step(() => removeSandboxEtc(ctx, s));
   try {
     await kernel;
   } catch (e) {
     await putBack(ctx, s, freed).catch(() => undefined);
     throw e;
   }
-  await step(() => removeSandboxEtc(ctx, s));
   if (failure === undefined) await step(() => ctx.state.removeRecord(s.id));
   ctx.dns?.removeSandbox(s.id);
   if (failure !== undefined) throw failure;

@@ -14,6 +14,7 @@
 // A lock file that does not hold "PID TOKEN" (empty, cut short, random bytes:
 // damage on disk, never a lock being written, which link(2) rules out) has
 // no live owner either and is taken over the same way.
+import { closeSync, fstatSync, linkSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { syncFs as fs } from './sync-fs.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockTimeoutError } from '../core/errors.js';
@@ -54,18 +55,55 @@ async function readOwner(path: string): Promise<Owner | 'gone'> {
   return m ? { pid: Number(m[1]), raw } : { raw };
 }
 
-/** Creates `path` with `content` only if it does not exist; false when it does. */
-async function createExclusive(path: string, content: string): Promise<boolean> {
+/** Which file a lock file is: its inode, and the time its inode last changed (a later file on a reused inode differs). */
+interface FileIdentity {
+  dev: bigint;
+  ino: bigint;
+  ctimeNs: bigint;
+}
+
+/**
+ * Creates `path` with `content` only if it does not exist: the identity of
+ * the file it made, or undefined when one exists. Done on the calling thread
+ * (see sync-fs.ts), as every change of the state takes it.
+ */
+function createExclusive(path: string, content: string): FileIdentity | undefined {
   const tmp = `${path}.${uniqueSuffix()}.tmp`;
-  await fs.writeFile(tmp, content, { flag: 'wx', mode: 0o644 });
+  const fd = openSync(tmp, 'wx', 0o644);
   try {
-    await fs.link(tmp, path);
-    return true;
+    writeSync(fd, content);
+    let linked = true;
+    try {
+      linkSync(tmp, path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      linked = false;
+    }
+    unlinkSync(tmp);
+    if (!linked) return undefined;
+    // Read after the last change of its link count, so the identity holds until someone changes the file.
+    const st = fstatSync(fd, { bigint: true });
+    return { dev: st.dev, ino: st.ino, ctimeNs: st.ctimeNs };
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // unlinked already
+    }
     throw e;
   } finally {
-    await fs.unlink(tmp).catch(() => undefined);
+    closeSync(fd);
+  }
+}
+
+/** Removes the lock file if it is still the one `mine` made: one stat, where reading it back cost an open and two reads. */
+function removeIfSame(path: string, mine: FileIdentity): void {
+  const st = statSync(path, { bigint: true, throwIfNoEntry: false });
+  if (st === undefined || st.dev !== mine.dev || st.ino !== mine.ino || st.ctimeNs !== mine.ctimeNs) return;
+  try {
+    unlinkSync(path);
+  } catch {
+    // gone meanwhile
   }
 }
 
@@ -79,7 +117,7 @@ async function takeOverStale(path: string, stale: Owner): Promise<boolean> {
   const guard = `${path}.takeover`;
   const token = uniqueSuffix();
   const mine = `${process.pid} ${token}\n`;
-  if (!(await createExclusive(guard, mine))) {
+  if (!createExclusive(guard, mine)) {
     const holder = await readOwner(guard);
     if (holder === 'gone') return true;
     if (processAlive(holder.pid)) return false;
@@ -115,14 +153,15 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
   const content = `${process.pid} ${uniqueSuffix()}\n`;
   let delay = minDelay;
   for (;;) {
-    if (await createExclusive(path, content)) {
+    const made = createExclusive(path, content);
+    if (made) {
       let released = false;
       return {
         path,
         release: async () => {
           if (released) return;
           released = true;
-          await removeIfStill(path, content);
+          removeIfSame(path, made);
         },
       };
     }

@@ -2,7 +2,7 @@
 // directory per kind (networks/, endpoints/, ...). Writes are atomic, so a
 // crash leaves either the old or the new document, never half of one.
 import { syncFs as fs } from './sync-fs.js';
-import { existsSync, readFileSync, statfsSync } from 'node:fs';
+import { existsSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { NetplumbError, StateError, ValidationError } from '../core/errors.js';
 import { writeFileAtomic, writeNewFile, type Sync } from './atomic-file.js';
@@ -70,8 +70,33 @@ function volatileFs(dir: string): boolean {
   }
 }
 
+/** A document's text, or undefined when there is none; a file that cannot be read is a StateError. */
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    ioProblem(file, 'read', e);
+  }
+}
+
+/** The document in `text`; not JSON, or failing `check`, is a StateError naming the file. */
+function parseChecked<T>(file: string, text: string, check?: DocumentCheck): T {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new StateError(file, parseProblem(text, e));
+  }
+  const problem = check?.(doc);
+  if (problem !== undefined) throw new StateError(file, problem);
+  return doc as T;
+}
+
 export class StateStore {
   private sync: Sync | undefined;
+  /** Documents read through readKnown, by file: the file's identity then, and its text. */
+  private readonly known = new Map<string, { key: string; text: string }>();
   /** Whether this process made (or found) the directory, so a lock need not make it again. */
   private dirMade = false;
 
@@ -113,22 +138,32 @@ export class StateStore {
   readSync<T>(kind: string, id: string, check?: DocumentCheck, opts: { likelyMissing?: boolean } = {}): T | undefined {
     const file = this.file(kind, id);
     if (opts.likelyMissing && !existsSync(file)) return undefined;
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      ioProblem(file, 'read', e);
-    }
-    let doc: unknown;
-    try {
-      doc = JSON.parse(text);
-    } catch (e) {
-      throw new StateError(file, parseProblem(text, e));
-    }
-    const problem = check?.(doc);
-    if (problem !== undefined) throw new StateError(file, problem);
-    return doc as T;
+    const text = readText(file);
+    return text === undefined ? undefined : parseChecked<T>(file, text, check);
+  }
+
+  /**
+   * read() for documents that seldom change (networks), kept in this process
+   * with the identity of the file they were read from (device, inode, size,
+   * modification and change times): while a stat finds the same file, its
+   * text is parsed again without reading it (a change by any process
+   * renames a new file over it, which a stat tells apart). A file changed
+   * within the last second is not kept: a rewrite within the file system's
+   * timestamp granularity could keep every part of the identity.
+   */
+  readKnown<T>(kind: string, id: string, check?: DocumentCheck): T | undefined {
+    const file = this.file(kind, id);
+    const st = statSync(file, { bigint: true, throwIfNoEntry: false });
+    const kept = this.known.get(file);
+    const key = st && `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    // Checked when it was kept: the same text passes again.
+    if (kept !== undefined && kept.key === key) return JSON.parse(kept.text) as T;
+    this.known.delete(file);
+    const text = readText(file);
+    if (text === undefined) return undefined;
+    const doc = parseChecked<T>(file, text, check);
+    if (st && key !== undefined && Date.now() - Number(st.ctimeMs > st.mtimeMs ? st.ctimeMs : st.mtimeMs) > 1000) this.known.set(file, { key, text });
+    return doc;
   }
 
   /** Whether the document exists. */

@@ -17,7 +17,7 @@ import { IPV6_MIN_MTU } from './network-calls.js';
 import { makeNetwork, unmakeNetwork } from './kernel-side.js';
 import type { NetworkRecord } from '../state/records.js';
 import { detachNetwork } from '../sandboxes/sandbox-ops.js';
-import { dropPoolEntries } from '../sandboxes/pool-records.js';
+import { dropPoolEntries, ownedNamespaces } from '../sandboxes/pool-records.js';
 import { allocateAddresses } from '../sandboxes/ipam-ops.js';
 import { driverOf, hasBridge, isStacked } from './drivers/index.js';
 import { explainStackedFailure, stackedNetworkRecord } from './drivers/stacked.js';
@@ -391,7 +391,7 @@ export class Networks {
         );
       for (const s of attached) await detachNetwork(this.ctx, s, n);
       // Warm pool namespaces on its bridge, whichever engine keeps them: they go with it.
-      await dropPoolEntries(this.ctx, n.id);
+      await dropPoolEntries(this.ctx, n.id, ownedNamespaces(attached));
       await this.unmaterialize(n, last);
       await this.ctx.state.removeNetwork(n.id);
       await this.ctx.state.ipam.drop(n.id);

@@ -28,7 +28,7 @@ import { HOST_VETH_PREFIX, sandboxNetnsName } from '../state/names.js';
 import type { NetworkRecord, SandboxRecord } from '../state/records.js';
 import { NETWORKS, SANDBOXES } from '../state/state.js';
 import { openRecorded, repairEndpoints } from './endpoints.js';
-import { checkPool } from '../sandboxes/pool-records.js';
+import { checkPool, ownedNamespaces } from '../sandboxes/pool-records.js';
 import { repairFirewall } from './firewall.js';
 import { emptyReport, type ReconcileReport } from './report.js';
 import { quarantine, removeLeftovers, repairIpam, repairJoiners, repairNameIndex, repairPortIndex } from './state-files.js';
@@ -193,7 +193,7 @@ export async function reconcile(ctx: ModelContext): Promise<ReconcileReport> {
         if (ns) await repairEndpoints(ctx, s, ns, links, byId, report);
       }
       // Warm pool entries of engines that are gone, or no longer whole, go; the others' pairs are owned like endpoints'.
-      const pool = await checkPool(ctx, await hostLinks(ctx), networks);
+      const pool = await checkPool(ctx, await hostLinks(ctx), networks, ownedNamespaces(sandboxes));
       report.removedNamespaces.push(...pool.removed);
       await removeStrayLinks(ctx, networks, sandboxes, await hostLinks(ctx), report, pool.kept.map((p) => p.hostIfname));
     } finally {

@@ -15,7 +15,7 @@ import { hostVethName, newId } from '../state/names.js';
 import { resolvePorts, type BusyPort, type TakenPort } from './ports.js';
 import { hostPortsInUse } from './host-ports.js';
 import type { EndpointRecord, EndpointRoute, IpamRecord, NetworkRecord, SandboxRecord } from '../state/records.js';
-import { removeSandboxEtc } from './etc-files.js';
+import { linksAmong, removeSandboxEtc, sandboxFiles, writeSandboxEtc } from './etc-files.js';
 import { isStacked } from '../networks/drivers/index.js';
 import { StateError, ValidationError } from '../../core/errors.js';
 import type { NativeNetns } from '../../addon/native.js';
@@ -164,13 +164,35 @@ export async function planEndpoint(
   return e;
 }
 
-/** Forgets an endpoint's addresses and ports in the state (the kernel side is already gone). */
-export async function forgetEndpoints(ctx: ModelContext, endpoints: readonly EndpointRecord[]): Promise<void> {
-  for (const e of endpoints)
-    await ctx.state.ipam.release(e.networkId, [e.ipv4, ...(e.ipv6 ? [e.ipv6] : [])].map((address) => ({ address, owner: e.id })));
+/** What forgetting a sandbox freed in the state, so that it can be put back when its kernel side stays after all. */
+interface Freed {
+  addresses: { networkId: string; allocations: Allocation[] }[];
+  ports: TakenPort[];
+  names: { name: boolean; key: boolean };
+}
+
+/**
+ * Forgets an endpoint's addresses and ports in the state (the kernel side is
+ * gone, or going); what was freed is added to `freed` as it goes.
+ */
+export async function forgetEndpoints(ctx: ModelContext, endpoints: readonly EndpointRecord[], freed?: Freed): Promise<void> {
+  for (const e of endpoints) {
+    const owned = [e.ipv4, ...(e.ipv6 ? [e.ipv6] : [])].map((address) => ({ address, owner: e.id }));
+    const released = await ctx.state.ipam.release(e.networkId, owned);
+    freed?.addresses.push({ networkId: e.networkId, allocations: owned.filter((a) => released.includes(a.address)) });
+  }
   // Only the documents of the endpoints' own ports; one that never held them (an attach undone before its state was written) is untouched.
   const ports = endpoints.flatMap((e) => e.ports.map((p) => ({ protocol: p.protocol, hostPort: p.hostPort, endpoint: e.id })));
-  if (ports.length > 0) await ctx.state.unpublishPorts(ports);
+  if (ports.length > 0) freed?.ports.push(...(await ctx.state.unpublishPorts(ports)));
+}
+
+/** Puts back what forgetSandbox freed before its kernel part failed (the sandbox stays): state entries, then its files. */
+async function putBack(ctx: ModelContext, s: SandboxRecord, freed: Freed): Promise<void> {
+  for (const a of freed.addresses) if (a.allocations.length > 0) await ctx.state.ipam.claim(a.networkId, a.allocations, {});
+  if (freed.ports.length > 0) await ctx.state.publishPorts(freed.ports);
+  await ctx.state.reindex(s, freed.names);
+  // A record whose creation never finished gets none: its rollback would remove them again.
+  if (s.pending === undefined) await writeSandboxEtc(ctx, s, sandboxFiles(ctx, s, await networksOf(ctx, s), linksAmong(s, await ctx.state.sandboxes())), 'netns');
 }
 
 /** Takes one network's endpoint out of a sandbox whose namespace stays. */
@@ -305,17 +327,26 @@ export async function networksOf(ctx: ModelContext, s: Pick<SandboxRecord, 'endp
  * `checked`, only port elements that are there with this state's mark go (a
  * record whose creation never finished).
  */
-export async function destroySandbox(ctx: ModelContext, s: SandboxRecord, opts: TeardownOptions & { checked?: boolean } = {}): Promise<void> {
-  await teardownKernel(ctx, s, opts);
-  await forgetSandbox(ctx, s);
+export async function destroySandbox(ctx: ModelContext, s: SandboxRecord, opts: TeardownOptions & { checked?: boolean; indexed?: boolean } = {}): Promise<void> {
+  await forgetSandbox(ctx, s, teardownKernel(ctx, s, opts), opts.indexed === true);
 }
 
 /**
- * The state side of destroySandbox alone: addresses, ports, files, record and
- * name. Each step is tried even when one before it failed (the record goes
- * last, so that what is left stays named by it); the first failure is thrown after.
+ * The state side of destroySandbox: addresses, ports, name, files and
+ * record (`indexed`: the caller read under the lock that the name's index
+ * entry points at this sandbox). Given the `kernel` teardown under way, the
+ * addresses, ports, name and /etc/netns files are freed while it runs
+ * (nobody sees them before the lock is released), and the record goes only
+ * once it has succeeded: the record names what the kernel is taking apart
+ * until then, so a crash in between leaves a whole record that reconcile
+ * rebuilds the rest from or removes with its namespace. A kernel teardown
+ * that fails puts back what was freed. Each step is tried even when one before it failed (the record
+ * goes last, so that what is left stays named by it); the first failure is
+ * thrown after.
  */
-export async function forgetSandbox(ctx: ModelContext, s: SandboxRecord): Promise<void> {
+export async function forgetSandbox(ctx: ModelContext, s: SandboxRecord, kernel?: Promise<void>, indexed = false): Promise<void> {
+  // Awaited below; this keeps a failure while the state is written from counting as unhandled.
+  kernel?.catch(() => undefined);
   let failure: unknown;
   const step = async (fn: () => Promise<void>): Promise<void> => {
     try {
@@ -324,9 +355,20 @@ export async function forgetSandbox(ctx: ModelContext, s: SandboxRecord): Promis
       failure ??= e;
     }
   };
-  await step(() => forgetEndpoints(ctx, s.endpoints));
+  const freed: Freed = { addresses: [], ports: [], names: { name: false, key: false } };
+  await step(() => forgetEndpoints(ctx, s.endpoints, freed));
+  if (failure === undefined)
+    await step(async () => {
+      freed.names = await ctx.state.unindex(s, indexed);
+    });
   await step(() => removeSandboxEtc(ctx, s));
-  if (failure === undefined) await step(() => ctx.state.removeSandbox(s));
+  try {
+    await kernel;
+  } catch (e) {
+    await putBack(ctx, s, freed).catch(() => undefined);
+    throw e;
+  }
+  if (failure === undefined) await step(() => ctx.state.removeRecord(s.id));
   ctx.dns?.removeSandbox(s.id);
   if (failure !== undefined) throw failure;
   // The sandbox's own networks name its endpoints in the events, not a listing of every network.

@@ -189,14 +189,20 @@ export class Sandboxes {
    * record can only be a dead process's).
    */
   async find(name: string, opts: { pending?: boolean } = {}): Promise<SandboxRecord | undefined> {
+    return (await this.locate(name, opts)).record;
+  }
+
+  /** find(), and whether the name index entry `name` is known to point at the record found (a removal then frees it unread). */
+  private async locate(name: string, opts: { pending?: boolean }): Promise<{ record: SandboxRecord | undefined; indexed: boolean }> {
     checkRef(name, 'sandbox');
-    const id = (await this.ctx.state.sandboxIdByName(name)) ?? (/^[0-9a-f]{64}$/.test(name) ? name : undefined);
+    const byName = await this.ctx.state.sandboxIdByName(name);
+    const id = byName ?? (/^[0-9a-f]{64}$/.test(name) ? name : undefined);
     const direct = id === undefined ? undefined : await this.ctx.state.sandbox(id);
-    if (direct && !direct.removed && (direct.pending === undefined || opts.pending)) return direct;
-    if (!/^[0-9a-f]{3,63}$/.test(name)) return undefined;
+    if (direct && !direct.removed && (direct.pending === undefined || opts.pending)) return { record: direct, indexed: byName === direct.id && direct.name === name };
+    if (!/^[0-9a-f]{3,63}$/.test(name)) return { record: undefined, indexed: false };
     const matches = (await this.ctx.state.sandboxes(opts)).filter((s) => s.id.startsWith(name) && !s.removed);
     if (matches.length > 1) throw new ConflictError('name-in-use', `sandbox id prefix '${name}' is ambiguous`);
-    return matches[0];
+    return { record: matches[0], indexed: false };
   }
 
   /**
@@ -419,16 +425,24 @@ export class Sandboxes {
       const known = new Map(network ? [[network.id, network]] : []);
       const files = s.netns.kind === 'owned' || s.filesDir !== undefined ? await this.filesOf(s, linked, known) : undefined;
 
-      // From here on something changes: first the name (an entry no record
-      // backs is ignored by lookups), so that `rm -f NAME` after a crash at any
-      // later instant finds the record; then the record, naming all of it.
-      await this.ctx.state.indexName(s);
-      await this.ctx.state.writeSandbox(s);
+      // From here on something changes. A namespace of our own making is
+      // named by the record before the plan makes it: first the name (an entry
+      // no record backs is ignored by lookups), so that `rm -f NAME` after a
+      // crash at any later instant finds the record; then the record, pending,
+      // naming all of it. A pooled namespace is named by its pool entry until
+      // the whole record is written: a crash before then leaves a dead
+      // engine's entry, which reconcile deletes with its namespace, and
+      // state files no record backs, which it rebuilds from the records; so
+      // its plan starts at once.
+      if (!pooled) {
+        await this.ctx.state.indexName(s);
+        await this.ctx.state.writeSandbox(s);
+      }
       // The plan runs on an addon thread while this one writes what reserves
       // the name, addresses and host ports and the sandbox's own files: with a
       // free core the kernel's part is the longer one, so the state costs next
-      // to nothing on top. The pending record written above names all of it, so a crash
-      // in between is rolled back like any other cut-short create.
+      // to nothing on top. Nothing written under the lock is seen by anyone
+      // before it is released.
       const kernel = plan?.run();
       // Awaited below; this keeps a failure that comes while the writes run from counting as unhandled.
       kernel?.catch(() => undefined);
@@ -437,8 +451,7 @@ export class Sandboxes {
       try {
         let writeError: unknown;
         try {
-          // The pool's entry goes once this record names its namespace (a crash leaves it named by one or the other).
-          if (pooled) await this.ctx.state.removePoolEntry(pooled.id);
+          if (pooled) await this.ctx.state.indexName(s);
           await pending.commit();
           if (files) await writeSandboxEtc(this.ctx, s, files, 'netns');
         } catch (e) {
@@ -461,6 +474,9 @@ export class Sandboxes {
         if (files && s.filesDir !== undefined) await writeSandboxEtc(this.ctx, s, files, 'filesDir');
         delete s.pending;
         await this.ctx.state.writeSandbox(s);
+        // The pool's entry goes once the record names its namespace (a crash in between leaves both naming it:
+        // reconcile then keeps the sandbox and drops the entry).
+        if (pooled) await this.ctx.state.removePoolEntry(pooled.id);
         if (joined) await this.ctx.state.writeSandbox({ ...joined, joiners: [...(joined.joiners ?? []), s.id] });
       } catch (e) {
         // Whatever failed, kernel and state go back to what they were (and
@@ -469,8 +485,8 @@ export class Sandboxes {
         if (kernelDone) await destroySandbox(this.ctx, s).catch(() => undefined);
         else await forgetSandbox(this.ctx, s).catch(() => undefined);
         // A pooled namespace the plan did not finish is not the pool's any more: it goes, its pair with it.
-        if (pooled && !kernelDone) {
-          await discardReady(this.ctx, pooled);
+        if (pooled) {
+          if (!kernelDone) await discardReady(this.ctx, pooled);
           await this.ctx.state.removePoolEntry(pooled.id).catch(() => undefined);
         }
         await pending.restoreCursors().catch(() => undefined);
@@ -594,7 +610,7 @@ export class Sandboxes {
     checkOptions(opts, { force: option.boolean, background: option.boolean }, 'remove options');
     const run = () => this.ctx.state.locked(async () => {
       // A record whose creation died half way is removed too (it is what `rm -f NAME` after a killed create finds).
-      const s = await this.find(name, { pending: true });
+      const { record: s, indexed } = await this.locate(name, { pending: true });
       if (!s) {
         if (opts.force) return;
         throw new NoSuchObjectError('sandbox', name);
@@ -610,7 +626,7 @@ export class Sandboxes {
         this.ctx.events.emit({ type: 'sandbox', action: 'remove', sandbox: { id: s.id, name: s.name } });
         return;
       }
-      await destroySandbox(this.ctx, s, { background: opts.background === true });
+      await destroySandbox(this.ctx, s, { background: opts.background === true, indexed });
       if (s.joinedTo !== undefined) {
         const owner = await this.ctx.state.sandbox(s.joinedTo);
         if (!owner) return;

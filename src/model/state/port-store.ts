@@ -81,8 +81,9 @@ export class PortStore {
     }
   }
 
-  /** Removes the bindings of these endpoints from the documents of the ports given; the caller holds the lock. */
-  async remove(ports: readonly Pick<TakenPort, 'protocol' | 'hostPort' | 'endpoint'>[]): Promise<void> {
+  /** Removes the bindings of these endpoints from the documents of the ports given; the caller holds the lock. Returns the bindings removed. */
+  async remove(ports: readonly Pick<TakenPort, 'protocol' | 'hostPort' | 'endpoint'>[]): Promise<TakenPort[]> {
+    const removed: TakenPort[] = [];
     const ids = new Map<string, Set<string>>();
     for (const p of ports) {
       const id = docId(p.protocol, p.hostPort);
@@ -98,7 +99,9 @@ export class PortStore {
       if (left.length === now.length) continue;
       if (left.length === 0) await this.store.remove(PORTS, id);
       else await this.store.write(PORTS, id, left);
+      removed.push(...now.filter((t) => owners.has(t.endpoint)));
     }
+    return removed;
   }
 
   /** Every binding, and the documents that could not be read (reads every document: for reconcile and tests). */

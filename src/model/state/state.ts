@@ -89,8 +89,9 @@ export class ModelState {
   networks(): Promise<NetworkRecord[]> {
     return this.readAll<NetworkRecord>(this.config, NETWORKS, networkCheck);
   }
-  network(id: string): Promise<NetworkRecord | undefined> {
-    return this.config.read<NetworkRecord>(NETWORKS, id, networkCheck(id));
+  /** One network's record; kept in this process while a stat finds the same file (every attach and refill asks). */
+  async network(id: string): Promise<NetworkRecord | undefined> {
+    return this.config.readKnown<NetworkRecord>(NETWORKS, id, networkCheck(id));
   }
   writeNetwork(n: NetworkRecord): Promise<void> {
     return this.config.write(NETWORKS, n.id, n);
@@ -124,14 +125,31 @@ export class ModelState {
     await this.forgetKey(s);
   }
   async removeSandbox(s: Pick<SandboxRecord, 'id' | 'name' | 'idempotencyKey'>): Promise<void> {
-    await this.unindexName(s);
-    await this.forgetKey(s);
-    await this.runtime.remove(SANDBOXES, s.id);
+    await this.unindex(s);
+    await this.removeRecord(s.id);
   }
-  private async forgetKey(s: Pick<SandboxRecord, 'id' | 'idempotencyKey'>): Promise<void> {
-    if (s.idempotencyKey === undefined) return;
+  /** The sandbox's record alone (its name and key are freed first: see unindex). */
+  async removeRecord(id: string): Promise<void> {
+    await this.runtime.remove(SANDBOXES, id);
+  }
+  /**
+   * Frees the sandbox's name and idempotency key where they still point at
+   * it (`indexed`: the caller read under the lock that the name's entry does);
+   * says which it freed (see reindex).
+   */
+  async unindex(s: Pick<SandboxRecord, 'id' | 'name' | 'idempotencyKey'>, indexed = false): Promise<{ name: boolean; key: boolean }> {
+    const name = indexed ? await this.runtime.remove(SANDBOX_NAMES, s.name) : await this.unindexName(s);
+    return { name, key: await this.forgetKey(s) };
+  }
+  /** Puts back what unindex freed (a removal whose kernel part failed: the sandbox stays). */
+  async reindex(s: Pick<SandboxRecord, 'id' | 'name' | 'idempotencyKey'>, freed: { name: boolean; key: boolean }): Promise<void> {
+    if (freed.name) await this.runtime.write(SANDBOX_NAMES, s.name, { id: s.id });
+    if (freed.key && s.idempotencyKey !== undefined) await this.runtime.write(SANDBOX_KEYS, s.idempotencyKey, { id: s.id });
+  }
+  private async forgetKey(s: Pick<SandboxRecord, 'id' | 'idempotencyKey'>): Promise<boolean> {
+    if (s.idempotencyKey === undefined) return false;
     const index = await this.runtime.read<{ id: string }>(SANDBOX_KEYS, s.idempotencyKey, nameIndexCheck).catch(() => undefined);
-    if (index?.id === s.id) await this.runtime.remove(SANDBOX_KEYS, s.idempotencyKey);
+    return index?.id === s.id && (await this.runtime.remove(SANDBOX_KEYS, s.idempotencyKey));
   }
   /** The sandbox id a create request's idempotency key made, when that sandbox is whole. */
   async sandboxIdByKey(key: string): Promise<string | undefined> {
@@ -141,12 +159,12 @@ export class ModelState {
     return s && s.pending === undefined ? id : undefined;
   }
   /** Removes the name's index entry if it points at this sandbox (a damaged entry is left for reconcile). */
-  async unindexName(s: Pick<SandboxRecord, 'id' | 'name'>): Promise<void> {
+  async unindexName(s: Pick<SandboxRecord, 'id' | 'name'>): Promise<boolean> {
     const index = await this.runtime.read<{ id: string }>(SANDBOX_NAMES, s.name, nameIndexCheck).catch((e: unknown) => {
       if (e instanceof StateError) return undefined;
       throw e;
     });
-    if (index?.id === s.id) await this.runtime.remove(SANDBOX_NAMES, s.name);
+    return index?.id === s.id && (await this.runtime.remove(SANDBOX_NAMES, s.name));
   }
 
   /**
@@ -207,8 +225,8 @@ export class ModelState {
   publishPorts(ports: readonly TakenPort[]): Promise<void> {
     return this.portDocs.add(ports);
   }
-  /** Removes these endpoints' bindings from their ports' documents (under the lock). */
-  unpublishPorts(ports: readonly Pick<TakenPort, 'protocol' | 'hostPort' | 'endpoint'>[]): Promise<void> {
+  /** Removes these endpoints' bindings from their ports' documents (under the lock); the bindings removed. */
+  unpublishPorts(ports: readonly Pick<TakenPort, 'protocol' | 'hostPort' | 'endpoint'>[]): Promise<TakenPort[]> {
     return this.portDocs.remove(ports);
   }
   /** Every port document's bindings, with the damaged documents apart (reads them all: reconcile and tests). */

@@ -36,6 +36,28 @@ describe('stateDirs', () => {
 });
 
 describe('StateStore', () => {
+  it("readKnown keeps a document read before while a stat finds the same file, and sees any writer's change", async () => {
+    const dir = join(scratch, 'known');
+    const reader = new StateStore(dir);
+    const writer = new StateStore(dir);
+    await writer.write('networks', 'n1', { name: 'one' });
+    // A file changed within the last second is read every time; this one is older once kept.
+    await new Promise((r) => setTimeout(r, 1100));
+    const first = reader.readKnown<{ name: string }>('networks', 'n1');
+    expect(first).toEqual({ name: 'one' });
+    // Each read is a document of its own: changing one changes nothing kept.
+    (first as { name: string }).name = 'changed here';
+    expect(reader.readKnown('networks', 'n1')).toEqual({ name: 'one' });
+    // Another store (another process) renames a new file over it: read at once.
+    await writer.write('networks', 'n1', { name: 'two' });
+    expect(reader.readKnown('networks', 'n1')).toEqual({ name: 'two' });
+    // Damaged in place: a StateError, as read() says.
+    await fs.writeFile(writer.file('networks', 'n1'), '{"name": ');
+    expect(() => reader.readKnown('networks', 'n1')).toThrow(StateError);
+    await writer.remove('networks', 'n1');
+    expect(reader.readKnown('networks', 'n1')).toBeUndefined();
+  });
+
   it('writes, reads, lists and removes documents', async () => {
     const store = new StateStore(join(scratch, 'docs'));
     expect(await store.read('networks', 'a')).toBeUndefined();

@@ -14,8 +14,8 @@ import { bindUnix } from './listen.js';
 import { cniRequest, serveCni } from './routes/cni.js';
 import type { DaemonServices } from './services.js';
 
-/** Where the shim looks for it, beside netplumbd's socket at `path`. */
-export const cniSocketPath = (path: string): string => `${path}.cni`;
+/** Where the shim looks for it, beside netplumbd's socket at `path` (native/cni-shim/main.c's CNI_SOCKET_SUFFIX). */
+const cniSocketPath = (path: string): string => `${path}.cni`;
 
 /** The route its requests are logged under. */
 const ROUTE = 'cni-socket';

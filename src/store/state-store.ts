@@ -162,7 +162,7 @@ export class StateStore {
     const text = readText(file);
     if (text === undefined) return undefined;
     const doc = parseChecked<T>(file, text, check);
-    if (st && key !== undefined && Date.now() - Number(st.ctimeMs > st.mtimeMs ? st.ctimeMs : st.mtimeMs) > 1000) this.known.set(file, { key, text });
+    if (st && key && Date.now() - Number(st.ctimeMs > st.mtimeMs ? st.ctimeMs : st.mtimeMs) > 1000) this.known.set(file, { key, text });
     return doc;
   }
 

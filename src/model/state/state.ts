@@ -121,8 +121,7 @@ export class ModelState {
   /** Keeps the record (others still use its namespace) but frees its name, as a removed container's. */
   async hideSandbox(s: SandboxRecord): Promise<void> {
     await this.runtime.write(SANDBOXES, s.id, s);
-    await this.unindexName(s);
-    await this.forgetKey(s);
+    await this.unindex(s);
   }
   async removeSandbox(s: Pick<SandboxRecord, 'id' | 'name' | 'idempotencyKey'>): Promise<void> {
     await this.unindex(s);

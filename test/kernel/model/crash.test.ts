@@ -196,21 +196,21 @@ function scrubHost(): void {
 }
 
 /** Kills the scenario's child at boundary `k` (or after `ms`), reconciles, audits; then removes everything and audits again. */
-async function killOnce(s: Scenario, kill: { at?: number; afterMs?: number }): Promise<{ leaked: string[]; broken: string[]; killed: boolean }> {
+async function killOnce(s: Scenario, kill: { at?: number; afterMs?: number }): Promise<{ leaked: string[]; broken: string[]; killed: boolean; boundaries: number }> {
   try {
     const r = await killRound(s, kill);
     if (r.leaked.length + r.broken.length > 0) scrubHost();
     return r;
   } catch (e) {
     scrubHost();
-    return { leaked: [], broken: [`the round failed: ${(e as Error).stack ?? String(e)}`], killed: true };
+    return { leaked: [], broken: [`the round failed: ${(e as Error).stack ?? String(e)}`], killed: true, boundaries: 0 };
   }
 }
 
-async function killRound(s: Scenario, kill: { at?: number; afterMs?: number }): Promise<{ leaked: string[]; broken: string[]; killed: boolean }> {
+async function killRound(s: Scenario, kill: { at?: number; afterMs?: number }): Promise<{ leaked: string[]; broken: string[]; killed: boolean; boundaries: number }> {
   const root = freshRoot();
   await withEngine(root, s.setup);
-  const { killed } = await runChild(root, s.steps, kill.at, kill.afterMs, s.pool);
+  const { killed, records } = await runChild(root, s.steps, kill.at, kill.afterMs, s.pool);
   const found = await withEngine(root, async (e) => {
     await e.reconcile();
     return audit(HOST, [root], { traffic: true });
@@ -220,7 +220,7 @@ async function killRound(s: Scenario, kill: { at?: number; afterMs?: number }): 
     await removeEverything(e);
     return audit(HOST, [root]);
   });
-  return { leaked: [...found.leaked, ...after.leaked.map((l) => `after removing all: ${l}`)], broken: found.broken, killed };
+  return { leaked: [...found.leaked, ...after.leaked.map((l) => `after removing all: ${l}`)], broken: found.broken, killed, boundaries: records.length };
 }
 
 /** Seeded PRNG (mulberry32), so that the random kills are the same every run. */
@@ -274,7 +274,10 @@ describe('SIGKILL at every event boundary, then reconcile: whole or gone', () =>
         totals.kills++;
         totals.leaked += r.leaked.length;
         totals.broken += r.broken.length;
-        if (!r.killed) failures.push(`boundary ${k} (${records[k - 1]}): the child was not killed there`);
+        // A remove asks the kernel more when the namespace is still referenced (its host end is then taken
+        // down), which depends on the kernel's deferred work: a run with fewer boundaries than the trace
+        // ends before k, whole, and is audited all the same. A run that passed k and lived is a failure.
+        if (!r.killed && r.boundaries >= k) failures.push(`boundary ${k} (${records[k - 1]}): the child was not killed there`);
         for (const x of [...r.leaked.map((l) => `leaked ${l}`), ...r.broken.map((b) => `broken ${b}`)]) failures.push(`kill at ${k} (${records[k - 1]}): ${x}`);
       }
       expect(failures).toEqual([]);

@@ -107,7 +107,7 @@ export class PendingState {
 }
 
 /** Next free ethN in a sandbox. */
-function nextIfname(s: Pick<SandboxRecord, 'endpoints'>): string {
+export function nextIfname(s: Pick<SandboxRecord, 'endpoints'>): string {
   const used = new Set(s.endpoints.map((e) => e.ifname));
   let i = 0;
   while (used.has(`eth${i}`)) i++;

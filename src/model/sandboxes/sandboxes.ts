@@ -16,6 +16,7 @@ import { checkOptions, cidr, describeValue, integer, interfaceName, ipAddress, o
 import type { ModelContext } from '../context.js';
 import { activateEndpointCalls, addEndpointCalls } from './endpoint-calls.js';
 import { discardReady, POOLED_IFNAME, type PoolEntry } from './pool.js';
+import { EarlyPair } from './early-pair.js';
 import { ConflictError, NoSuchObjectError } from '../../core/errors.js';
 import { portMappings } from '../firewall/view.js';
 import { hostPortsInUse, publishConflict } from './host-ports.js';
@@ -29,7 +30,7 @@ import type { EndpointRoute, NetworkRecord, PublishedPort, SandboxRecord } from 
 import { execIn, spawnIn, type ExecOptions, type ExecResult, type LaunchOptions } from '../../kernel/launch.js';
 import { launchTarget } from './processes.js';
 import { isStacked } from '../networks/drivers/index.js';
-import { destroySandbox, detachNetwork, forgetSandbox, networksOf, PendingState, planEndpoint, teardownKernel, type EndpointRequest, type TeardownOptions } from './sandbox-ops.js';
+import { destroySandbox, detachNetwork, forgetSandbox, networksOf, nextIfname, PendingState, planEndpoint, teardownKernel, type EndpointRequest, type TeardownOptions } from './sandbox-ops.js';
 
 /** `bridge` (the default network), `host`, `none`, `container:<name or id>`, or a network's name. */
 export type NetworkMode = string;
@@ -130,7 +131,10 @@ function resolvWords(values: readonly string[] | undefined, field: string): void
     if (v === '' || /[\s\0#;]/.test(v)) throw new ValidationError(field, `${field} '${v.replace(/\0/g, '\\0')}' must be one word for resolv.conf (no whitespace, NUL, '#' or ';')`);
 }
 
-function adoptTarget(v: SandboxCreateOptions['netns']): NetnsTarget | undefined {
+/** A runtime's namespace to adopt: by the path of its file, or by a process in it. */
+type AdoptTarget = { path: string } | { pid: number };
+
+function adoptTarget(v: SandboxCreateOptions['netns']): AdoptTarget | undefined {
   if (v === undefined) return undefined;
   checkOptions(v, { path: option.string, pid: option.integer }, 'netns', 'netns.');
   const o = v as { path?: string; pid?: number };
@@ -140,6 +144,11 @@ function adoptTarget(v: SandboxCreateOptions['netns']): NetnsTarget | undefined 
     return { path: o.path };
   }
   return { pid: integer(o.pid, 'netns.pid', 1, 2 ** 31 - 1) };
+}
+
+/** The path an adopted namespace is recorded (and found again) by. */
+function adoptedPath(t: AdoptTarget): string {
+  return 'path' in t ? t.path : `/proc/${t.pid}/ns/net`;
 }
 
 function bindings(o: SandboxCreateOptions): PortBinding[] {
@@ -288,8 +297,15 @@ export class Sandboxes {
     // Awaited by planEndpoint under the lock (a refused host address is refused there, before anything changes).
     busy?.catch(() => undefined);
     const adopted = await adopting;
+    let early: EarlyPair | undefined;
 
     try {
+      // An adopted namespace's pair is made now, on an addon thread, while this one goes on (see early-pair.ts);
+      // after a removal in the background the interface name may still be taken there until the reaper is done.
+      if (adopted && network && !isStacked(network)) {
+        await this.ctx.reaper.flush(adoptedPath(target as AdoptTarget));
+        early = new EarlyPair(this.ctx, adopted.ns.handle, network, o.ifname ?? nextIfname({ endpoints: [] }), mac);
+      }
       let replayed = false;
       const run = async (): Promise<SandboxRecord> => {
         // The same key again (a client retrying after a lost answer) gets the sandbox it made.
@@ -302,7 +318,7 @@ export class Sandboxes {
         // A namespace with its pair on this network's bridge, ready, when the pool has one and the namespace is ours to make.
         const pooled = network && !target && (o.ifname === undefined || o.ifname === POOLED_IFNAME) ? this.ctx.warmPool?.take(network.id) : undefined;
         try {
-          return await this.createLocked(o, { mode, ports, mac, links, extraHosts, nameservers, network, target, adopted, pooled, busy });
+          return await this.createLocked(o, { mode, ports, mac, links, extraHosts, nameservers, network, target, adopted, pooled, early, busy });
         } catch (e) {
           // Refused before anything changed: the entry is still on record and goes back to the pool.
           if (pooled && this.ctx.state.hasPoolEntry(pooled.id)) this.ctx.warmPool?.giveBack(pooled);
@@ -315,6 +331,8 @@ export class Sandboxes {
       this.ctx.events.sandbox('create', record, network ? [network] : []);
       return sandboxInfo(record, network ? [network] : []);
     } finally {
+      // A create that failed (or replayed another) leaves no pair behind.
+      await early?.discard();
       adopted?.ns.close();
     }
   }
@@ -338,15 +356,17 @@ export class Sandboxes {
       extraHosts: { address: string; names: string[] }[];
       nameservers: string[] | undefined;
       network: NetworkRecord | undefined;
-      target: NetnsTarget | undefined;
+      target: AdoptTarget | undefined;
       adopted: { ns: Netns; cookie: string } | undefined;
       /** A warm pool entry taken for this sandbox: its ids, namespace and pair become the sandbox's. */
       pooled: PoolEntry | undefined;
+      /** The adopted namespace's pair, being made: its endpoint id and pair become the endpoint's. */
+      early: EarlyPair | undefined;
       /** The host's listeners on the ports to publish, being asked. */
       busy: Promise<BusyPort[]> | undefined;
     },
   ): Promise<SandboxRecord> {
-    const { mode, ports, links, extraHosts, network, target, adopted, pooled } = v;
+    const { mode, ports, links, extraHosts, network, target, adopted, pooled, early } = v;
     {
       const id = pooled?.id ?? newId();
       const name = o.name ?? sandboxDefaultName(id);
@@ -378,15 +398,14 @@ export class Sandboxes {
         else s.netns = { kind: 'joined', path: joined.netns.path };
         s.joinedTo = joined.id;
       } else if (target && adopted) {
-        const t = target as { path: string } | { pid: number };
-        s.netns = { kind: 'adopted', path: 'path' in t ? t.path : `/proc/${t.pid}/ns/net`, ...('pid' in t ? { pid: t.pid } : {}), cookie: adopted.cookie };
+        s.netns = { kind: 'adopted', path: adoptedPath(target), ...('pid' in target ? { pid: target.pid } : {}), cookie: adopted.cookie };
       } else {
         const nsName = sandboxNetnsName(id);
         s.netns = { kind: 'owned', path: join(this.ctx.netnsDir, nsName), name: nsName };
       }
 
       // A pair of a sandbox removed in the background may still hold this interface name there.
-      if (s.netns.kind === 'adopted') await this.ctx.reaper.flush(s.netns.path);
+      if (s.netns.kind === 'adopted' && !early) await this.ctx.reaper.flush(s.netns.path);
       const pending = new PendingState(this.ctx);
       if (network) {
         const req: EndpointRequest = { ports, aliases: [...(o.aliases ?? [])], ...(v.busy ? { busy: v.busy } : {}) };
@@ -396,6 +415,7 @@ export class Sandboxes {
         if (o.ifname !== undefined) req.ifname = o.ifname;
         if (o.routes !== undefined) req.routes = o.routes;
         if (pooled) req.id = pooled.endpointId;
+        if (early) req.id = early.endpointId;
         s.endpoints.push(await planEndpoint(this.ctx, pending, s, network, req, o.defaultRoute ?? true));
       }
       const linked = await this.linkedContainers(s, links);
@@ -411,6 +431,8 @@ export class Sandboxes {
           // Its namespace's cookie was read when it was made, so the pending record holds it already.
           s.netns.cookie = pooled.cookie;
           for (const e of s.endpoints) activateEndpointCalls(plan, pooled.handle, e, network as NetworkRecord, this.ctx.state.owner);
+        } else if (early) {
+          for (const e of s.endpoints) activateEndpointCalls(plan, (adopted as { ns: Netns }).ns.handle, e, network as NetworkRecord, this.ctx.state.owner);
         } else {
           if (s.netns.kind === 'owned') {
             ns = plan.add<NativeNetns>(netnsCalls.create({ name: s.netns.name as string, dir: this.ctx.netnsDir, loopbackUp: true }));
@@ -443,7 +465,7 @@ export class Sandboxes {
       // free core the kernel's part is the longer one, so the state costs next
       // to nothing on top. Nothing written under the lock is seen by anyone
       // before it is released.
-      const kernel = plan?.run();
+      const kernel = early ? early.made.then(() => (plan as Plan).run()) : plan?.run();
       // Awaited below; this keeps a failure that comes while the writes run from counting as unhandled.
       kernel?.catch(() => undefined);
       // Until the plan has run, the kernel holds nothing of this sandbox: a plan that fails is undone by the core.
@@ -477,6 +499,7 @@ export class Sandboxes {
         // The pool's entry goes once the record names its namespace (a crash in between leaves both naming it:
         // reconcile then keeps the sandbox and drops the entry).
         if (pooled) await this.ctx.state.removePoolEntry(pooled.id);
+        if (early) early.kept = true;
         if (joined) await this.ctx.state.writeSandbox({ ...joined, joiners: [...(joined.joiners ?? []), s.id] });
       } catch (e) {
         // Whatever failed, kernel and state go back to what they were (and

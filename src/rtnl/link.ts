@@ -13,6 +13,9 @@ import { opCall, type BridgePortArgs, type LinkAddArgs, type LinkListArgs, type 
 
 export type * from '../addon/wire/link.js';
 
+/** The bridge port state (BR_STATE_DISABLED) in which a port forwards nothing, whatever its link does. */
+export const BRIDGE_PORT_DISABLED = 0;
+
 /** A link by name, or by ifindex. */
 export type LinkRef = string | number;
 /** A namespace: a Netns, an addon handle, or a namespace made earlier in the same plan. */
@@ -356,8 +359,9 @@ export const linkCalls = {
       if (o[k] !== undefined) args[k] = bool(o[k], k);
     if (o.cost !== undefined) args.cost = integer(o.cost, 'cost', 1, 65535);
     if (o.priority !== undefined) args.priority = integer(o.priority, 'priority', 0, 63);
-    if (Object.keys(args).length === 1)
-      throw new ValidationError('options', 'setBridgePort needs hairpin, isolated, learning, flood, cost or priority');
+    if (o.state !== undefined) args.state = integer(o.state, 'state', 0, 4);
+    if (Object.keys(args).length === (opts.readBack === false ? 2 : 1))
+      throw new ValidationError('options', 'setBridgePort needs hairpin, isolated, learning, flood, cost, priority or state');
     return opCall('link.setBridgePort', args);
   },
 

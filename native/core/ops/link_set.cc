@@ -162,16 +162,23 @@ Value set(OpContext& ctx, const Value& args) {
 struct PortField {
   const char* key;
   uint16_t attr;
-  int width;  // 1: u8 flag, 2: u16, 4: u32
+  int width;  // 0: u8 flag (a boolean), 1: u8, 2: u16, 4: u32
+  int64_t min, max;
 };
 const PortField kPortFields[] = {
-    {"hairpin", IFLA_BRPORT_MODE, 1},    {"isolated", IFLA_BRPORT_ISOLATED, 1}, {"learning", IFLA_BRPORT_LEARNING, 1},
-    {"flood", IFLA_BRPORT_UNICAST_FLOOD, 1}, {"cost", IFLA_BRPORT_COST, 4},   {"priority", IFLA_BRPORT_PRIORITY, 2},
+    {"hairpin", IFLA_BRPORT_MODE, 0, 0, 1},
+    {"isolated", IFLA_BRPORT_ISOLATED, 0, 0, 1},
+    {"learning", IFLA_BRPORT_LEARNING, 0, 0, 1},
+    {"flood", IFLA_BRPORT_UNICAST_FLOOD, 0, 0, 1},
+    {"cost", IFLA_BRPORT_COST, 4, 1, 65535},
+    {"priority", IFLA_BRPORT_PRIORITY, 2, 0, 63},
+    // BR_STATE_DISABLED (0) to BR_STATE_BLOCKING (4), as STP would set it: a disabled port forwards nothing.
+    {"state", IFLA_BRPORT_STATE, 1, 0, 4},
 };
 
 int64_t port_value(const PortField& f, const Value& v) {
-  if (f.width == 1) return v.as_bool(f.key) ? 1 : 0;
-  return f.width == 2 ? int_arg(Value(Object{{f.key, v}}), f.key, 0, 63) : int_arg(Value(Object{{f.key, v}}), f.key, 1, 65535);
+  if (f.width == 0) return v.as_bool(f.key) ? 1 : 0;
+  return int_arg(Value(Object{{f.key, v}}), f.key, f.min, f.max);
 }
 
 // Bridge port settings go to the bridge as AF_BRIDGE RTM_SETLINK with a
@@ -183,7 +190,7 @@ nl::Message port_request(int index, const std::string& label, const Value& value
   for (const PortField& f : kPortFields) {
     if (!values.has(f.key)) continue;
     int64_t v = port_value(f, values[f.key]);
-    if (f.width == 1) m.put_u8(f.attr, static_cast<uint8_t>(v));
+    if (f.width <= 1) m.put_u8(f.attr, static_cast<uint8_t>(v));
     if (f.width == 2) m.put_u16(f.attr, static_cast<uint16_t>(v));
     if (f.width == 4) m.put_u32(f.attr, static_cast<uint32_t>(v));
   }
@@ -191,14 +198,14 @@ nl::Message port_request(int index, const std::string& label, const Value& value
   return m;
 }
 
-// {name|index, hairpin?, isolated?, learning?, flood?, cost?, priority?, readBack?} → the link
+// {name|index, hairpin?, isolated?, learning?, flood?, cost?, priority?, state?, readBack?} → the link
 // after; with readBack: false, {index, name}.
 Value set_bridge_port(OpContext& ctx, const Value& args) {
   nl::Socket& sock = ctx.ns.rtnl();
   LinkTarget t = target_of(args);
   bool any = false;
   for (const PortField& f : kPortFields) any = any || args.has(f.key);
-  if (!any) throw InvalidArgument("args", "link.setBridgePort needs hairpin, isolated, learning, flood, cost or priority");
+  if (!any) throw InvalidArgument("args", "link.setBridgePort needs hairpin, isolated, learning, flood, cost, priority or state");
   // AF_BRIDGE requests address the port by index only.
   int index = t.index ? t.index : ifindex_of(sock, args, "name", "index");
   // readBack: false — the port is not read after the change (the caller keeps its own record).

@@ -68,13 +68,17 @@ export interface BridgePortOptions {
   cost?: number;
   /** 0-63 */
   priority?: number;
+  /**
+   * STP port state: 0 disabled, 1 listening, 2 learning, 3 forwarding, 4
+   * blocking. Settable while the link is up (only 0 while it has no
+   * carrier) and STP is not the kernel's; the kernel enables a disabled port
+   * again when the link's carrier comes back.
+   */
+  state?: number;
 }
 
 /** A bridge port as read back: its settings and its STP state. */
-export interface BridgePortInfo extends BridgePortOptions {
-  /** STP port state (0 disabled ... 3 forwarding). */
-  state?: number;
-}
+export type BridgePortInfo = BridgePortOptions;
 
 export interface LinkStats {
   rxPackets: number;

@@ -3,7 +3,11 @@
 // while some process still holds it. Deleting a veth waits for the kernel's
 // RCU grace periods (~20 ms here, most of a CNI DEL), so a removal takes the
 // host end down at once (a down bridge port forwards nothing) and this
-// deletes it a little later, off the caller's path. By then the namespace
+// deletes it a little later, off the caller's path. Taking a link down waits
+// for a grace period too (~0.7 ms): a CNI DEL only disables the host end's
+// bridge port, which forwards nothing either, and this takes the end down
+// right after (the kernel would enable the port again if the pair's carrier
+// came back). By then the namespace
 // has usually gone (a runtime deletes it right after a CNI DEL; ours was
 // held only by sockets the kernel releases after a grace period) and took
 // the pair with it: the late check then costs one lookup. A crash before the
@@ -26,8 +30,12 @@ export class LinkReaper {
     private readonly graceMs = 2000,
   ) {}
 
-  /** Deletes `links` (host ends already down) after the grace period. */
-  schedule(netnsPath: string, links: readonly string[]): void {
+  /**
+   * Deletes `links` (host ends already down, or with `down` their bridge
+   * port disabled: those are taken down at once) after the grace period.
+   */
+  schedule(netnsPath: string, links: readonly string[], opts: { down?: boolean } = {}): void {
+    if (opts.down) this.track(this.host.exec([netnsCalls.heldPeers(links, 'down')]));
     for (const name of links) {
       clearTimeout(this.pending.get(name)?.timer);
       // unref: a process that exits without close() leaves the links to reconcile.
@@ -58,11 +66,13 @@ export class LinkReaper {
       this.pending.delete(n);
     }
     // Only ends whose namespace is still held: a namespace on its way out takes
-    // its pairs along. Failures are left to reconcile(), which deletes stray host ends.
-    const job = this.host
-      .exec([netnsCalls.heldPeers(names, 'delete')])
-      .then(() => undefined, () => undefined)
-      .finally(() => this.running.delete(job));
+    // its pairs along.
+    this.track(this.host.exec([netnsCalls.heldPeers(names, 'delete')]));
+  }
+
+  /** A job flush() waits for. Failures are left to reconcile(), which deletes stray host ends. */
+  private track(work: Promise<unknown>): void {
+    const job = work.then(() => undefined, () => undefined).finally(() => this.running.delete(job));
     this.running.add(job);
   }
 }

@@ -131,10 +131,13 @@ describe('DEL', () => {
     const r = await lab.daemon.add(list, rt);
     const hostEnd = (r.interfaces as Json[])[1]?.name as string;
     await lab.daemon.del(list, rt);
-    // Right after DEL: no port element, the host end down, the address free; the pair goes with settle().
+    // Right after DEL: no port element, the host end's bridge port disabled (it forwards nothing), the address
+    // free; the end is taken down right after, and the pair goes with the reaper (or the runtime's namespace).
     expect(JSON.stringify(nftJson(undefined, 'list', 'map', 'inet', 'netplumb', 'any_ports4'))).not.toContain('8600');
-    const [link] = ipJson<{ flags: string[] }[]>(undefined, 'link', 'show', hostEnd);
-    expect(link?.flags).not.toContain('UP');
+    const hostLink = () => ipJson<{ flags: string[]; linkinfo?: { info_slave_data?: { state?: string } } }[]>(undefined, '-d', 'link', 'show', hostEnd)[0];
+    expect(hostLink()?.linkinfo?.info_slave_data?.state).toBe('disabled');
+    while (hostLink()?.flags.includes('UP')) await new Promise((r) => setTimeout(r, 10));
+    expect(hostLink()?.linkinfo?.info_slave_data?.state).toBe('disabled');
     await lab.daemon.del(list, rt);
     expect(await lab.snapshot()).toBe(before);
     await lab.daemon.del(list, rt);

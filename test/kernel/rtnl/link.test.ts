@@ -8,7 +8,7 @@ import {
   listenTcp,
   connectTcp,
 } from '../../../src/index.js';
-import { Links, linkCalls, type Link } from '../../../src/rtnl/link.js';
+import { BRIDGE_PORT_DISABLED, Links, linkCalls, type Link } from '../../../src/rtnl/link.js';
 import { assertSandbox, ip, ipJson, snapshot } from '../support/witness.js';
 
 beforeAll(assertSandbox);
@@ -286,6 +286,23 @@ describe('links: change, enslave, move, delete', () => {
     });
     const back = await links.setBridgePort('np-p0', { hairpin: false });
     expect(back.bridgePort).toMatchObject({ hairpin: false, isolated: true });
+  });
+
+  it("disables a bridge port (STP state 0) and a failing plan puts its state back; a down link's port cannot be", async () => {
+    await links.addBridge({ name: 'np-sbr', up: true });
+    await links.addVeth({ name: 'np-s0', master: 'np-sbr', up: true, peer: { name: 'np-s1', up: true } });
+    const state = () => ipLink(undefined, 'np-s0').linkinfo?.info_slave_data?.state;
+    // The kernel's link watch brings a port with carrier to forwarding a moment after it comes up.
+    while (state() !== 'forwarding') await new Promise((r) => setTimeout(r, 10));
+    const host = Netns.host();
+    await expect(host.exec([linkCalls.setBridgePort('np-s0', { state: BRIDGE_PORT_DISABLED }, { readBack: false }), linkCalls.delete('np-no-such-link')])).rejects.toBeInstanceOf(NotFoundError);
+    expect(state()).toBe('forwarding');
+    const port = await links.setBridgePort('np-s0', { state: BRIDGE_PORT_DISABLED });
+    expect(port.bridgePort).toMatchObject({ state: 0 });
+    expect(state()).toBe('disabled');
+    await links.set('np-s0', { up: false });
+    await expect(links.setBridgePort('np-s0', { state: 3 })).rejects.toMatchObject({ code: 'ENETDOWN' });
+    expect(() => linkCalls.setBridgePort('np-s0', { state: 5 })).toThrow(ValidationError);
   });
 
   it('in a plan, sets a bridge port without reading it back, and a change sent undoable: false stays when a later call fails', async () => {

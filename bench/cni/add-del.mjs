@@ -284,7 +284,7 @@ if (!reference.skip && !viaDaemon.skip) {
   console.log(`  issue 12 expects ≥20× against the reference plugins through the shim → ${r.toFixed(1)}× in wall time, ${c.toFixed(1)}× in CPU time: ${r >= 20 ? 'met' : 'NOT met'}; ` +
     `the shim's overhead < 2 ms → ${fmt(overhead)} ms with the exec, ${fmt(own)} ms beyond it: ${overhead < 2 ? 'met' : own < 2 ? 'met beyond the exec only' : 'NOT met'}`);
 }
-console.log(`  netplumb's DEL takes the veth pair down at once and deletes it in the background (the runtime deletes the namespace next, which takes the pair along); in-process, the process waits for that delete before it exits`);
+console.log(`  netplumb's DEL disables the veth's bridge port at once, takes it down just after and deletes it in the background (the runtime deletes the namespace next, which takes the pair along); in-process, the process waits for that delete before it exits`);
 console.log(`  reference: containernetworking-plugins ${debVersion('containernetworking-plugins')} (portmap through iptables)`);
 console.log(`  links in the host namespace before the timed rounds ${linksBefore}, after ${linksAfter}${linksBefore === linksAfter ? ' (nothing leaked)' : ' (LEAK)'}`);
 

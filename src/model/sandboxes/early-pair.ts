@@ -32,7 +32,7 @@ export class EarlyPair {
     private readonly ctx: ModelContext,
     sandbox: NativeNetns,
     network: NetworkRecord,
-    readonly ifname: string,
+    ifname: string,
     mac: string | undefined,
   ) {
     const plan = ctx.host.plan();

@@ -7,11 +7,11 @@
 // for a grace period too (~0.7 ms): a CNI DEL only disables the host end's
 // bridge port, which forwards nothing either, and this takes the end down
 // right after (the kernel would enable the port again if the pair's carrier
-// came back). By then the namespace
-// has usually gone (a runtime deletes it right after a CNI DEL; ours was
-// held only by sockets the kernel releases after a grace period) and took
-// the pair with it: the late check then costs one lookup. A crash before the
-// delete leaves a stray npv… link that reconcile() deletes.
+// came back). By the time of the delete the namespace has usually gone (a
+// runtime deletes it right after a CNI DEL; ours was held only by sockets
+// the kernel releases after a grace period) and took the pair with it: the
+// late check then costs one lookup. A crash before the delete leaves a stray
+// npv… link that reconcile() deletes.
 import { netnsCalls, type Netns } from '../../netns.js';
 
 interface Pending {

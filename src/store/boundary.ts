@@ -4,6 +4,9 @@
 // before it happens (the addon appends one per trip to the kernel), and when
 // the count of records reaches NETPLUMB_KILL_AT the process kills itself with
 // SIGKILL — a crash at exactly that instant, which no catch or finally sees.
+// The addon's threads append beside this one: whoever first counts at or past
+// NETPLUMB_KILL_AT kills (two appends before either's count would otherwise
+// skip it, and the process would run on).
 import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
 
 /** Bytes per record, as native/core/boundary.h's kBoundaryRecord. */
@@ -25,7 +28,7 @@ export function boundary(what: string): void {
   } finally {
     closeSync(fd);
   }
-  if (killAt > 0 && count === killAt) {
+  if (killAt > 0 && count >= killAt) {
     process.kill(process.pid, 'SIGKILL');
     // Nothing after the signal may run; spin until it lands.
     for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);

@@ -1,14 +1,14 @@
 // netplumbd's socket for the CNI shim, beside each unix socket it listens on
 // (<path>.cni, where native/cni-shim/main.c looks first): one request per
 // connection, the shim's {env, stdin} JSON and then its side shut, answered
-// with {exitCode, stdout, stderr} and closed. The same requests as POST
+// with {exitCode, stdout} and closed. The same requests as POST
 // /netplumb/v1/cni, served by the addon on this thread's loop without Node's
 // HTTP and stream objects, which cost the daemon ~1.3 ms of CPU per request
 // on this machine (bench/cni/add-del.mjs's VERSION row: 2.05 ms over HTTP,
 // 0.75 ms here).
 import { native, type OneShotServerInstance } from '../addon/native.js';
 import { RequestError } from '../core/errors.js';
-import { MAX_BODY_BYTES } from './http/body.js';
+import { MAX_BODY_BYTES, parseJson } from './http/body.js';
 import { nextRequestId, type HttpFront } from './http/front.js';
 import { bindUnix } from './listen.js';
 import { cniRequest, serveCni } from './routes/cni.js';
@@ -35,13 +35,7 @@ export interface CniSocket {
 /** What one request's bytes come to: the text to send back, and what its log line says. */
 async function answerOf(body: Buffer, services: DaemonServices): Promise<{ text: string; status: number; fields: Record<string, unknown> }> {
   try {
-    let json: unknown;
-    try {
-      json = JSON.parse(body.toString('utf8'));
-    } catch (e) {
-      throw new RequestError(400, `invalid JSON in the request: ${(e as Error).message}`);
-    }
-    const { answer, logFields } = await serveCni(cniRequest(json, 'request'), services);
+    const { answer, logFields } = await serveCni(cniRequest(parseJson(body), 'request'), services);
     return { text: JSON.stringify(answer), status: 200, fields: logFields };
   } catch (e) {
     // The shim prints what it cannot read as an answer in its CNI error's details.

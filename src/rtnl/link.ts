@@ -354,14 +354,13 @@ export const linkCalls = {
   /** `readBack: false`: the port is not read after the change; the call resolves to { index, name }. */
   setBridgePort(link: LinkRef, o: BridgePortOptions, opts: { readBack?: boolean } = {}): Call {
     const args: BridgePortArgs = refArgs(link, 'name', 'index');
-    if (opts.readBack === false) args.readBack = false;
     for (const k of ['hairpin', 'isolated', 'learning', 'flood'] as const)
       if (o[k] !== undefined) args[k] = bool(o[k], k);
     if (o.cost !== undefined) args.cost = integer(o.cost, 'cost', 1, 65535);
     if (o.priority !== undefined) args.priority = integer(o.priority, 'priority', 0, 63);
     if (o.state !== undefined) args.state = integer(o.state, 'state', 0, 4);
-    if (Object.keys(args).length === (opts.readBack === false ? 2 : 1))
-      throw new ValidationError('options', 'setBridgePort needs hairpin, isolated, learning, flood, cost, priority or state');
+    if (Object.keys(args).length === 1) throw new ValidationError('options', 'setBridgePort needs hairpin, isolated, learning, flood, cost, priority or state');
+    if (opts.readBack === false) args.readBack = false;
     return opCall('link.setBridgePort', args);
   },
 

@@ -75,6 +75,11 @@ export function parseJsonBody(req: IncomingMessage, body: Buffer, required: bool
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json')
     throw new RequestError(400, `unsupported Content-Type header (${req.headers['content-type'] ?? 'none'}): must be 'application/json'`);
+  return parseJson(body);
+}
+
+/** A request's bytes as JSON; a 400 RequestError saying why when they are not. */
+export function parseJson(body: Buffer): unknown {
   try {
     return JSON.parse(body.toString('utf8'));
   } catch (e) {

@@ -300,12 +300,11 @@ export class Sandboxes {
     let early: EarlyPair | undefined;
 
     try {
-      // An adopted namespace's pair is made now, on an addon thread, while this one goes on (see early-pair.ts);
-      // after a removal in the background the interface name may still be taken there until the reaper is done.
-      if (adopted && network && !isStacked(network)) {
-        await this.ctx.reaper.flush(adoptedPath(target as AdoptTarget));
+      // A pair of a sandbox removed in the background may still hold the interface name there.
+      if (adopted) await this.ctx.reaper.flush(adoptedPath(target as AdoptTarget));
+      // An adopted namespace's pair is made now, on an addon thread, while this one goes on (see early-pair.ts).
+      if (adopted && network && !isStacked(network))
         early = new EarlyPair(this.ctx, adopted.ns.handle, network, o.ifname ?? nextIfname({ endpoints: [] }), mac);
-      }
       let replayed = false;
       const run = async (): Promise<SandboxRecord> => {
         // The same key again (a client retrying after a lost answer) gets the sandbox it made.
@@ -404,8 +403,6 @@ export class Sandboxes {
         s.netns = { kind: 'owned', path: join(this.ctx.netnsDir, nsName), name: nsName };
       }
 
-      // A pair of a sandbox removed in the background may still hold this interface name there.
-      if (s.netns.kind === 'adopted' && !early) await this.ctx.reaper.flush(s.netns.path);
       const pending = new PendingState(this.ctx);
       if (network) {
         const req: EndpointRequest = { ports, aliases: [...(o.aliases ?? [])], ...(v.busy ? { busy: v.busy } : {}) };

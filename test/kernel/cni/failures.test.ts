@@ -5,6 +5,7 @@
 // the state directory are as they were.
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Netns } from '../../../src/index.js';
 import { ip, ipJson, nftJson } from '../support/witness.js';
 import { CniDriver, PluginError, type Conflist, type Json, type RuntimeConf } from './support/driver.js';
 import { CniLab } from './support/lab.js';
@@ -120,6 +121,26 @@ describe('ADD that cannot complete', () => {
       await d.del(list, lab.rt('c3', 'cfail-p3'));
     });
     await lab.withoutDaemon(async () => execFileSync('nft', ['delete', 'element', 'inet', 'netplumb', 'any_ports4', '{ tcp . 8500 }']));
+  });
+});
+
+describe('a host port a process on the host listens on', () => {
+  it('refuses the ADD on both paths (the plan asks the kernel first): the pair made early is gone, nothing else changed', async () => {
+    await lab.pod('cfail-p4');
+    const listener = await Netns.host().listenTcp({ address: '0.0.0.0', port: 8510 });
+    try {
+      await lab.eachPath(async (d) => {
+        const before = await lab.snapshot();
+        const err = await d.add(list, lab.rt('c4', 'cfail-p4', 'eth0', { portMappings: [{ hostPort: 8510, containerPort: 80 }] })).catch((e: unknown) => e);
+        expect(err).toMatchObject({ code: 101, msg: 'host port already published' });
+        expect((err as { details: string }).details).toMatch(/^host port 0\.0\.0\.0:8510\/tcp is in use on the host: a process listens on 0\.0\.0\.0:8510\/tcp \(socket inode \d+\)/);
+        expect(ipJson('cfail-p4', 'link', 'show').map((l) => (l as { ifname: string }).ifname)).toEqual(['lo']);
+        expect(await lab.snapshot()).toBe(before);
+        await d.del(list, lab.rt('c4', 'cfail-p4'));
+      });
+    } finally {
+      listener.close();
+    }
   });
 });
 

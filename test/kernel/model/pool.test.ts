@@ -11,9 +11,9 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bindUdp, tcpProbe } from '../../../src/index.js';
+import { ConflictError, bindUdp, tcpProbe } from '../../../src/index.js';
 import type { Engine, SandboxInfo } from '../../../src/model/index.js';
-import { ip, ipJson } from '../support/witness.js';
+import { ip, ipJson, nftJson } from '../support/witness.js';
 import { TempState } from './support/engine.js';
 import { hostAndWan, type HostAndWan } from './support/topology.js';
 
@@ -145,6 +145,25 @@ describe('warm pool', () => {
     expect(engine.pool.ready).toEqual({ [networkId]: 2 });
     expect(poolDocs()).toHaveLength(2);
     await engine.sandboxes.remove('pooled-web');
+  });
+
+  it('a create from the pool refuses a host port a process listens on (the plan asks the kernel first), and the pool fills up again', async () => {
+    const listener = await topology.host.listenTcp({ address: '0.0.0.0', port: 8091 });
+    try {
+      const err = await engine.sandboxes.create({ name: 'pooled-busy', network: 'warm', publish: ['8091:80'] }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConflictError);
+      expect(err).toMatchObject({ reason: 'port-in-use' });
+      expect((err as Error).message).toMatch(/^host port 0\.0\.0\.0:8091\/tcp is in use on the host: a process listens on 0\.0\.0\.0:8091\/tcp \(socket inode \d+\); pick another host port/);
+      expect(await engine.sandboxes.find('pooled-busy')).toBeUndefined();
+      expect(JSON.stringify(nftJson(HOST, 'list', 'ruleset'))).not.toMatch(/\b8091\b/);
+    } finally {
+      listener.close();
+    }
+    await engine.pool.settled();
+    expect(engine.pool.ready).toEqual({ [networkId]: 2 });
+    const docs = poolDocs();
+    expect(docs).toHaveLength(2);
+    expect(namespaces().sort()).toEqual(docs.map((d) => d.netnsName).sort());
   });
 
   it('a sandbox from the pool cannot be told from one made cold, even after traffic passed the bridge while it waited', async () => {

@@ -232,8 +232,6 @@ export const OPS = {
   'sysctl.set': op<{ key: string; value: string | number | boolean }, string>(),
   'socket.open': op<SocketOpenArgs, OpenedSocket>(),
   'sockets.listening': op<{ protocols?: ('tcp' | 'udp')[]; ports?: number[] }, ListeningSocket[]>(),
-  /** Fails with EADDRINUSE (object: the listener, as `ss` shows it) when a listener holds one of the bindings (no address: every address). */
-  'sockets.refuseListeners': op<{ bindings: { protocol: 'tcp' | 'udp'; port: number; address?: string }[] }, null>(),
   'events.open': op<{ protocol: number; groups: number[] }, number>(),
   'nft.apply': op<{ changes: Change[]; genid?: number; readBack?: boolean }, ApplyResult>(),
   'nft.list': op<{ family?: Family; table?: string }, Ruleset>(),

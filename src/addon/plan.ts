@@ -1,7 +1,7 @@
 // A plan: several calls sent to the kernel in one trip, applied in order, and
 // undone together if any fails. Hot paths build one plan per endpoint.
 import { exec, type ExecOptions } from './exec.js';
-import { native, type Call, type NativeNetns, type ResultRef, type TimedResults } from './native.js';
+import type { Call, NativeNetns, ResultRef, TimedResults } from './native.js';
 
 /** The result of call `index` of a plan, usable as an argument (or target namespace) of later calls. */
 export class PlanRef<T = unknown> implements ResultRef {
@@ -32,25 +32,11 @@ export class Plan {
   async run(options: { timings: true }): Promise<TimedResults>;
   async run(options?: ExecOptions): Promise<unknown[] | TimedResults>;
   async run(options: ExecOptions = {}): Promise<unknown[] | TimedResults> {
-    return exec(this.netns, this.calls.map(plainCall), options);
+    // A PlanRef among the arguments reaches the addon as it is: its one member, $result, is what the core reads.
+    return exec(this.netns, this.calls, options);
   }
 }
 
 function refOrHandle(n: NativeNetns | PlanRef): NativeNetns | ResultRef {
   return n instanceof PlanRef ? { $result: n.$result } : n;
-}
-
-// PlanRefs anywhere in the arguments become plain {$result} objects for the addon.
-function plainCall(c: Call): Call {
-  return { ...c, args: plain(c.args) as Record<string, unknown> | undefined } as Call;
-}
-function plain(v: unknown): unknown {
-  if (v instanceof PlanRef) return { $result: v.$result };
-  if (Array.isArray(v)) return v.map(plain);
-  if (v && typeof v === 'object' && !(v instanceof Uint8Array) && !(v instanceof native.NetnsHandle)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = plain(x);
-    return out;
-  }
-  return v;
 }

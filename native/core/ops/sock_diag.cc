@@ -7,14 +7,11 @@
 // where SOCK_DIAG_BY_FAMILY needs one dump per family; UDP has no such
 // request, so it takes one per family.
 #include <arpa/inet.h>
-#include <cerrno>
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 
 #include <set>
-#include <string>
-#include <vector>
 
 #include "core/errors.h"
 #include "core/exec/ops.h"
@@ -124,61 +121,6 @@ Value listening(OpContext& ctx, const Value& args) {
 }
 
 NETPLUMB_OP("sockets.listening", listening);
-
-// A listener's bound address as a publication compares it: empty for every
-// address (0.0.0.0, ::), an IPv4-mapped IPv6 address as its IPv4 one.
-std::string bound_address(const std::string& address) {
-  if (address == "0.0.0.0" || address == "::") return "";
-  if (address.rfind("::ffff:", 0) == 0 && address.find('.') != std::string::npos) return address.substr(7);
-  return address;
-}
-
-// {bindings: [{protocol: 'tcp'|'udp', port, address?}]} → null, or EADDRINUSE
-// naming the first listener that holds one: a plan's first call, so that a
-// port a process on the host listens on is refused before anything changes
-// (one dump, no trip of its own). A binding without `address` is on every
-// address; a listener on every address holds the port on all of them.
-Value refuse_listeners(OpContext& ctx, const Value& args) {
-  struct Binding {
-    std::string protocol;
-    int64_t port;
-    std::string address;
-  };
-  std::vector<Binding> bindings;
-  std::set<int64_t> ports;
-  bool tcp = false, udp = false;
-  for (const Value& b : args["bindings"].as_array("bindings")) {
-    Binding one{b.str("protocol"), b["port"].as_int("bindings.port"), b.has("address") ? b.str("address") : ""};
-    if (one.protocol != "tcp" && one.protocol != "udp")
-      throw InvalidArgument("bindings.protocol", "protocol must be 'tcp' or 'udp', got '" + one.protocol + "'");
-    if (one.port < 1 || one.port > 65535) throw InvalidArgument("bindings.port", "ports must be 1-65535");
-    (one.protocol == "tcp" ? tcp : udp) = true;
-    ports.insert(one.port);
-    bindings.push_back(std::move(one));
-  }
-  if (bindings.empty()) return Value();
-  nl::Socket& sock = ctx.ns.sock_diag();
-  Array found;
-  if (tcp) dump_tcp(sock, ports, found);
-  if (udp)
-    for (int family : {AF_INET, AF_INET6}) dump_family(sock, family, IPPROTO_UDP, ports, found);
-  for (const Value& s : found) {
-    const std::string& protocol = s.str("protocol");
-    int64_t port = s["port"].as_int("port");
-    std::string at = bound_address(s.str("address"));
-    for (const Binding& b : bindings) {
-      if (b.protocol != protocol || b.port != port || !(at.empty() || b.address.empty() || at == b.address)) continue;
-      const std::string& address = s.str("address");
-      std::string shown = address.find(':') != std::string::npos ? "[" + address + "]" : address;
-      throw SystemError(EADDRINUSE, "sockets.refuseListeners",
-                        shown + ":" + std::to_string(port) + "/" + protocol + " (socket inode " +
-                            std::to_string(s["inode"].as_int("inode")) + ")");
-    }
-  }
-  return Value();
-}
-
-NETPLUMB_OP("sockets.refuseListeners", refuse_listeners);
 
 }  // namespace
 }  // namespace netplumb

@@ -4,9 +4,9 @@
 // given is one of the host's, and — after the kernel refused a port another
 // state root on this host publishes — which owner holds it.
 import { isIP } from 'node:net';
-import { AlreadyExistsError, BusyError, ConflictError } from '../../core/errors.js';
+import { AlreadyExistsError, ConflictError } from '../../core/errors.js';
 import type { PortBinding } from '../../addressing/port-spec.js';
-import { opCall, type ListeningSocket, type OpCall } from '../../addon/ops.js';
+import { opCall, type ListeningSocket } from '../../addon/ops.js';
 import type { Route } from '../../addon/wire/route.js';
 import { contains, parseAddress, parsePrefix } from '../../addressing/ipnet.js';
 import { routeCalls } from '../../rtnl/route.js';
@@ -14,36 +14,12 @@ import { Nftables } from '../../nft/nftables.js';
 import type { ModelContext } from '../context.js';
 import { readFirewall } from '../firewall/index.js';
 import { isUnspecified, type PortMapping } from '../firewall/inputs.js';
-import { portInUse, type BusyPort } from './ports.js';
-import type { PublishedPort } from '../state/records.js';
+import type { BusyPort } from './ports.js';
 
 function listenerAddress(s: ListeningSocket): string | undefined {
   if (s.address === '0.0.0.0' || s.address === '::') return undefined;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(s.address);
   return mapped ? mapped[1] : s.address;
-}
-
-/**
- * Whether the kernel can refuse the listeners on these bindings' host ports
- * inside the create's plan (refuseListenersCall, its first call) instead of
- * being asked first: when no port is picked (each is fixed, so nothing has to
- * avoid them) and no host address has to be checked. That saves the trip
- * before the plan, and its dump is closer to the element's insertion.
- */
-export function listenersRefusedInPlan(bindings: readonly PortBinding[], hostBinding?: string): boolean {
-  return bindings.length > 0 && bindings.every((b) => b.hostPort.kind === 'fixed' && isUnspecifiedOrNone(b.hostIp ?? hostBinding));
-}
-
-function isUnspecifiedOrNone(a: string | undefined): boolean {
-  return a === undefined || isUnspecified(a);
-}
-
-/** The plan's call refusing host ports a process on the host listens on (TCP and UDP ones); undefined when none can be. */
-export function refuseListenersCall(ports: readonly PublishedPort[]): OpCall<'sockets.refuseListeners'> | undefined {
-  const bindings = ports
-    .filter((p): p is PublishedPort & { protocol: 'tcp' | 'udp' } => p.protocol === 'tcp' || p.protocol === 'udp')
-    .map((p) => ({ protocol: p.protocol, port: p.hostPort, ...(p.hostIp !== undefined && !isUnspecified(p.hostIp) ? { address: p.hostIp } : {}) }));
-  return bindings.length > 0 ? opCall('sockets.refuseListeners', { bindings }) : undefined;
 }
 
 /**
@@ -87,7 +63,6 @@ export async function hostPortsInUse(ctx: ModelContext, bindings: readonly PortB
  * @owners entry), or an element nobody marked. Other errors pass through.
  */
 export async function publishConflict(ctx: ModelContext, e: unknown, wanted: readonly PortMapping[]): Promise<unknown> {
-  if (e instanceof BusyError && e.op === 'sockets.refuseListeners') return listenerConflict(e, wanted);
   if (!(e instanceof AlreadyExistsError) || e.op !== 'NFT_MSG_NEWSETELEM') return e;
   const state = readFirewall(await new Nftables(ctx.host).list({ family: 'inet' }));
   const sameKey = (a: PortMapping, b: PortMapping): boolean =>
@@ -106,12 +81,4 @@ export async function publishConflict(ctx: ModelContext, e: unknown, wanted: rea
     );
   }
   return e;
-}
-
-/** The plan's refuseListeners call failed: the binding a listener holds (its object: "ADDRESS:PORT/PROTOCOL (socket inode N)"). */
-function listenerConflict(e: BusyError, wanted: readonly PortMapping[]): unknown {
-  const m = /:(\d+)\/(tcp|udp) /.exec(e.object);
-  const w = m ? wanted.find((p) => p.hostPort === Number(m[1]) && p.protocol === m[2]) : undefined;
-  if (!w) return e;
-  return portInUse({ protocol: w.protocol, hostPort: w.hostPort, containerPort: w.containerPort, ...(w.hostIp !== undefined ? { hostIp: w.hostIp } : {}) }, `in use on the host: a process listens on ${e.object}`);
 }

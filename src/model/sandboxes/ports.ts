@@ -54,9 +54,13 @@ export function resolvePorts(
       hostPort = b.hostPort.port;
       const holder = holders(b.protocol, hostPort).find((t) => collides(t, { protocol: b.protocol, hostPort, hostIp }));
       if (holder)
-        throw portInUse(
-          { protocol: b.protocol, hostPort, containerPort: b.containerPort, ...(hostIp !== undefined ? { hostIp } : {}) },
-          holder.by !== undefined ? `in use on the host: ${holder.by}` : `already published${holder.sandbox !== undefined ? ` by '${holder.sandbox}'` : ' by this sandbox'}`,
+        throw new ConflictError(
+          'port-in-use',
+          `host port ${hostIp ?? '0.0.0.0'}:${hostPort}/${b.protocol} is ` +
+            (holder.by !== undefined
+              ? `in use on the host: ${holder.by}`
+              : `already published${holder.sandbox !== undefined ? ` by '${holder.sandbox}'` : ' by this sandbox'}`) +
+            `; pick another host port or use a random one (-p ${b.containerPort}/${b.protocol})`,
         );
     } else {
       const used = { has: (port: number) => holders(b.protocol, port).some((t) => collides(t, { protocol: b.protocol, hostPort: port, hostIp })) };
@@ -68,11 +72,6 @@ export function resolvePorts(
     remember(p);
   }
   return out;
-}
-
-/** A host port that cannot be published, and `why` (what holds it). */
-export function portInUse(p: PublishedPort, why: string): ConflictError {
-  return new ConflictError('port-in-use', `host port ${p.hostIp ?? '0.0.0.0'}:${p.hostPort}/${p.protocol} is ${why}; pick another host port or use a random one (-p ${p.containerPort}/${p.protocol})`);
 }
 
 export function refuseIfAny(bindings: readonly PortBinding[], mode: string): void {

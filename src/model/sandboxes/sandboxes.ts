@@ -19,7 +19,7 @@ import { discardReady, POOLED_IFNAME, type PoolEntry } from './pool.js';
 import { EarlyPair } from './early-pair.js';
 import { ConflictError, NoSuchObjectError } from '../../core/errors.js';
 import { portMappings } from '../firewall/view.js';
-import { hostPortsInUse, listenersRefusedInPlan, publishConflict, refuseListenersCall } from './host-ports.js';
+import { hostPortsInUse, publishConflict } from './host-ports.js';
 import { sandboxFiles, writeSandboxEtc } from './etc-files.js';
 import { sandboxInfo, sandboxList, type SandboxInfo } from '../inspect.js';
 import { newId, objectName, sandboxDefaultName, sandboxNetnsName, shortId } from '../state/names.js';
@@ -291,12 +291,9 @@ export class Sandboxes {
       void adopting?.then((a) => a.ns.close(), () => undefined);
       throw e;
     }
-    // What the host listens on is the kernel's to say, not the state's: refused by the plan's first call when
-    // no port has to be picked around it, else asked now (its trip overlaps opening an adopted namespace and
-    // the wait for the lock).
-    const publishing = network && ports.length > 0 && !isStacked(network) ? network : undefined;
-    const listenersInPlan = publishing !== undefined && listenersRefusedInPlan(ports, publishing.hostBinding);
-    const busy = publishing && (listenersInPlan ? Promise.resolve([]) : hostPortsInUse(this.ctx, ports, publishing.hostBinding));
+    // What the host listens on is the kernel's to say, not the state's: asked now, its trip overlaps
+    // opening an adopted namespace and the wait for the lock.
+    const busy = network && ports.length > 0 && !isStacked(network) ? hostPortsInUse(this.ctx, ports, network.hostBinding) : undefined;
     // Awaited by planEndpoint under the lock (a refused host address is refused there, before anything changes).
     busy?.catch(() => undefined);
     const adopted = await adopting;
@@ -320,7 +317,7 @@ export class Sandboxes {
         // A namespace with its pair on this network's bridge, ready, when the pool has one and the namespace is ours to make.
         const pooled = network && !target && (o.ifname === undefined || o.ifname === POOLED_IFNAME) ? this.ctx.warmPool?.take(network.id) : undefined;
         try {
-          return await this.createLocked(o, { mode, ports, mac, links, extraHosts, nameservers, network, target, adopted, pooled, early, busy, listenersInPlan });
+          return await this.createLocked(o, { mode, ports, mac, links, extraHosts, nameservers, network, target, adopted, pooled, early, busy });
         } catch (e) {
           // Refused before anything changed: the entry is still on record and goes back to the pool.
           if (pooled && this.ctx.state.hasPoolEntry(pooled.id)) this.ctx.warmPool?.giveBack(pooled);
@@ -364,10 +361,8 @@ export class Sandboxes {
       pooled: PoolEntry | undefined;
       /** The adopted namespace's pair, being made: its endpoint id and pair become the endpoint's. */
       early: EarlyPair | undefined;
-      /** The host's listeners on the ports to publish, being asked (none, when the plan refuses them). */
+      /** The host's listeners on the ports to publish, being asked. */
       busy: Promise<BusyPort[]> | undefined;
-      /** The plan's first call refuses a host port a process listens on. */
-      listenersInPlan: boolean;
     },
   ): Promise<SandboxRecord> {
     const { mode, ports, links, extraHosts, network, target, adopted, pooled, early } = v;
@@ -425,12 +420,8 @@ export class Sandboxes {
       // Everything that could still refuse the input is built before anything changes: the plan and the files.
       let plan: Plan | undefined;
       let cookie: number | undefined;
-      /** The plan's call that makes our own namespace. */
-      let made: number | undefined;
       if (s.netns.kind === 'owned' || s.netns.kind === 'adopted') {
         plan = this.ctx.host.plan();
-        const refuse = v.listenersInPlan ? refuseListenersCall(s.endpoints.flatMap((e) => e.ports)) : undefined;
-        if (refuse) plan.add(refuse);
         let ns: NativeNetns | PlanRef;
         if (pooled) {
           // The pair is there already: the sandbox end gets its MAC and comes up, then addresses, routes, ports.
@@ -442,7 +433,6 @@ export class Sandboxes {
         } else {
           if (s.netns.kind === 'owned') {
             ns = plan.add<NativeNetns>(netnsCalls.create({ name: s.netns.name as string, dir: this.ctx.netnsDir, loopbackUp: true }));
-            made = ns.$result;
             cookie = plan.add(netnsCalls.cookie(), ns).$result;
           } else {
             ns = (adopted as { ns: Netns }).ns.handle;
@@ -494,7 +484,7 @@ export class Sandboxes {
           if (pooled) {
             pooled.handle.close();
           } else if (s.netns.kind === 'owned') {
-            Netns.fromHandle(results[made as number] as NativeNetns).close();
+            Netns.fromHandle(results[0] as NativeNetns).close();
             s.netns.cookie = results[cookie as number] as string;
           }
         }

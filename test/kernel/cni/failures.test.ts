@@ -125,7 +125,7 @@ describe('ADD that cannot complete', () => {
 });
 
 describe('a host port a process on the host listens on', () => {
-  it('refuses the ADD on both paths (the plan asks the kernel first): the pair made early is gone, nothing else changed', async () => {
+  it('refuses the ADD on both paths: the pair made early is gone, nothing else changed', async () => {
     await lab.pod('cfail-p4');
     const listener = await Netns.host().listenTcp({ address: '0.0.0.0', port: 8510 });
     try {

@@ -47,8 +47,10 @@ export function snapshot(netns?: string): string {
   } catch {
     parts.push('(nft unavailable)');
   }
-  // Counters and interface statistics change by themselves; drop them.
-  return parts.join('\n').replace(/^\s+(RX|TX).*\n.*\n/gm, '').replace(/packets \d+ bytes \d+/g, 'packets N bytes N')
+  // Counters and interface statistics change by themselves; drop them. So does nft's "# progname" of an owned
+  // table: not the kernel's word but nft's search of every /proc/PID/fd for the owning socket, which finds none
+  // ("(null)") now and then while processes come and go; the owner flag itself stays compared.
+  return parts.join('\n').replace(/^\s+(RX|TX).*\n.*\n/gm, '').replace(/packets \d+ bytes \d+/g, 'packets N bytes N').replace(/ # progname .*$/gm, '')
     .replace(/\b(\w+_timer) +[\d.]+/g, '$1 N');
 }
 

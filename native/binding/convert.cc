@@ -7,7 +7,28 @@
 
 namespace netplumb::binding {
 
+namespace {
+
+// A JS string's UTF-8 text: one call for the short strings arguments are made
+// of (names, addresses, keys), where Utf8Value asks its length first.
+std::string utf8(napi_env env, napi_value s) {
+  char buf[128];
+  size_t len = 0;
+  NAPI_THROW_IF_FAILED(env, napi_get_value_string_utf8(env, s, buf, sizeof buf, &len), std::string());
+  if (len < sizeof buf - 1) return std::string(buf, len);
+  NAPI_THROW_IF_FAILED(env, napi_get_value_string_utf8(env, s, nullptr, 0, &len), std::string());
+  std::string out(len, '\0');
+  NAPI_THROW_IF_FAILED(env, napi_get_value_string_utf8(env, s, out.data(), len + 1, &len), std::string());
+  return out;
+}
+
+}  // namespace
+
+// Every call of a plan crosses here, member by member: each N-API call costs,
+// so an object's own enumerable keys are listed without walking its
+// prototypes, and typed arrays and arrays are told apart with one check each.
 Value from_js(const Napi::Value& v, const char* what) {
+  napi_env env = v.Env();
   switch (v.Type()) {
     case napi_undefined:
     case napi_null:
@@ -31,33 +52,43 @@ Value from_js(const Napi::Value& v, const char* what) {
       return Value(i);
     }
     case napi_string:
-      return Value(v.As<Napi::String>().Utf8Value());
+      return Value(utf8(env, v));
     case napi_object: {
-      if (v.IsBuffer() || v.IsTypedArray()) {
-        auto ta = v.As<Napi::Uint8Array>();
-        return Value(Bytes(ta.Data(), ta.Data() + ta.ByteLength()));
-      }
       if (v.IsArray()) {
         auto a = v.As<Napi::Array>();
         Array out;
-        out.reserve(a.Length());
-        for (uint32_t i = 0; i < a.Length(); i++) out.push_back(from_js(a.Get(i), what));
+        uint32_t n = a.Length();
+        out.reserve(n);
+        for (uint32_t i = 0; i < n; i++) out.push_back(from_js(a.Get(i), what));
         return Value(std::move(out));
       }
-      Napi::Object o = v.As<Napi::Object>();
-      Napi::Array keys = o.GetPropertyNames();
+      // A Buffer is a Uint8Array: one check serves both.
+      if (v.IsTypedArray()) {
+        auto ta = v.As<Napi::Uint8Array>();
+        return Value(Bytes(ta.Data(), ta.Data() + ta.ByteLength()));
+      }
+      napi_value keys;
+      NAPI_THROW_IF_FAILED(env,
+                           napi_get_all_property_names(env, v, napi_key_own_only,
+                                                       static_cast<napi_key_filter>(napi_key_enumerable | napi_key_skip_symbols),
+                                                       napi_key_numbers_to_strings, &keys),
+                           Value());
+      uint32_t n = 0;
+      NAPI_THROW_IF_FAILED(env, napi_get_array_length(env, keys, &n), Value());
       // A namespace handle has no enumerable members of its own: only then is
       // the (costly) class check needed, not for each of thousands of plain objects.
-      if (keys.Length() == 0)
-        if (NetnsRef ns = NetnsHandle::unwrap(o)) return Value(ns);
+      if (n == 0)
+        if (NetnsRef ns = NetnsHandle::unwrap(v.As<Napi::Object>())) return Value(ns);
       Object out;
       // Reading each member by the key value it was listed with spares making a JS string
       // back from the C++ one: bulk arguments (rtnl.apply, nft.apply) hold thousands of objects.
-      for (uint32_t i = 0, n = keys.Length(); i < n; i++) {
-        Napi::Value key = keys.Get(i);
-        std::string k = key.As<Napi::String>().Utf8Value();
-        Value member = from_js(o.Get(key), k.c_str());
-        out.emplace_hint(out.end(), std::move(k), std::move(member));
+      for (uint32_t i = 0; i < n; i++) {
+        napi_value key, member;
+        NAPI_THROW_IF_FAILED(env, napi_get_element(env, keys, i, &key), Value());
+        NAPI_THROW_IF_FAILED(env, napi_get_property(env, v, key, &member), Value());
+        std::string k = utf8(env, key);
+        Value converted = from_js(Napi::Value(env, member), k.c_str());
+        out.emplace_hint(out.end(), std::move(k), std::move(converted));
       }
       return Value(std::move(out));
     }

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { NetplumbError, StateError, ValidationError } from '../core/errors.js';
 import { writeFileAtomic, writeNewFile, type Sync } from './atomic-file.js';
 import { boundary } from './boundary.js';
-import { acquireLock, withLock, type LockHandle, type LockOptions } from './lock.js';
+import { acquireLock, type LockHandle, type LockOptions } from './lock.js';
+import { turnsOf } from './turns.js';
 
 export { stateDirs, DEFAULT_STATE_DIRS, type StateDirs } from './dirs.js';
 
@@ -22,10 +23,10 @@ function checkName(value: string, field: string): string {
   return value;
 }
 
-/** Per lock file, the last turn queued in this process. */
-const turns = new Map<string, Promise<void>>();
 /** Per lock file, the lock this process keeps between changes (StateStore.hold). */
 const held = new Map<string, LockHandle>();
+/** Per lock file, the lock this process's callers in their turns hold now, and how many of them (parked or running). */
+const sharedLocks = new Map<string, { handle: Promise<LockHandle>; users: number }>();
 /**
  * What a reader of a document checks beyond JSON: returns what is wrong with
  * it (a StateError then names the file), or undefined when it is usable.
@@ -272,18 +273,70 @@ export class StateStore {
    * Runs `fn` while holding this store's cross-process lock (`<dir>/.lock`).
    * Every read-modify-write of shared state (IPAM above all) belongs inside.
    * While this process holds the lock for good (hold()), `fn` only waits for
-   * this process's other callers.
+   * this process's other callers. `besideParked`: `fn` may run while other
+   * callers are parked (see park()), as creates do.
    */
-  async locked<T>(fn: () => Promise<T> | T, opts?: LockOptions): Promise<T> {
+  async locked<T>(fn: () => Promise<T> | T, opts: LockOptions & { besideParked?: boolean } = {}): Promise<T> {
     const lock = join(this.dir, '.lock');
-    return this.inTurn(lock, async () => {
+    const turns = turnsOf(lock);
+    await turns.enter(opts.besideParked ? 'beside-parked' : 'exclusive');
+    try {
       if (held.has(lock)) return await fn();
-      let inside = false;
-      return this.takeLock(lock, async (path) => withLock(path, () => {
-        inside = true;
-        return fn();
-      }, opts), () => inside);
-    });
+      const release = await this.shareFileLock(lock, opts);
+      try {
+        return await fn();
+      } finally {
+        await release();
+      }
+    } finally {
+      turns.leave();
+    }
+  }
+
+  /**
+   * Inside locked(): lets this process's callers that may run beside a parked
+   * one take their turns while `work` settles (the lock file stays held), and
+   * resolves or rejects as `work` does once this caller's turn is back. For a
+   * change whose records are written and whose kernel part runs on an addon
+   * thread; `tag` (its record's id) tells those callers it is in flight.
+   */
+  park<T>(tag: string, work: Promise<T>): Promise<T> {
+    return turnsOf(join(this.dir, '.lock')).park(tag, work);
+  }
+
+  /** Whether a change of this process under `tag` is parked: its pending record is in flight, not a dead process's. */
+  parked(tag: string): boolean {
+    return turnsOf(join(this.dir, '.lock')).isParked(tag);
+  }
+
+  /**
+   * The lock file for a caller in its turn: taken, or shared with callers of
+   * this process that hold it already (one parked, one running beside it);
+   * the returned release lets it go with the last of them.
+   */
+  private async shareFileLock(lock: string, opts: LockOptions): Promise<() => Promise<void>> {
+    let shared = sharedLocks.get(lock);
+    if (shared) shared.users++;
+    else {
+      const taking = this.takeLock(lock, (path) => acquireLock(path, opts), () => false);
+      sharedLocks.set(lock, (shared = { handle: taking, users: 1 }));
+      taking.catch(() => {
+        if (sharedLocks.get(lock) === shared) sharedLocks.delete(lock);
+      });
+    }
+    const mine = shared;
+    let handle: LockHandle;
+    try {
+      handle = await mine.handle;
+    } catch (e) {
+      mine.users--;
+      throw e;
+    }
+    return async () => {
+      if (--mine.users > 0) return;
+      if (sharedLocks.get(lock) === mine) sharedLocks.delete(lock);
+      await handle.release();
+    };
   }
 
   /**
@@ -294,34 +347,27 @@ export class StateStore {
    */
   async hold(opts?: LockOptions): Promise<() => Promise<void>> {
     const lock = join(this.dir, '.lock');
-    const handle = await this.inTurn(lock, async () => {
+    const turns = turnsOf(lock);
+    const exclusively = async <T>(fn: () => Promise<T>): Promise<T> => {
+      await turns.enter('exclusive');
+      try {
+        return await fn();
+      } finally {
+        turns.leave();
+      }
+    };
+    const handle = await exclusively(async () => {
       // Held already (another store on this directory): its holder releases it.
       if (held.has(lock)) return undefined;
       const h = await this.takeLock(lock, (path) => acquireLock(path, opts), () => false);
       held.set(lock, h);
       return h;
     });
-    return () => this.inTurn(lock, async () => {
+    return () => exclusively(async () => {
       if (handle === undefined || held.get(lock) !== handle) return;
       held.delete(lock);
       await handle.release();
     });
-  }
-
-  /** Runs `fn` after this process's earlier callers for `lock`, in order (instead of polling the file with backoff against each other). */
-  private async inTurn<T>(lock: string, fn: () => Promise<T>): Promise<T> {
-    const before = turns.get(lock) ?? Promise.resolve();
-    let done!: () => void;
-    const released = new Promise<void>((r) => (done = r));
-    const turn = before.then(() => released);
-    turns.set(lock, turn);
-    await before;
-    try {
-      return await fn();
-    } finally {
-      done();
-      if (turns.get(lock) === turn) turns.delete(lock);
-    }
   }
 
   /** `take(lock)` with the store's directory made; an error of the lock file itself (not of `inside` work) becomes a StateError. */

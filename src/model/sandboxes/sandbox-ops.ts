@@ -48,6 +48,8 @@ export class PendingState {
   private readonly ipam = new Map<string, IpamRecord>();
   /** Each network's cursor as it was before, to put back when the attach is undone. */
   private readonly cursors = new Map<string, Cursor>();
+  /** The cursor this attach wrote per network, once it did. */
+  private readonly written = new Map<string, { ipv4?: string; ipv6?: string }>();
   private readonly claims: { networkId: string; allocation: Allocation }[] = [];
   /** The ports this change publishes. */
   private readonly ports: TakenPort[] = [];
@@ -69,10 +71,19 @@ export class PendingState {
   /**
    * Puts the allocation cursors back as they were before this attach (its
    * addresses and ports are freed by forgetEndpoints): an undone attach
-   * leaves every state file as it found it.
+   * leaves every state file as it found it. A cursor another create moved on
+   * since (while this one's kernel plan ran: see Sandboxes.createLocked)
+   * stays where it is.
    */
   async restoreCursors(): Promise<void> {
-    for (const [id, cursor] of this.cursors) await this.ctx.state.ipam.restoreCursor(id, cursor);
+    for (const [id, cursor] of this.cursors) {
+      const wrote = this.written.get(id);
+      if (wrote !== undefined) {
+        const now = await this.ctx.state.ipam.storedCursor(id);
+        if (now?.ipv4 !== wrote.ipv4 || now?.ipv6 !== wrote.ipv6) continue;
+      }
+      await this.ctx.state.ipam.restoreCursor(id, cursor);
+    }
   }
 
   claim(networkId: string, address: string, owner: string): void {
@@ -100,7 +111,9 @@ export class PendingState {
   async commit(): Promise<void> {
     for (const [id, r] of this.ipam) {
       const mine = this.claims.filter((c) => c.networkId === id).map((c) => c.allocation);
-      await this.ctx.state.ipam.claim(id, mine, { ...(r.ipv4.last ? { ipv4: r.ipv4.last } : {}), ...(r.ipv6?.last ? { ipv6: r.ipv6.last } : {}) });
+      const last = { ...(r.ipv4.last ? { ipv4: r.ipv4.last } : {}), ...(r.ipv6?.last ? { ipv6: r.ipv6.last } : {}) };
+      this.written.set(id, last);
+      await this.ctx.state.ipam.claim(id, mine, last);
     }
     if (this.ports.length > 0) await this.ctx.state.publishPorts(this.ports);
   }

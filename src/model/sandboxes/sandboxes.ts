@@ -310,7 +310,9 @@ export class Sandboxes {
         // The same key again (a client retrying after a lost answer) gets the sandbox it made.
         const prior = key === undefined ? undefined : await this.ctx.state.sandboxIdByKey(key);
         const existing = prior === undefined ? undefined : await this.ctx.state.sandbox(prior);
-        if (existing && !existing.removed) {
+        if (existing?.pending !== undefined && this.ctx.state.inFlight(existing.id))
+          throw new ConflictError('name-in-use', `a create with idempotency key '${key}' is still in progress; send it again once that one has answered`);
+        if (existing && !existing.removed && existing.pending === undefined) {
           replayed = true;
           return existing;
         }
@@ -324,7 +326,9 @@ export class Sandboxes {
           throw e;
         }
       };
-      const record = await (this.ctx.warmPool ? this.ctx.warmPool.busy(() => this.ctx.state.locked(run)) : this.ctx.state.locked(run));
+      // Beside other creates of this process that wait for their kernel plans (see createLocked).
+      const locked = () => this.ctx.state.locked(run, { besideParked: true });
+      const record = await (this.ctx.warmPool ? this.ctx.warmPool.busy(locked) : locked());
       if (replayed) return sandboxInfo(record, await this.ctx.state.networks());
       this.ctx.dns?.updateSandbox(record);
       this.ctx.events.sandbox('create', record, network ? [network] : []);
@@ -477,7 +481,10 @@ export class Sandboxes {
           writeError = e;
         }
         if (kernel) {
-          const results = await kernel.catch(async (e: unknown) => {
+          // Everything this create reserved is written: while its plan runs on an addon thread, other creates of
+          // this process take their turns (their state work then overlaps this one's kernel work), and changes of
+          // any other kind wait until none is parked, so nobody but a create meets this pending record in flight.
+          const results = await this.ctx.state.park(s.id, kernel).catch(async (e: unknown) => {
             throw await publishConflict(this.ctx, e, s.endpoints.flatMap((x) => portMappings(x)));
           });
           kernelDone = true;
@@ -517,14 +524,17 @@ export class Sandboxes {
   }
 
   /**
-   * Makes sure a name is free for a new sandbox: taken by a whole sandbox is
-   * a conflict; taken by a record whose creation died half way (we hold the
-   * lock, so its process is gone) rolls that one back first.
+   * Makes sure a name is free for a new sandbox: taken by a whole sandbox, or
+   * by a create of this process in flight, is a conflict; taken by a record
+   * whose creation died half way (we hold the lock and it is not parked, so
+   * its process is gone) rolls that one back first.
    */
   private async claimName(name: string): Promise<void> {
     const holder = await this.ctx.state.sandboxIdByName(name, { likelyFree: true });
     if (holder === undefined) return;
     const other = await this.ctx.state.sandbox(holder);
+    if (other?.pending !== undefined && this.ctx.state.inFlight(other.id))
+      throw new ConflictError('name-in-use', `the sandbox name '${name}' is being taken by a create still in progress; choose another name, or remove that sandbox once it is made`);
     if (other?.pending !== undefined) await destroySandbox(this.ctx, other, { checked: true });
     else if (other && !other.removed && other.name === name)
       throw new ConflictError('name-in-use', `the sandbox name '${name}' is already in use; remove that sandbox or choose another name`);

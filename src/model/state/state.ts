@@ -66,8 +66,23 @@ export class ModelState {
     return new ModelState(stateDirs({ runtime: opts.runtimeDir, config: opts.configDir } as Partial<StateDirs>, env));
   }
 
-  locked<T>(fn: () => Promise<T>): Promise<T> {
-    return this.runtime.locked(fn, { timeoutMs: 30_000 });
+  /** Runs `fn` holding the state lock; `besideParked`: also while other changes are parked (creates: see park). */
+  locked<T>(fn: () => Promise<T>, opts: { besideParked?: boolean } = {}): Promise<T> {
+    return this.runtime.locked(fn, { timeoutMs: 30_000, ...opts });
+  }
+
+  /**
+   * Inside locked(): lets other creates of this process run while `work` (a
+   * create's kernel plan, its records written) settles; then this change has
+   * its turn back. `id` is its sandbox's: see inFlight.
+   */
+  park<T>(id: string, work: Promise<T>): Promise<T> {
+    return this.runtime.park(id, work);
+  }
+
+  /** Whether a pending record is a create of this process that is parked (in flight), not a dead process's. */
+  inFlight(id: string): boolean {
+    return this.runtime.parked(id);
   }
 
   /** Every usable document of a kind; damaged ones are remembered in `damaged`, one removed meanwhile is skipped. */

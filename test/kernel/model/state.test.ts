@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Netns, tcpProbe, NotFoundError as KernelNotFoundError } from '../../../src/index.js';
+import { Netns, Plan, tcpProbe, NotFoundError as KernelNotFoundError } from '../../../src/index.js';
 import { Engine, type SandboxInfo } from '../../../src/model/index.js';
 import { ConflictError, NoSuchObjectError } from '../../../src/core/errors.js';
 import { assertSandbox, ip, ipJson, nftJson, snapshot } from '../support/witness.js';
@@ -498,6 +498,100 @@ describe('concurrent callers of one engine', () => {
       }
       expect(mapElements('any_ports4')).toEqual(expectedAnyPorts(made));
       for (const s of made) await engine.sandboxes.remove(s.name);
+    });
+  });
+});
+
+describe('creates beside each other', () => {
+  /** Holds every create's plan (its netns.create) until `open`, and says when each has been sent. */
+  function holdPlans(opts: { failing?: number } = {}): { sent: (n: number) => Promise<void>; open: () => void; restore: () => void } {
+    const original = Plan.prototype.run;
+    let count = 0;
+    const waiters: { n: number; resolve: () => void }[] = [];
+    let open!: () => void;
+    const held = new Promise<void>((r) => (open = r));
+    Plan.prototype.run = async function (this: Plan, ...args: Parameters<Plan['run']>) {
+      if (this.calls.some((c) => c.op === 'netns.create')) {
+        const mine = ++count;
+        for (const w of waiters.filter((x) => x.n <= count)) w.resolve();
+        await held;
+        // Refused before the kernel is touched, as a plan whose first call fails is undone by the core.
+        if (mine === opts.failing) throw new Error('plan refused by the test');
+      }
+      return original.apply(this, args);
+    } as Plan['run'];
+    return {
+      sent: (n) => (count >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
+      open,
+      restore: () => {
+        Plan.prototype.run = original;
+      },
+    };
+  }
+
+  it("a create waiting for its kernel plan lets the next create write its records and send its plan; its name is refused meanwhile, and a remove waits for both", async () => {
+    dirs = freshDirs();
+    await withEngine(dirs, async (engine) => {
+      await engine.networks.create({ name: 'beside', subnet: '10.77.14.0/24' });
+      const plans = holdPlans();
+      try {
+        const first = engine.sandboxes.create({ name: 'b-1', network: 'beside', publish: ['7400:80'] });
+        await plans.sent(1);
+        // The first create's plan is held, not done: the second one's records are written and its plan sent beside it.
+        const second = engine.sandboxes.create({ name: 'b-2', network: 'beside', publish: ['7401:80'] });
+        await plans.sent(2);
+        // A name a create in flight takes is refused, and that create's pending record is left alone.
+        const again = await engine.sandboxes.create({ name: 'b-1', network: 'beside' }).catch((e: unknown) => e);
+        expect(again).toBeInstanceOf(ConflictError);
+        expect((again as Error).message).toMatch(/'b-1' is being taken by a create still in progress/);
+        // A remove is not a create: it waits until no create is in flight, then finds the sandbox whole.
+        let removed = false;
+        const remove = engine.sandboxes.remove('b-1').then(() => {
+          removed = true;
+        });
+        await new Promise((r) => setTimeout(r, 50));
+        expect(removed).toBe(false);
+        plans.open();
+        const [one, two] = await Promise.all([first, second]);
+        await remove;
+        expect(one.networks[0]!.ipv4).not.toBe(two.networks[0]!.ipv4);
+        expect((await engine.sandboxes.list()).map((x) => x.name)).toEqual(['b-2']);
+        expect(namespaces()).not.toContain(one.netnsName);
+        const addrs = ipJson<{ addr_info: { local: string }[] }[]>(two.netnsName, 'addr', 'show', 'eth0');
+        expect(addrs[0]?.addr_info.map((x) => x.local)).toEqual([two.networks[0]!.ipv4]);
+        expect(mapElements('any_ports4')).toEqual(expectedAnyPorts([two]));
+      } finally {
+        plans.open();
+        plans.restore();
+      }
+      expect(await engine.reconcile()).toMatchObject({ rolledBack: [], removedSandboxes: [], removedLinks: [], removedNamespaces: [] });
+    });
+  });
+
+  it('a create whose plan fails while the next one is in flight undoes only its own: the address cursor the next one moved on stays', async () => {
+    dirs = freshDirs();
+    await withEngine(dirs, async (engine) => {
+      await engine.networks.create({ name: 'undo', subnet: '10.77.15.0/24' });
+      const before = namespaces();
+      const plans = holdPlans({ failing: 1 });
+      try {
+        const failed = engine.sandboxes.create({ name: 'u-1', network: 'undo', publish: ['7500:80'] }).catch((e: unknown) => e);
+        await plans.sent(1);
+        const next = engine.sandboxes.create({ name: 'u-2', network: 'undo', publish: ['7501:80'] });
+        await plans.sent(2);
+        plans.open();
+        expect(((await failed) as Error).message).toBe('plan refused by the test');
+        expect((await next).networks[0]!.ipv4).toBe('10.77.15.3');
+      } finally {
+        plans.open();
+        plans.restore();
+      }
+      // Serial allocation goes on after the last address handed out, not back to the one the failed create freed.
+      expect((await engine.sandboxes.create({ name: 'u-3', network: 'undo' })).networks[0]!.ipv4).toBe('10.77.15.4');
+      expect((await engine.sandboxes.list()).map((x) => x.name).sort()).toEqual(['u-2', 'u-3']);
+      expect(namespaces().filter((n) => !before.includes(n))).toHaveLength(2);
+      expect(mapElements('any_ports4')).toEqual(expectedAnyPorts((await engine.sandboxes.list()).filter((x) => x.name === 'u-2')));
+      expect(await engine.reconcile()).toMatchObject({ rolledBack: [], removedSandboxes: [], removedLinks: [], removedNamespaces: [] });
     });
   });
 });

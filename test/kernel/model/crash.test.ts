@@ -1,14 +1,14 @@
 // Crash at any instant, then one reconcile(): every operation whole or gone
 // (issue 10). A child process runs one operation — sandbox create (cold,
-// from a warm pool it fills first, and adopting a runtime's namespace) and remove,
-// network create and remove, and a mixed workload — and kills itself with
-// SIGKILL at the N-th event boundary (every trip to the kernel and every
-// state-file write or removal, counted by the library when
-// NETPLUMB_BOUNDARY_LOG is set), for every N the operation passes; then at
-// seeded random boundaries and after seeded random delays. After each kill
-// this process reconciles and audits from outside (iproute2, nft, the state
-// files read with fs): nothing leaked, nothing broken, every whole sandbox
-// carries traffic; then it removes everything and audits again.
+// from a warm pool it fills first, adopting a runtime's namespace, and two
+// at once) and remove, network create and remove, and a mixed workload —
+// and kills itself with SIGKILL at the N-th event boundary (every trip to
+// the kernel and every state-file write or removal, counted by the library
+// when NETPLUMB_BOUNDARY_LOG is set), for every N the operation passes; then
+// at seeded random boundaries and after seeded random delays. After each
+// kill this process reconciles and audits from outside (iproute2, nft, the
+// state files read with fs): nothing leaked, nothing broken, every whole
+// sandbox carries traffic; then it removes everything and audits again.
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +30,8 @@ const scratch = mkdtempSync(join(tmpdir(), 'np-cr-'));
 /** What the child does: one or more steps, after a marker record in the boundary log. */
 type Step =
   | { op: 'create'; name: string; network: string; publish?: string[]; netns?: string }
+  /** Creates at once: each one's plan runs while the next writes its records (see store/turns.ts). */
+  | { op: 'creates'; creates: { name: string; network: string; publish?: string[] }[] }
   | { op: 'remove'; name: string }
   | { op: 'net-create'; name: string; subnet: string }
   | { op: 'net-remove'; name: string; force?: boolean };
@@ -44,6 +46,7 @@ if (log) { const r = Buffer.alloc(${RECORD}, ' '); r.write('mark operation'); r[
 if (args.pool) await engine.pool.settled();
 for (const s of args.steps) {
   if (s.op === 'create') await engine.sandboxes.create({ name: s.name, network: s.network, publish: s.publish ?? [], ...(s.netns ? { netns: { path: s.netns } } : {}) });
+  else if (s.op === 'creates') await Promise.all(s.creates.map((c) => engine.sandboxes.create({ name: c.name, network: c.network, publish: c.publish ?? [] })));
   else if (s.op === 'remove') await engine.sandboxes.remove(s.name);
   else if (s.op === 'net-create') await engine.networks.create({ name: s.name, subnet: s.subnet });
   else if (s.op === 'net-remove') await engine.networks.remove(s.name, { force: s.force === true });
@@ -132,6 +135,22 @@ const scenarios: Scenario[] = [
       await e.sandboxes.create({ name: 'bystander', network: 'crash', publish: ['8501:80'] });
     },
     steps: [{ op: 'create', name: 'victim', network: 'crash', publish: ['8500:80'], netns: `/run/netns/${POD}` }],
+  },
+  {
+    name: 'two sandbox creates at once (one writing its records while the other waits for its plan)',
+    setup: async (e) => {
+      await e.networks.create(NET);
+      await e.sandboxes.create({ name: 'bystander', network: 'crash', publish: ['8501:80'] });
+    },
+    steps: [
+      {
+        op: 'creates',
+        creates: [
+          { name: 'victim', network: 'crash', publish: ['8500:80'] },
+          { name: 'victim2', network: 'crash', publish: ['8502:81/udp'] },
+        ],
+      },
+    ],
   },
   {
     name: 'sandbox remove',

@@ -318,7 +318,7 @@ export class StateStore {
     let shared = sharedLocks.get(lock);
     if (shared) shared.users++;
     else {
-      const taking = this.takeLock(lock, (path) => acquireLock(path, opts), () => false);
+      const taking = this.takeLock(lock, opts);
       sharedLocks.set(lock, (shared = { handle: taking, users: 1 }));
       taking.catch(() => {
         if (sharedLocks.get(lock) === shared) sharedLocks.delete(lock);
@@ -359,7 +359,7 @@ export class StateStore {
     const handle = await exclusively(async () => {
       // Held already (another store on this directory): its holder releases it.
       if (held.has(lock)) return undefined;
-      const h = await this.takeLock(lock, (path) => acquireLock(path, opts), () => false);
+      const h = await this.takeLock(lock, opts);
       held.set(lock, h);
       return h;
     });
@@ -370,8 +370,8 @@ export class StateStore {
     });
   }
 
-  /** `take(lock)` with the store's directory made; an error of the lock file itself (not of `inside` work) becomes a StateError. */
-  private async takeLock<T>(lock: string, take: (path: string) => Promise<T>, inside: () => boolean): Promise<T> {
+  /** The lock file taken, with the store's directory made; a lock file that cannot be made or read is a StateError. */
+  private async takeLock(lock: string, opts: LockOptions | undefined): Promise<LockHandle> {
     for (let attempt = 0; ; attempt++) {
       // Made once per store (not before every change); made again when someone removed it.
       if (!this.dirMade) {
@@ -383,10 +383,10 @@ export class StateStore {
         this.dirMade = true;
       }
       try {
-        return await take(lock);
+        return await acquireLock(lock, opts);
       } catch (e) {
-        // Failures of the work are its own; the lock file itself that cannot be made or read is the state's.
-        if (inside() || e instanceof NetplumbError) throw e;
+        // A timeout is the lock's own answer; a lock file that cannot be made or read is the state's.
+        if (e instanceof NetplumbError) throw e;
         if (attempt === 0 && (e as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(this.dir)) {
           this.dirMade = false;
           continue;

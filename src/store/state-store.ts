@@ -277,10 +277,8 @@ export class StateStore {
    * callers are parked (see park()), as creates do.
    */
   async locked<T>(fn: () => Promise<T> | T, opts: LockOptions & { besideParked?: boolean } = {}): Promise<T> {
-    const lock = join(this.dir, '.lock');
-    const turns = turnsOf(lock);
-    await turns.enter(opts.besideParked ? 'beside-parked' : 'exclusive');
-    try {
+    const lock = this.lockFile;
+    return turnsOf(lock).run(opts.besideParked ? 'beside-parked' : 'exclusive', async () => {
       if (held.has(lock)) return await fn();
       const release = await this.shareFileLock(lock, opts);
       try {
@@ -288,9 +286,7 @@ export class StateStore {
       } finally {
         await release();
       }
-    } finally {
-      turns.leave();
-    }
+    });
   }
 
   /**
@@ -301,12 +297,17 @@ export class StateStore {
    * thread; `tag` (its record's id) tells those callers it is in flight.
    */
   park<T>(tag: string, work: Promise<T>): Promise<T> {
-    return turnsOf(join(this.dir, '.lock')).park(tag, work);
+    return turnsOf(this.lockFile).park(tag, work);
   }
 
   /** Whether a change of this process under `tag` is parked: its pending record is in flight, not a dead process's. */
   parked(tag: string): boolean {
-    return turnsOf(join(this.dir, '.lock')).isParked(tag);
+    return turnsOf(this.lockFile).isParked(tag);
+  }
+
+  /** The cross-process lock file of this store. */
+  private get lockFile(): string {
+    return join(this.dir, '.lock');
   }
 
   /**
@@ -346,29 +347,23 @@ export class StateStore {
    * opened the state before waits for it rather than writing beside it.
    */
   async hold(opts?: LockOptions): Promise<() => Promise<void>> {
-    const lock = join(this.dir, '.lock');
+    const lock = this.lockFile;
     const turns = turnsOf(lock);
-    const exclusively = async <T>(fn: () => Promise<T>): Promise<T> => {
-      await turns.enter('exclusive');
-      try {
-        return await fn();
-      } finally {
-        turns.leave();
-      }
-    };
-    const handle = await exclusively(async () => {
+    const handle = await turns.run('exclusive', async () => {
       // Held already (another store on this directory): its holder releases it.
       if (held.has(lock)) return undefined;
       const h = await this.takeLock(lock, opts);
       held.set(lock, h);
       return h;
     });
-    return () => exclusively(async () => {
-      if (handle === undefined || held.get(lock) !== handle) return;
-      held.delete(lock);
-      await handle.release();
-    });
+    return () =>
+      turns.run('exclusive', async () => {
+        if (handle === undefined || held.get(lock) !== handle) return;
+        held.delete(lock);
+        await handle.release();
+      });
   }
+
 
   /** The lock file taken, with the store's directory made; a lock file that cannot be made or read is a StateError. */
   private async takeLock(lock: string, opts: LockOptions | undefined): Promise<LockHandle> {

@@ -19,8 +19,8 @@ interface Waiting {
 
 export class Turns {
   private running = false;
-  /** Tags of the parked holders (a tag may be parked twice). */
-  private readonly parked = new Map<string, number>();
+  /** Tags of the parked holders. */
+  private readonly parked = new Set<string>();
   private readonly queue: Waiting[] = [];
 
   /** Waits for this caller's turn. */
@@ -37,12 +37,22 @@ export class Turns {
     this.next();
   }
 
+  /** Runs `fn` in a turn of its own. */
+  async run<T>(kind: TurnKind, fn: () => Promise<T>): Promise<T> {
+    await this.enter(kind);
+    try {
+      return await fn();
+    } finally {
+      this.leave();
+    }
+  }
+
   /**
    * The running holder gives up its turn, under `tag`, until `work` settles;
    * resolves or rejects as `work` does, once its turn is back.
    */
   async park<T>(tag: string, work: Promise<T>): Promise<T> {
-    this.parked.set(tag, (this.parked.get(tag) ?? 0) + 1);
+    this.parked.add(tag);
     this.leave();
     try {
       return await work;
@@ -51,20 +61,13 @@ export class Turns {
         this.queue.unshift({ kind: 'resuming', go });
         this.next();
       });
-      const n = (this.parked.get(tag) ?? 1) - 1;
-      if (n === 0) this.parked.delete(tag);
-      else this.parked.set(tag, n);
+      this.parked.delete(tag);
     }
   }
 
   /** Whether a holder under `tag` is parked (its change is in flight, not dead). */
   isParked(tag: string): boolean {
     return this.parked.has(tag);
-  }
-
-  /** Nobody runs, is parked or waits. */
-  get idle(): boolean {
-    return !this.running && this.parked.size === 0 && this.queue.length === 0;
   }
 
   private next(): void {

@@ -48,8 +48,6 @@ export class PendingState {
   private readonly ipam = new Map<string, IpamRecord>();
   /** Each network's cursor as it was before, to put back when the attach is undone. */
   private readonly cursors = new Map<string, Cursor>();
-  /** The cursor this attach wrote per network, once it did. */
-  private readonly written = new Map<string, { ipv4?: string; ipv6?: string }>();
   private readonly claims: { networkId: string; allocation: Allocation }[] = [];
   /** The ports this change publishes. */
   private readonly ports: TakenPort[] = [];
@@ -77,12 +75,10 @@ export class PendingState {
    */
   async restoreCursors(): Promise<void> {
     for (const [id, cursor] of this.cursors) {
-      const wrote = this.written.get(id);
-      if (wrote !== undefined) {
-        const now = await this.ctx.state.ipam.storedCursor(id);
-        if (now?.ipv4 !== wrote.ipv4 || now?.ipv6 !== wrote.ipv6) continue;
-      }
-      await this.ctx.state.ipam.restoreCursor(id, cursor);
+      // Only the cursor this attach wrote goes back (one it never wrote is as it found it).
+      const mine = lastOf(this.ipam.get(id) as IpamRecord);
+      const now = await this.ctx.state.ipam.storedCursor(id);
+      if (now?.ipv4 === mine.ipv4 && now?.ipv6 === mine.ipv6) await this.ctx.state.ipam.restoreCursor(id, cursor);
     }
   }
 
@@ -111,12 +107,15 @@ export class PendingState {
   async commit(): Promise<void> {
     for (const [id, r] of this.ipam) {
       const mine = this.claims.filter((c) => c.networkId === id).map((c) => c.allocation);
-      const last = { ...(r.ipv4.last ? { ipv4: r.ipv4.last } : {}), ...(r.ipv6?.last ? { ipv6: r.ipv6.last } : {}) };
-      this.written.set(id, last);
-      await this.ctx.state.ipam.claim(id, mine, last);
+      await this.ctx.state.ipam.claim(id, mine, lastOf(r));
     }
     if (this.ports.length > 0) await this.ctx.state.publishPorts(this.ports);
   }
+}
+
+/** Where a network's allocation stopped, as its cursor document holds it. */
+function lastOf(r: IpamRecord): { ipv4?: string; ipv6?: string } {
+  return { ...(r.ipv4.last ? { ipv4: r.ipv4.last } : {}), ...(r.ipv6?.last ? { ipv6: r.ipv6.last } : {}) };
 }
 
 /** Next free ethN in a sandbox. */

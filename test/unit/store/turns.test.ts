@@ -34,16 +34,16 @@ describe('Turns', () => {
   it('runs one holder at a time, in order', async () => {
     const turns = new Turns();
     const log: string[] = [];
-    const run = async (name: string, kind: 'exclusive' | 'beside-parked') => {
-      await turns.enter(kind);
-      log.push(`${name} in`);
-      await settle();
-      log.push(`${name} out`);
-      turns.leave();
-    };
+    const run = (name: string, kind: 'exclusive' | 'beside-parked') =>
+      turns.run(kind, async () => {
+        log.push(`${name} in`);
+        await settle();
+        log.push(`${name} out`);
+      });
     await Promise.all([run('a', 'exclusive'), run('b', 'beside-parked'), run('c', 'exclusive')]);
     expect(log).toEqual(['a in', 'a out', 'b in', 'b out', 'c in', 'c out']);
-    expect(turns.idle).toBe(true);
+    // Nobody is left running or parked: an exclusive holder gets its turn at once.
+    expect(await turns.run('exclusive', async () => 'ran')).toBe('ran');
   });
 
   it('lets a beside-parked holder run while one is parked, holds an exclusive one back until none is, and brings the parked one back first', async () => {
@@ -58,21 +58,16 @@ describe('Turns', () => {
       turns.leave();
     });
     expect(turns.isParked('s1')).toBe(true);
-    const exclusive = turns.enter('exclusive').then(() => {
-      log.push('remove');
-      turns.leave();
-    });
+    const exclusive = turns.run('exclusive', async () => log.push('remove'));
     // Queued behind the exclusive one: it waits too, so that the exclusive one is not starved.
-    const later = turns.enter('beside-parked').then(() => {
-      log.push('create 3');
-      turns.leave();
-    });
+    const later = turns.run('beside-parked', async () => log.push('create 3'));
     await settle();
     expect(log).toEqual(['create 1 writes']);
     kernel.open();
     await Promise.all([parked, exclusive, later]);
     expect(log).toEqual(['create 1 writes', 'create 1 back', 'remove', 'create 3']);
-    expect(turns.idle).toBe(true);
+    // Nobody is left running or parked: an exclusive holder gets its turn at once.
+    expect(await turns.run('exclusive', async () => 'ran')).toBe('ran');
   });
 
   it('a beside-parked holder ahead in the queue runs while another is parked', async () => {
@@ -80,10 +75,7 @@ describe('Turns', () => {
     const log: string[] = [];
     const kernel = gate();
     await turns.enter('beside-parked');
-    const second = turns.enter('beside-parked').then(() => {
-      log.push(`create 2 runs, create 1 parked: ${turns.isParked('s1')}`);
-      turns.leave();
-    });
+    const second = turns.run('beside-parked', async () => log.push(`create 2 runs, create 1 parked: ${turns.isParked('s1')}`));
     const first = turns.park('s1', kernel.promise).then(() => turns.leave());
     await second;
     kernel.open();
@@ -108,7 +100,8 @@ describe('Turns', () => {
     expect((err as Error).message).toBe('plan failed');
     turns.leave();
     await other;
-    expect(turns.idle).toBe(true);
+    // Nobody is left running or parked: an exclusive holder gets its turn at once.
+    expect(await turns.run('exclusive', async () => 'ran')).toBe('ran');
   });
 });
 

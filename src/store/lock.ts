@@ -14,7 +14,15 @@
 // A lock file that does not hold "PID TOKEN" (empty, cut short, random bytes:
 // damage on disk, never a lock being written, which link(2) rules out) has
 // no live owner either and is taken over the same way.
-import { closeSync, fstatSync, linkSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
+//
+// The file linked is this process's owner file for that lock ("PATH.PID.
+// TOKEN.N.owner"), written once and kept: each acquisition is then one
+// link(2) and each release a stat and an unlink, where making and removing
+// a file each time cost three times as much (no inode is made or freed).
+// It is removed when the process exits; a killed process's is removed by
+// reconcile (deadOwnerFiles).
+import { closeSync, fstatSync, linkSync, openSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { syncFs as fs } from './sync-fs.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockTimeoutError } from '../core/errors.js';
@@ -55,19 +63,96 @@ async function readOwner(path: string): Promise<Owner | 'gone'> {
   return m ? { pid: Number(m[1]), raw } : { raw };
 }
 
-/** Which file a lock file is: its inode, and the time its inode last changed (a later file on a reused inode differs). */
+/** Which file a lock file is: its inode (an owner file is kept while its process lives, so its inode is not reused meanwhile). */
 interface FileIdentity {
   dev: bigint;
   ino: bigint;
-  ctimeNs: bigint;
+}
+
+/** This process's owner file for a lock: where it is, and which file it is. */
+interface OwnerFile {
+  file: string;
+  identity: FileIdentity;
+}
+
+const ownerFiles = new Map<string, OwnerFile>();
+let removedAtExit = false;
+
+/** Writes a new owner file for the lock at `path`: "PID TOKEN", complete before anyone can link it. */
+function makeOwnerFile(path: string): OwnerFile {
+  const file = `${path}.${uniqueSuffix()}.owner`;
+  const fd = openSync(file, 'wx', 0o644);
+  try {
+    writeSync(fd, `${process.pid} ${uniqueSuffix()}\n`);
+    const st = fstatSync(fd, { bigint: true });
+    if (!removedAtExit) process.once('exit', removeOwnerFiles);
+    removedAtExit = true;
+    const made = { file, identity: { dev: st.dev, ino: st.ino } };
+    ownerFiles.set(path, made);
+    return made;
+  } catch (e) {
+    try {
+      unlinkSync(file);
+    } catch {
+      // never made
+    }
+    throw e;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function removeOwnerFiles(): void {
+  for (const { file } of ownerFiles.values()) {
+    try {
+      unlinkSync(file);
+    } catch {
+      // removed already (the state root with it)
+    }
+  }
+  ownerFiles.clear();
 }
 
 /**
- * Creates `path` with `content` only if it does not exist: the identity of
- * the file it made, or undefined when one exists. Done on the calling thread
- * (see sync-fs.ts), as every change of the state takes it.
+ * Links this process's owner file as the lock file `path` if none exists:
+ * its identity, or undefined when a lock file is there. An owner file that
+ * is gone (someone removed it, or its directory) is made again.
  */
-function createExclusive(path: string, content: string): FileIdentity | undefined {
+function linkExclusive(path: string): FileIdentity | undefined {
+  for (let attempt = 0; ; attempt++) {
+    const owner = ownerFiles.get(path) ?? makeOwnerFile(path);
+    try {
+      linkSync(owner.file, path);
+      return owner.identity;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return undefined;
+      if (code !== 'ENOENT' || attempt > 0) throw e;
+      ownerFiles.delete(path);
+    }
+  }
+}
+
+/**
+ * Lock files in `dir` of processes that are gone: their owner files and
+ * their lock attempts cut short (a temp file before its link). What
+ * reconcile removes; a live process's are never listed.
+ */
+export function deadLockFiles(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((n) => ({ n, pid: /\.lock(?:\.takeover)?\.(\d+)\.[0-9a-f]+\.[0-9a-z]+\.(?:tmp|owner)$/.exec(n)?.[1] }))
+    .filter((x) => x.pid !== undefined && !processAlive(Number(x.pid)))
+    .map((x) => join(dir, x.n));
+}
+
+/** Creates `path` with `content` only if it does not exist: whether it did (the takeover guard's way, taken rarely). */
+function createExclusive(path: string, content: string): boolean {
   const tmp = `${path}.${uniqueSuffix()}.tmp`;
   const fd = openSync(tmp, 'wx', 0o644);
   try {
@@ -80,10 +165,7 @@ function createExclusive(path: string, content: string): FileIdentity | undefine
       linked = false;
     }
     unlinkSync(tmp);
-    if (!linked) return undefined;
-    // Read after the last change of its link count, so the identity holds until someone changes the file.
-    const st = fstatSync(fd, { bigint: true });
-    return { dev: st.dev, ino: st.ino, ctimeNs: st.ctimeNs };
+    return linked;
   } catch (e) {
     try {
       unlinkSync(tmp);
@@ -96,10 +178,10 @@ function createExclusive(path: string, content: string): FileIdentity | undefine
   }
 }
 
-/** Removes the lock file if it is still the one `mine` made: one stat, where reading it back cost an open and two reads. */
+/** Removes the lock file if it is still a link of `mine`: one stat, where reading it back cost an open and two reads. */
 function removeIfSame(path: string, mine: FileIdentity): void {
   const st = statSync(path, { bigint: true, throwIfNoEntry: false });
-  if (st === undefined || st.dev !== mine.dev || st.ino !== mine.ino || st.ctimeNs !== mine.ctimeNs) return;
+  if (st === undefined || st.dev !== mine.dev || st.ino !== mine.ino) return;
   try {
     unlinkSync(path);
   } catch {
@@ -150,10 +232,9 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
   const minDelay = opts.minDelayMs ?? 1;
   const maxDelay = opts.maxDelayMs ?? 50;
   const deadline = Date.now() + timeoutMs;
-  const content = `${process.pid} ${uniqueSuffix()}\n`;
   let delay = minDelay;
   for (;;) {
-    const made = createExclusive(path, content);
+    const made = linkExclusive(path);
     if (made) {
       let released = false;
       return {

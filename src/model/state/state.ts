@@ -5,9 +5,8 @@
 // A damaged document is a StateError naming it when an operation needs that
 // document; listings skip it (and remember it in `damaged`), so every other
 // network and sandbox keeps working until reconcile repairs or quarantines it.
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { processAlive } from '../../store/lock.js';
+import { deadLockFiles } from '../../store/lock.js';
 import { StateError } from '../../core/errors.js';
 import { StateStore, stateDirs, type DocumentCheck, type StateDirs } from '../../store/state-store.js';
 import type { PortProtocol } from '../../addressing/port-spec.js';
@@ -282,30 +281,16 @@ export class ModelState {
   /**
    * Temp files of writers that died: in the kinds' directories and the IPAM
    * directories (written only under the lock, which the caller holds), and
-   * lock attempts in the runtime directory whose process is gone.
+   * lock files in the runtime directory whose process is gone.
    */
   async leftovers(): Promise<string[]> {
     const out: string[] = [];
     out.push(...(await this.config.leftovers(NETWORKS)));
     for (const kind of [SANDBOXES, SANDBOX_NAMES, PORTS, POOL]) out.push(...(await this.runtime.leftovers(kind)));
     out.push(...(await this.ipam.leftovers()));
-    out.push(...deadLockAttempts(this.dirs.runtime));
+    out.push(...deadLockFiles(this.dirs.runtime));
     return out;
   }
-}
-
-/** `.lock.<pid>.<token>.<n>.tmp` files of processes that are gone (a lock attempt cut short). */
-function deadLockAttempts(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names
-    .map((n) => ({ n, pid: /^\.lock(?:\.takeover)?\.(\d+)\..*\.tmp$/.exec(n)?.[1] }))
-    .filter((x) => x.pid !== undefined && !processAlive(Number(x.pid)))
-    .map((x) => join(dir, x.n));
 }
 
 /** Every published port as the records say (what the port documents should hold). */

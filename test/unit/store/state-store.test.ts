@@ -7,7 +7,7 @@ import { StateError, ValidationError } from '../../../src/core/errors.js';
 import { LockTimeoutError } from '../../../src/core/errors.js';
 import { createPool } from '../../../src/addressing/ipam.js';
 import { compare, parseAddress } from '../../../src/addressing/ipnet.js';
-import { acquireLock, processAlive, withLock } from '../../../src/store/lock.js';
+import { acquireLock, deadLockFiles, processAlive, withLock } from '../../../src/store/lock.js';
 import { StateStore, stateDirs } from '../../../src/store/state-store.js';
 import { claimStateRoot } from '../../../src/store/daemon-claim.js';
 import { transpileTree } from '../fixtures/transpile.js';
@@ -204,7 +204,37 @@ describe('lock', () => {
     await fs.writeFile(path, `${pid} aaaa\n`);
     await fs.writeFile(`${path}.takeover`, `${pid} bbbb\n`);
     await withLock(path, () => undefined, { timeoutMs: 2000 });
-    expect((await fs.readdir(scratch)).filter((n) => n.startsWith('l3.'))).toEqual([]);
+    // This process's owner file stays for its next acquisition; nothing else is left.
+    expect((await fs.readdir(scratch)).filter((n) => n.startsWith('l3.'))).toEqual([expect.stringMatching(new RegExp(`^l3\\.lock\\.${process.pid}\\..*\\.owner$`))]);
+  });
+
+  it("links one owner file per process: a killed holder's lock is taken over, and only its owner file is listed as dead", async () => {
+    const code = await fs.mkdtemp(join(tmpdir(), 'netplumb-code-'));
+    try {
+      await transpileTree(['src/core', 'src/store', 'test/unit/fixtures/lock-holder.ts'], code);
+      const dir = await fs.mkdtemp(join(scratch, 'killed-'));
+      const path = join(dir, '.lock');
+      // Ours first: the same file (inode) is the lock file at each acquisition.
+      const inodes = new Set<bigint>();
+      for (let i = 0; i < 3; i++) await withLock(path, async () => void inodes.add((await fs.stat(path, { bigint: true })).ino));
+      expect(inodes.size).toBe(1);
+      const child = fork(join(code, 'test/unit/fixtures/lock-holder.js'), [path], { stdio: 'inherit' });
+      await new Promise((r) => child.once('message', r));
+      expect((await fs.readFile(path, 'utf8')).startsWith(`${child.pid} `)).toBe(true);
+      expect(await acquireLock(path, { timeoutMs: 30 }).catch((e: unknown) => e)).toBeInstanceOf(LockTimeoutError);
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const theirs = (await fs.readdir(dir)).filter((n) => n.startsWith(`.lock.${child.pid}.`) && n.endsWith('.owner'));
+      expect(theirs).toHaveLength(1);
+      expect(deadLockFiles(dir)).toEqual([join(dir, theirs[0] as string)]);
+      await withLock(path, () => undefined, { timeoutMs: 2000 });
+      // Someone removed our owner file: the next acquisition makes another.
+      for (const n of await fs.readdir(dir)) if (n.includes(`.${process.pid}.`)) await fs.unlink(join(dir, n));
+      await withLock(path, () => undefined, { timeoutMs: 2000 });
+      expect((await fs.readdir(dir)).filter((n) => n.includes(`.${process.pid}.`))).toHaveLength(1);
+    } finally {
+      await fs.rm(code, { recursive: true, force: true });
+    }
   });
 
   it('two processes allocating 200 addresses each at once get 400 distinct ones', async () => {
@@ -229,6 +259,8 @@ describe('lock', () => {
       expect(a).toHaveLength(200);
       expect(b).toHaveLength(200);
       expect(new Set([...a, ...b]).size).toBe(400);
+      // Each took the lock by its own owner file, and removed it when it exited.
+      expect((await fs.readdir(dir)).filter((n) => n.endsWith('.owner'))).toEqual([]);
       const pool = await store.read<{ allocated: Record<string, string> }>('networks', 'pool');
       expect(Object.keys(pool?.allocated ?? {})).toHaveLength(400);
       // The two really ran at once: their addresses interleave in allocation order.

@@ -164,8 +164,8 @@ export class CniLab {
       for (const e of await fs.readdir(d, { withFileTypes: true }).catch(() => [])) {
         const p = join(d, e.name);
         if (e.isDirectory()) await walk(p);
-        // netplumbd.json names the daemon's pid, which changes when withoutDaemon restarts it.
-        else if (!(e.name === 'last.json' && p.includes('/ipam/')) && !e.name.endsWith('.lock') && e.name !== 'netplumbd.json')
+        // netplumbd.json and the lock owners' files name the daemon's pid, which changes when withoutDaemon restarts it.
+        else if (!(e.name === 'last.json' && p.includes('/ipam/')) && !e.name.endsWith('.lock') && !e.name.endsWith('.owner') && e.name !== 'netplumbd.json')
           files.push(`${relative(this.stateDir, p)}: ${await fs.readFile(p, 'utf8').catch(() => '(gone)')}`);
       }
     };

@@ -404,7 +404,7 @@ export function stateFiles(root: Root): string {
     }
     for (const e of entries) {
       const p = join(dir, e);
-      if (e === '.lock') continue;
+      if (e === '.lock' || e.endsWith('.owner')) continue;
       try {
         out.push(`${p}\n${readFileSync(p, 'utf8')}`);
       } catch {

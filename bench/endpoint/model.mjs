@@ -22,7 +22,11 @@ import { Netns } from '../../dist/index.js';
 import { median, now, run } from '../lib/stats.mjs';
 
 export const LAG = 10;
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 30);
+// V8 optimizes a function once it has run a budget of bytecode that scales with its size; a create runs most
+// of its functions once, so they are optimized only after about a thousand creates (node --trace-opt shows the
+// Engine's functions still being compiled at 900). 2,000 untimed rounds time the code a long-lived engine runs;
+// BENCH_WARMUP=30 times a young process.
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2000);
 export const SUBNET = '172.30.0.0/16';
 const GATEWAY = '172.30.0.1';
 
@@ -136,8 +140,7 @@ export async function modelEndpoint(N) {
     },
   ];
   for (const t of tools) t.s = { setup: [], teardown: [], setupCpu: [], teardownCpu: [] };
-  // Warm-up rounds, untimed: V8 compiles hot functions only after some calls, so early rounds time the
-  // interpreter rather than the code a long-lived engine runs.
+  // Warm-up rounds, untimed (see WARMUP).
   for (let w = 0; w < WARMUP; w++)
     for (const t of tools) {
       await t.before?.();
